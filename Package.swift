@@ -1,0 +1,61 @@
+// swift-tools-version:6.1
+// isolationd: a multi-tenant execution-isolation service on its own HTTP/1.1 server.
+// Layers (see ARCHITECTURE.md): isolationd -> ExecutionAPI -> (HTTPServer | ExecutionCore) -> C libraries.
+import PackageDescription
+
+let settings: [SwiftSetting] = [.swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "isolationd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "isolationd", targets: ["isolationd"]),
+        .executable(name: "core-bench", targets: ["core-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // System libraries, linked through pkg-config (libssl-dev, zlib1g-dev).
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+
+        // Sockets, epoll, HTTP/1.1, TLS, gzip, SSE and WebSocket. Knows no domain word.
+        .target(name: "HTTPServer",
+                dependencies: ["COpenSSL", "CZlib", .product(name: "Logging", package: "swift-log")],
+                swiftSettings: settings),
+        // Contexts, factory, engines, agents, event hub. Knows no HTTP word, imports no socket.
+        .target(name: "ExecutionCore",
+                dependencies: [.product(name: "Logging", package: "swift-log")],
+                swiftSettings: settings),
+        // The only layer that knows both: routes, auth, problem+json, streams.
+        .target(name: "ExecutionAPI",
+                dependencies: ["HTTPServer", "ExecutionCore", "COpenSSL",
+                               .product(name: "Logging", package: "swift-log"),
+                               .product(name: "Metrics", package: "swift-metrics")],
+                swiftSettings: settings),
+        .executableTarget(name: "isolationd",
+                          dependencies: ["ExecutionAPI", "HTTPServer", "ExecutionCore",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                                         .product(name: "Logging", package: "swift-log"),
+                                         .product(name: "Metrics", package: "swift-metrics"),
+                                         .product(name: "Prometheus", package: "swift-prometheus")],
+                          swiftSettings: settings),
+        .executableTarget(name: "core-bench", dependencies: ["ExecutionCore"], swiftSettings: settings),
+
+        // Shared by every test target: ephemeral-port servers, raw-socket HTTP, SSE and WebSocket clients.
+        .target(name: "IsolationdTesting", dependencies: ["HTTPServer", "ExecutionCore"], swiftSettings: settings),
+
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "IsolationdTesting"], swiftSettings: settings),
+        .testTarget(name: "ExecutionCoreTests", dependencies: ["ExecutionCore", "IsolationdTesting"], swiftSettings: settings),
+        .testTarget(name: "ExecutionAPITests", dependencies: ["ExecutionAPI", "IsolationdTesting"], swiftSettings: settings),
+        .testTarget(name: "IntegrationTests",
+                    dependencies: ["ExecutionAPI", "HTTPServer", "ExecutionCore", "IsolationdTesting"],
+                    swiftSettings: settings),
+    ]
+)

@@ -1,0 +1,24 @@
+#ifndef ISOLATIOND_COPENSSL_SHIM_H
+#define ISOLATIOND_COPENSSL_SHIM_H
+#include <openssl/ssl.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/bio.h>
+#include <openssl/rand.h>
+#include <openssl/crypto.h>
+
+// Macros Swift cannot import, as functions.
+static inline long isolationd_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) {
+    return SSL_CTX_set_min_proto_version(ctx, version);
+}
+static inline long isolationd_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) {
+    return SSL_CTX_set_mode(ctx, mode);
+}
+static inline long isolationd_SSL_CTX_set_options(SSL_CTX *ctx, long options) {
+    return SSL_CTX_set_options(ctx, options);
+}
+#endif

@@ -1,0 +1,52 @@
+/// One agent run as handed to an agent implementation.
+public struct AgentRunRequest: Sendable {
+    /// The run's id (the API's `/v1/runs/{id}`, events' `execution_id`).
+    public var executionID: String
+    public var agent: String
+    /// The user's execution context as JSON (what a process agent receives as `context`).
+    public var context: JSONValue
+    public var input: JSONValue
+    public init(executionID: String, agent: String, context: JSONValue, input: JSONValue) {
+        self.executionID = executionID
+        self.agent = agent
+        self.context = context
+        self.input = input
+    }
+}
+
+/// How an agent run ended, as the agent reports it. The engine turns it into exactly one
+/// terminal event (and owns `run_cancelled` / `run_timed_out`, which agents never report).
+public enum AgentOutcome: Sendable, Equatable {
+    case completed(result: JSONValue)
+    /// `kind` is a short machine word: "exit_status", "crashed", "bad_output", "output_limit",
+    /// "no_terminal_event", "spawn_failed", "agent_error" ...; `message` is for people.
+    case failed(kind: String, message: String)
+}
+
+/// The engine's receiving side for one run. Thread-safe. Calls after `finish` are ignored.
+public protocol AgentRunOutput: Sendable {
+    /// A progress event (`agent_thinking`, `tool_executing`, `tool_completed`); other types are
+    /// refused by the engine (the run fails with kind "bad_output").
+    func progress(_ type: EventType, data: JSONValue)
+    /// The run's end, reported once.
+    func finish(_ outcome: AgentOutcome)
+}
+
+/// A started run that can be stopped: for a process agent, SIGTERM to its process group, then
+/// SIGKILL after `gracePeriod`. Idempotent; the agent still calls `finish` (the engine ignores
+/// whatever comes after it has ended the run itself).
+public protocol AgentRunHandle: Sendable {
+    func cancel(gracePeriod: Duration)
+}
+
+/// An agent kind (builtin or process). `start` must return quickly: the work happens elsewhere
+/// (a task for builtins, a child process read by the process reactor).
+public protocol AgentRunner: Sendable {
+    func start(_ request: AgentRunRequest, output: any AgentRunOutput) throws(AgentStartError) -> any AgentRunHandle
+}
+
+/// Why an agent could not be started at all (the engine fails the run with kind "spawn_failed").
+public struct AgentStartError: Error, Sendable, Equatable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+}

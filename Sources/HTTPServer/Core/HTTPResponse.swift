@@ -1,0 +1,82 @@
+/// What a responder answers. The server adds `Date`, `Content-Length` or `Transfer-Encoding`,
+/// and `Connection` itself; header names and values are checked for CR/LF/NUL on the way out.
+public struct HTTPResponse: Sendable {
+    public var status: HTTPStatus
+    public var headers: HTTPHeaders
+    public var body: ResponseBody
+
+    public init(status: HTTPStatus, headers: HTTPHeaders = [:], body: ResponseBody = .empty) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A complete body with its content type.
+    public init(status: HTTPStatus, contentType: String, body: [UInt8], headers: HTTPHeaders = [:]) {
+        var headers = headers
+        headers.set("Content-Type", contentType)
+        self.init(status: status, headers: headers, body: .bytes(body))
+    }
+}
+
+/// The body of a response.
+public enum ResponseBody: Sendable {
+    /// No body (Content-Length: 0, or none for 1xx/204/304).
+    case empty
+    /// A complete body, sent with Content-Length.
+    case bytes([UInt8])
+    /// A body produced over time (SSE), sent chunked. `start` runs on the connection's loop once
+    /// the head is queued; the writer it receives may then be used from any thread.
+    case stream(StreamingBody)
+    /// Accept a WebSocket upgrade (RFC 6455). The server validates the handshake headers itself
+    /// (400/426 when they are wrong) and answers 101 with `Sec-WebSocket-Accept`.
+    case webSocket(WebSocketUpgrade)
+}
+
+/// A streamed body's producer.
+public struct StreamingBody: Sendable {
+    public var start: @Sendable (any ResponseStreamWriter) -> Void
+    public init(start: @escaping @Sendable (any ResponseStreamWriter) -> Void) { self.start = start }
+}
+
+/// The result of queueing bytes on a stream or a WebSocket.
+public enum StreamWriteResult: Sendable, Equatable {
+    /// Queued; the loop will write it.
+    case queued
+    /// The peer is not reading fast enough: the connection's bounded outbound buffer is full.
+    /// Nothing was queued; the producer should end the stream with a reason (it may still call
+    /// `finish(final:)`, whose bytes bypass the bound once).
+    case overflow
+    /// The stream is already closed; nothing was queued.
+    case closed
+}
+
+/// Why a stream ended, as told to `onClose` handlers.
+public enum StreamCloseReason: Sendable, Equatable {
+    /// The producer called `finish`.
+    case finished
+    /// The client closed the connection or an I/O error ended it.
+    case clientClosed
+    /// A write did not complete within the write timeout.
+    case writeTimeout
+    /// The server is draining. Handlers registered with `onShutdown` ran first.
+    case serverShutdown
+}
+
+/// The writing end of a streamed response. Thread-safe: any thread may write; the bytes are
+/// handed to the connection's loop, which is woken through its eventfd. The outbound buffer is
+/// bounded (server configuration), so a slow reader is reported as `.overflow`, never as growth.
+public protocol ResponseStreamWriter: AnyObject, Sendable {
+    /// Queues one chunk (sent as one HTTP chunk; flushed through gzip when compressing).
+    @discardableResult func write(_ bytes: [UInt8]) -> StreamWriteResult
+    /// Queues `final` (if any, ignoring the bound), ends the chunked body and keeps the
+    /// connection alive if it can. Idempotent.
+    func finish(final: [UInt8]?)
+    /// Called once, on any thread, when the stream ends for whatever reason.
+    func onClose(_ handler: @escaping @Sendable (StreamCloseReason) -> Void)
+    /// Called once when the server begins to drain, while the stream is still open, so the
+    /// producer can write a last event and call `finish`. Streams still open at the drain
+    /// deadline are closed.
+    func onShutdown(_ handler: @escaping @Sendable () -> Void)
+    var isOpen: Bool { get }
+}

@@ -1,0 +1,41 @@
+/// Accepting a WebSocket upgrade: the responder returns `.webSocket(WebSocketUpgrade(...))`.
+/// Callbacks run on the connection's loop and must not block.
+public struct WebSocketUpgrade: Sendable {
+    /// The subprotocol to select (must be one the client offered in `Sec-WebSocket-Protocol`).
+    public var subprotocol: String?
+    /// Largest message (after reassembly of fragments) accepted; larger closes with 1009.
+    public var maxMessageBytes: Int
+    public var onOpen: @Sendable (any WebSocketSession) -> Void
+    public var onMessage: @Sendable (any WebSocketSession, WebSocketMessage) -> Void
+    /// Called once when the connection ends, with the close code received or sent (1006 when
+    /// none was: abnormal closure).
+    public var onClose: @Sendable (UInt16) -> Void
+
+    public init(subprotocol: String? = nil, maxMessageBytes: Int = 1 << 20,
+                onOpen: @escaping @Sendable (any WebSocketSession) -> Void,
+                onMessage: @escaping @Sendable (any WebSocketSession, WebSocketMessage) -> Void,
+                onClose: @escaping @Sendable (UInt16) -> Void) {
+        self.subprotocol = subprotocol
+        self.maxMessageBytes = maxMessageBytes
+        self.onOpen = onOpen
+        self.onMessage = onMessage
+        self.onClose = onClose
+    }
+}
+
+/// A complete data message (fragments reassembled; text validated as UTF-8).
+public enum WebSocketMessage: Sendable, Equatable {
+    case text(String)
+    case binary([UInt8])
+}
+
+/// The sending side of an open WebSocket. Thread-safe like `ResponseStreamWriter`, with the same
+/// bounded outbound buffer. The server answers pings and the close handshake itself; on drain it
+/// closes every session with 1001 (going away).
+public protocol WebSocketSession: AnyObject, Sendable {
+    @discardableResult func send(text: String) -> StreamWriteResult
+    @discardableResult func send(binary: [UInt8]) -> StreamWriteResult
+    /// Starts the close handshake with `code` (1000 normal, 1008 policy, 1013 try again later...).
+    func close(code: UInt16, reason: String)
+    var isOpen: Bool { get }
+}
