@@ -25,7 +25,12 @@ public enum Gzip {
         guard stream.isReady, stream.deflate(bytes, flush: Z_FINISH, into: &output) else {
             return StoredGzipWriter.member(bytes)
         }
-        return output
+        // The output buffer was sized for the worst case; do not keep that capacity around
+        // while the response waits to be sent.
+        guard output.capacity > output.count * 2 + 4096 else { return output }
+        return [UInt8](unsafeUninitializedCapacity: output.count) { buffer, count in
+            count = buffer.initialize(fromContentsOf: output)
+        }
     }
 
     /// Decompresses a gzip body (one or more concatenated members), bounded: more output than

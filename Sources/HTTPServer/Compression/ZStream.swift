@@ -59,23 +59,23 @@ final class ZStream {
         return true
     }
 
-    /// Grows `output` by `room` bytes, points next_out/avail_out there, runs `body`, then trims
-    /// what zlib did not fill. Returns zlib's result and how many bytes of room stayed unused.
+    /// Gives zlib `room` bytes of fresh output space, runs `body`, and appends what zlib wrote
+    /// to `output` (no copy when `output` was empty). Returns zlib's result and how many bytes
+    /// of room stayed unused.
     func withOutputSpace(_ room: Int, in output: inout [UInt8], _ body: () -> Int32) -> (Int32, Int) {
-        let start = output.count
-        let room = min(room, Int(UInt32.max))
-        output.append(contentsOf: repeatElement(0, count: room))
-        let result = output.withUnsafeMutableBufferPointer { buffer in
-            pointer.pointee.next_out = buffer.baseAddress.map { $0 + start }
+        let room = max(1, min(room, Int(UInt32.max)))
+        var result: Int32 = Z_OK
+        var unused = 0
+        let chunk = [UInt8](unsafeUninitializedCapacity: room) { buffer, initializedCount in
+            pointer.pointee.next_out = buffer.baseAddress
             pointer.pointee.avail_out = uInt(room)
-            defer {
-                pointer.pointee.next_out = nil
-            }
-            return body()
+            result = body()
+            unused = Int(pointer.pointee.avail_out)
+            initializedCount = room - unused
+            pointer.pointee.next_out = nil
+            pointer.pointee.avail_out = 0
         }
-        let unused = Int(pointer.pointee.avail_out)
-        output.removeLast(unused)
-        pointer.pointee.avail_out = 0
+        if output.isEmpty { output = chunk } else { output += chunk }
         return (result, unused)
     }
 }
