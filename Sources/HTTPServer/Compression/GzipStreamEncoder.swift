@@ -10,10 +10,12 @@ public final class GzipStreamEncoder {
     private var startedFallback = false
     private var finished = false
 
-    /// `level` 0...9 (clamped). Holds zlib's deflate state (a few hundred KiB at the default
-    /// memory level) until `finish` or deinit.
-    public init(level: Int = 5) {
-        stream = ZStream(deflateLevel: level)
+    /// `level` 0...9 (clamped). zlib's deflate state takes about 2^(windowBits+2) +
+    /// 2^(memoryLevel+9) bytes for the stream's life: 256 KiB with the defaults, 32 KiB with
+    /// `windowBits: 12, memoryLevel: 5`, which suits many small events (SSE) well enough.
+    /// windowBits is clamped to 9...15, memoryLevel to 1...9.
+    public init(level: Int = 5, windowBits: Int = 15, memoryLevel: Int = 8) {
+        stream = ZStream(deflateLevel: level, windowBits: windowBits, memoryLevel: memoryLevel)
         if !stream.isReady { fallback = StoredGzipWriter() }
     }
 

@@ -9,13 +9,16 @@ final class ZStream {
     /// False when zlib could not initialise (out of memory): the stream must not be used.
     private(set) var isReady: Bool
 
-    /// A gzip (window bits 31) deflate stream.
-    init(deflateLevel level: Int) {
+    /// A gzip deflate stream (zlib window bits 16 + `windowBits`, 31 by default). Arguments are
+    /// clamped to what zlib accepts: level 0...9, window 9...15, memory level 1...9.
+    init(deflateLevel level: Int, windowBits: Int = 15, memoryLevel: Int = 8) {
         pointer = .allocate(capacity: 1)
         pointer.initialize(to: z_stream())
         isDeflate = true
-        let clamped = Int32(min(9, max(0, level)))
-        isReady = isolationd_deflateInit2(pointer, clamped, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) == Z_OK
+        let level = Int32(min(9, max(0, level)))
+        let window = Int32(16 + min(15, max(9, windowBits)))
+        let memory = Int32(min(9, max(1, memoryLevel)))
+        isReady = isolationd_deflateInit2(pointer, level, Z_DEFLATED, window, memory, Z_DEFAULT_STRATEGY) == Z_OK
     }
 
     /// A gzip-only (window bits 31) inflate stream.

@@ -3,9 +3,10 @@ import Testing
 
 @Suite("gzip streaming")
 struct GzipStreamEncoderTests {
-    @Test("after each flushed chunk, everything sent so far decodes to the chunks so far")
-    func flushPerChunk() throws {
-        let encoder = GzipStreamEncoder()
+    @Test("after each flushed chunk, everything sent so far decodes to the chunks so far",
+          arguments: [(15, 8), (12, 5), (9, 1)])
+    func flushPerChunk(windowBits: Int, memoryLevel: Int) throws {
+        let encoder = GzipStreamEncoder(windowBits: windowBits, memoryLevel: memoryLevel)
         var sent: [UInt8] = []
         var expected: [UInt8] = []
         for index in 0..<20 {
