@@ -50,3 +50,11 @@ public struct AgentStartError: Error, Sendable, Equatable {
     public var message: String
     public init(_ message: String) { self.message = message }
 }
+
+/// What an engine needs from the agent configuration: a runner by name and that agent's run
+/// timeout. `AgentCatalog` (built from config) is the production implementation.
+public protocol AgentProvider: Sendable {
+    func runner(named name: String) -> (any AgentRunner)?
+    /// The agent's own run timeout from config; nil: the engine's default.
+    func runTimeout(forAgent name: String) -> Duration?
+}

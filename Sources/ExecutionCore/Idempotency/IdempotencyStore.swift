@@ -1,0 +1,28 @@
+/// What to do with a request that carries an idempotency key.
+public enum IdempotencyDecision: Sendable, Equatable {
+    /// First time this key is seen (or it expired): the key is now reserved for this request;
+    /// call `complete` with its outcome, or `release` if the outcome must not be remembered.
+    case proceed
+    /// The same key and the same request fingerprint completed before: answer this again.
+    case replay(payload: [UInt8])
+    /// The same key is still being processed by an earlier request.
+    case inProgress
+    /// The same key was used with a different request.
+    case fingerprintMismatch
+}
+
+/// Remembers the outcome of keyed requests per user, so a client retry never creates a second
+/// resource (SPEC.md §7). Keys are scoped per user: two users may use the same key freely.
+/// A narrow protocol so a shared store (PostgreSQL) can replace the in-memory one.
+public protocol IdempotencyStore: Sendable {
+    /// `fingerprint` identifies the request (e.g. a digest of method, route and body).
+    func begin(userID: String, key: String, fingerprint: [UInt8], now: Timestamp) -> IdempotencyDecision
+    /// Stores the outcome of a request that `begin` let proceed. `payload` is opaque to the core.
+    func complete(userID: String, key: String, payload: [UInt8], now: Timestamp)
+    /// Forgets a reservation whose outcome must not be replayed (a transient failure).
+    func release(userID: String, key: String)
+    /// Drops expired entries; returns how many.
+    @discardableResult func sweep(now: Timestamp) -> Int
+    /// Entries currently held (for metrics).
+    var count: Int { get }
+}
