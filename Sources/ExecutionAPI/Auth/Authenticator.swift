@@ -14,6 +14,8 @@ public struct Authenticator: Sendable {
     private let clock: any ExecutionClock
     /// Longest accepted API key.
     private let maxKeyBytes = 4096
+    /// Longest token looked at at all.
+    static let maxHeaderTokenBytes = 65_536
 
     /// Throws when the JWT keys cannot be loaded (an unreadable file, a PEM that holds no RSA
     /// public key of at least 2048 bits); the error names the setting.
@@ -42,8 +44,8 @@ public struct Authenticator: Sendable {
     }
 
     private func authenticate(headerBytes: UnsafeBufferPointer<UInt8>) throws(AuthError) -> Principal {
-        let maxToken = max(maxKeyBytes, jwt?.settings.maxTokenBytes ?? 0)
-        let range = try BearerCredentials.tokenRange(in: headerBytes, maxBytes: maxToken)
+        // The kinds check their own, smaller limits and say which was exceeded.
+        let range = try BearerCredentials.tokenRange(in: headerBytes, maxBytes: Authenticator.maxHeaderTokenBytes)
         let token = UnsafeBufferPointer(rebasing: headerBytes[range])
         if let jwt, mode == .jwt || (mode == .apiKeysOrJWT && Authenticator.dotCount(token) == 2) {
             return try jwt.verify(token, now: clock.now())
