@@ -67,6 +67,28 @@ public struct ServiceConfiguration: Sendable {
         redacted = try root.finish()
     }
 
+    /// Replaces the listening address (command-line options beat the file and the environment),
+    /// keeping the redacted view in step.
+    public mutating func overrideListenAddress(host: String?, port: Int?) throws(ConfigurationError) {
+        guard case .object(var root) = redacted, case .object(var server)? = root["server"] else { return }
+        if let host {
+            guard host.contains(where: { !$0.isWhitespace }) else {
+                throw ConfigurationError(keyPath: "server.host", message: "server.host must be a non-empty string (set by --host)")
+            }
+            self.server.host = host
+            server["host"] = .string(host)
+        }
+        if let port {
+            guard (0...65_535).contains(port) else {
+                throw ConfigurationError(keyPath: "server.port", message: "server.port must be an integer between 0 and 65535 (set by --port)")
+            }
+            self.server.port = port
+            server["port"] = .integer(Int64(port))
+        }
+        root["server"] = .object(server)
+        redacted = .object(root)
+    }
+
     /// Parses JSON text, then reads it as `init(json:environment:)` does.
     public static func parse(_ text: String, environment: [String: String] = [:]) throws(ConfigurationError) -> ServiceConfiguration {
         try parse(bytes: Array(text.utf8), source: "the configuration", environment: environment)

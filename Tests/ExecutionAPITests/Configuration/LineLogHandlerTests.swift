@@ -32,7 +32,8 @@ struct LineLogHandlerTests {
         }
         logger[metadataKey: "component"] = "test"
         logger.info("first line\nwith a newline and \"quotes\"", metadata: ["user": "demo-alice", "n": "\(3)"])
-        logger.debug("second", metadata: ["msg": "collides", "nested": ["a": ["1", "2"]]])
+        logger.debug("second", metadata: ["msg": "collides", "nested": ["a": ["1", "2"]],
+                                          "json": .stringConvertible(JSONLogValue(.object(["port": .integer(8080)])))])
         logger.trace("below the level")
         let lines = collected.lines
         #expect(lines.count == 3)
@@ -52,6 +53,7 @@ struct LineLogHandlerTests {
         #expect(second["msg"] == .string("second"))
         #expect(second["meta.msg"] == .string("collides"))
         #expect(second["nested"] == .object(["a": .array([.string("1"), .string("2")])]))
+        #expect(second["json"] == .object(["port": .integer(8080)]))
     }
 
     @Test("text: one readable line per event, control characters escaped")

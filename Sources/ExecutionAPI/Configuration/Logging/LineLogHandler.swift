@@ -69,6 +69,7 @@ public struct LineLogHandler: LogHandler {
     static func json(_ value: Logger.Metadata.Value) -> JSONValue {
         switch value {
         case .string(let s): .string(s)
+        case .stringConvertible(let c as JSONLogValue): c.value
         case .stringConvertible(let c): .string(c.description)
         case .array(let items): .array(items.map(json))
         case .dictionary(let d): .object(d.mapValues(json))
@@ -88,6 +89,7 @@ public struct LineLogHandler: LogHandler {
     static func text(_ value: Logger.Metadata.Value) -> String {
         switch value {
         case .string(let s): quotedIfNeeded(s)
+        case .stringConvertible(let c as JSONLogValue): c.description
         case .stringConvertible(let c): quotedIfNeeded(c.description)
         case .array, .dictionary: String(decoding: json(value).serialized(), as: UTF8.self)
         }
@@ -105,4 +107,12 @@ public struct LineLogHandler: LogHandler {
         let literal = JSONValue.string(s).serializedString()
         return String(literal.dropFirst().dropLast())
     }
+}
+
+/// A JSON value as log metadata: written as JSON (numbers stay numbers) by `LineLogHandler`,
+/// as compact JSON text by other handlers. `logger.info("...", metadata: ["config": .stringConvertible(JSONLogValue(v))])`.
+public struct JSONLogValue: CustomStringConvertible, Sendable {
+    public let value: JSONValue
+    public init(_ value: JSONValue) { self.value = value }
+    public var description: String { value.serializedString() }
 }
