@@ -83,6 +83,18 @@ struct APIKeyAuthenticationTests {
     }
 }
 
+@Suite("Authenticator construction")
+struct AuthenticatorConstructionTests {
+    @Test("settings built in code without a JWT section cannot accept JWTs")
+    func jwtModeNeedsSettings() {
+        var settings = AuthSettings()
+        settings.mode = .jwt
+        #expect(throws: ConfigurationError(keyPath: "auth.jwt", message: "auth.jwt must be an object when auth.mode is jwt")) {
+            try Authenticator(settings: settings)
+        }
+    }
+}
+
 @Suite("Authentication primitives")
 struct AuthPrimitiveTests {
     @Test("constant-time equality is equality")
