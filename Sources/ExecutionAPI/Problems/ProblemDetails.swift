@@ -1,0 +1,129 @@
+import ExecutionCore
+import HTTPServer
+
+/// An RFC 9457 problem: the body of every error answer, `application/problem+json`.
+///
+/// `type` identifies the kind of problem (a URN under `urn:isolationd:problem:`; see
+/// `ProblemDetails.typeURI`), `title` is its fixed human summary, `detail` this occurrence's
+/// explanation. Extension members (`errors`, `field`, `retry_after_seconds`, ...) sit beside
+/// them in the JSON object; they can never replace a standard member. `headers` travel with
+/// the answer (`Retry-After`, `WWW-Authenticate`, `Allow`).
+public struct ProblemDetails: Error, Sendable, Equatable {
+    public static let contentType = "application/problem+json"
+    /// The prefix of every problem type this service defines.
+    public static let typePrefix = "urn:isolationd:problem:"
+
+    public var type: String
+    public var title: String
+    public var status: HTTPStatus
+    public var detail: String?
+    public var instance: String?
+    public var extensions: [String: JSONValue]
+    public var headers: HTTPHeaders
+
+    public init(type: String, title: String, status: HTTPStatus, detail: String? = nil, instance: String? = nil,
+                extensions: [String: JSONValue] = [:], headers: HTTPHeaders = [:]) {
+        self.type = type
+        self.title = title
+        self.status = status
+        self.detail = detail
+        self.instance = instance
+        self.extensions = extensions
+        self.headers = headers
+    }
+
+    /// A problem of this service's own: `type` is `urn:isolationd:problem:<slug>`.
+    public init(_ slug: String, title: String, status: HTTPStatus, detail: String? = nil,
+                extensions: [String: JSONValue] = [:], headers: HTTPHeaders = [:]) {
+        self.init(type: ProblemDetails.typeURI(slug), title: title, status: status, detail: detail,
+                  extensions: extensions, headers: headers)
+    }
+
+    public static func typeURI(_ slug: String) -> String { typePrefix + slug }
+
+    /// The JSON object: standard members over extensions of the same name.
+    public var json: JSONValue {
+        var object = extensions
+        object["type"] = .string(type)
+        object["title"] = .string(title)
+        object["status"] = .integer(Int64(status.code))
+        object["detail"] = detail.map(JSONValue.string)
+        object["instance"] = instance.map(JSONValue.string)
+        return .object(object)
+    }
+
+    /// The complete answer.
+    public func response() -> HTTPResponse {
+        HTTPResponse(status: status, contentType: ProblemDetails.contentType, body: json.serialized(), headers: headers)
+    }
+
+    public static func == (a: ProblemDetails, b: ProblemDetails) -> Bool {
+        a.json == b.json && a.status == b.status
+            && Array(a.headers).map { "\($0.name.lowercased()):\($0.value)" } == Array(b.headers).map { "\($0.name.lowercased()):\($0.value)" }
+    }
+}
+
+extension ProblemDetails {
+    /// Adds `Retry-After` (whole seconds, rounded up, at least 1) and the same figure as the
+    /// `retry_after_seconds` member.
+    public func retrying(after seconds: Double) -> ProblemDetails {
+        var copy = self
+        let whole = seconds.isFinite ? max(1, Int(min(seconds.rounded(.up), 86_400 * 365))) : 1
+        copy.headers.set("Retry-After", String(whole))
+        copy.extensions["retry_after_seconds"] = .integer(Int64(whole))
+        return copy
+    }
+
+    /// 401 for an authentication failure, with its `WWW-Authenticate` challenge.
+    public static func unauthorized(_ error: AuthError, realm: String = "isolationd") -> ProblemDetails {
+        ProblemDetails("unauthorized", title: "Authentication required", status: .unauthorized,
+                       detail: error.description, headers: ["WWW-Authenticate": error.wwwAuthenticate(realm: realm)])
+    }
+
+    /// 403: authenticated, but the principal lacks `role`.
+    public static func forbidden(missingRole role: String) -> ProblemDetails {
+        ProblemDetails("forbidden", title: "Forbidden", status: .forbidden,
+                       detail: "this operation needs the role \(role)", extensions: ["required_role": .string(role)])
+    }
+
+    /// 400: a request the server cannot read (bad JSON, bad query).
+    public static func badRequest(_ detail: String) -> ProblemDetails {
+        ProblemDetails("bad-request", title: "Bad request", status: .badRequest, detail: detail)
+    }
+
+    /// 404: also the answer for another user's resources (they do not exist for this caller).
+    public static func notFound(_ detail: String = "no such resource") -> ProblemDetails {
+        ProblemDetails("not-found", title: "Not found", status: .notFound, detail: detail)
+    }
+
+    /// 405 with the `Allow` header.
+    public static func methodNotAllowed(allowed: [HTTPMethod]) -> ProblemDetails {
+        let allow = allowed.map(\.rawValue).joined(separator: ", ")
+        return ProblemDetails("method-not-allowed", title: "Method not allowed", status: .methodNotAllowed,
+                              detail: "allowed methods: \(allow)", headers: ["Allow": allow])
+    }
+
+    /// 422: a well-formed request whose content is invalid; `field` names the offending member.
+    public static func validation(field: String, _ detail: String) -> ProblemDetails {
+        ProblemDetails("validation-failed", title: "Validation failed", status: .unprocessableContent, detail: detail,
+                       extensions: ["field": .string(field),
+                                    "errors": .array([.object(["field": .string(field), "detail": .string(detail)])])])
+    }
+
+    /// 429 with `Retry-After`.
+    public static func tooManyRequests(_ detail: String, retryAfter seconds: Double) -> ProblemDetails {
+        ProblemDetails("too-many-requests", title: "Too many requests", status: .tooManyRequests, detail: detail)
+            .retrying(after: seconds)
+    }
+
+    /// 503 with `Retry-After` (draining, circuit breaker open).
+    public static func serviceUnavailable(_ detail: String, retryAfter seconds: Double) -> ProblemDetails {
+        ProblemDetails("service-unavailable", title: "Service unavailable", status: .serviceUnavailable, detail: detail)
+            .retrying(after: seconds)
+    }
+
+    /// 500 without internals: the detail is generic, the cause goes to the log only.
+    public static let internalError = ProblemDetails("internal-error", title: "Internal server error",
+                                                     status: .internalServerError,
+                                                     detail: "the server failed to handle the request; it has been logged")
+}

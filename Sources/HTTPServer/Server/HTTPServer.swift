@@ -1,0 +1,162 @@
+import Glibc
+import Logging
+import Synchronization
+
+/// The HTTP/1.1 server: N event-loop threads, each with its own SO_REUSEPORT listener and its own
+/// connections. Built-in probes answer before the responder; everything else goes to it.
+///
+/// Life: `init` → `start()` (listening when it returns) → `drain()` (graceful) → `stop()`.
+public final class HTTPServer: Sendable {
+    private struct Lifecycle {
+        enum State { case created, started, stopped }
+        var state = State.created
+        var loops: [EventLoop] = []
+        var threads: [pthread_t] = []
+        var boundPort = 0
+    }
+
+    private let shared: ServerShared
+    private let lifecycle = Mutex(Lifecycle())
+
+    /// - Parameters:
+    ///   - configuration: addresses, limits, timeouts, drain behaviour.
+    ///   - responder: the application; called on loop threads, must not block.
+    ///   - logger: transport events, errors and (when enabled) the access log.
+    public init(configuration: HTTPServerConfiguration, responder: any HTTPResponder,
+                logger: Logger = Logger(label: "isolationd.http")) {
+        let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        let loopCount = configuration.eventLoopCount > 0 ? configuration.eventLoopCount : cores
+        shared = ServerShared(configuration: configuration, responder: responder, logger: logger, loopCount: loopCount)
+    }
+
+    /// Binds, starts the loops, and returns once every loop's socket is listening.
+    public func start() throws(HTTPServerError) {
+        try lifecycle.withLock { (life: inout Lifecycle) throws(HTTPServerError) in
+            guard life.state == .created else { throw .alreadyStarted }
+            guard let calls = LinuxCalls.table else { throw .system("dlsym(epoll/eventfd/accept4)", ENOSYS) }
+            try validate(shared.configuration)
+            let address = try ListeningSocket.parse(host: shared.configuration.host, port: shared.configuration.port)
+            var listeners: [Int32] = []
+            var loops: [EventLoop] = []
+            do throws(HTTPServerError) {
+                let first = try ListeningSocket.open(address)
+                listeners.append(first.fd)
+                let concrete = ListeningSocket.withPort(address, first.port)
+                for _ in 1..<shared.loopCount { listeners.append(try ListeningSocket.open(concrete).fd) }
+                for index in 0..<shared.loopCount { loops.append(try EventLoop(index: index, calls: calls)) }
+                var threads: [pthread_t] = []
+                for (loop, listener) in zip(loops, listeners) {
+                    let shared = self.shared
+                    threads.append(try startThread {
+                        let runtime = LoopRuntime(loop: loop, shared: shared, listenerFD: listener)
+                        runtime.run()
+                    })
+                }
+                life.loops = loops
+                life.threads = threads
+                life.boundPort = first.port
+                life.state = .started
+            } catch {
+                for fd in listeners { close(fd) }
+                for loop in loops { loop.closeDescriptors() }
+                throw error
+            }
+        }
+        shared.logger.info("listening on \(shared.configuration.host):\(boundPort) with \(shared.loopCount) event loops")
+    }
+
+    private func validate(_ configuration: HTTPServerConfiguration) throws(HTTPServerError) {
+        guard configuration.maxConnections > 0 else { throw .invalidConfiguration("maxConnections must be positive") }
+        guard configuration.maxBodyBytes >= 0 else { throw .invalidConfiguration("maxBodyBytes must not be negative") }
+        guard configuration.outboundBufferBytes > 0 else { throw .invalidConfiguration("outboundBufferBytes must be positive") }
+        guard shared.loopCount <= 1024 else { throw .invalidConfiguration("eventLoopCount must be at most 1024") }
+        if let name = configuration.serverName,
+           name.isEmpty || name.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+            throw .invalidConfiguration("serverName must be non-empty printable text")
+        }
+    }
+
+    /// The port the server listens on (the ephemeral one when configured with 0); 0 before `start()`.
+    public var boundPort: Int { lifecycle.withLock { $0.boundPort } }
+
+    /// The number of event-loop threads.
+    public var eventLoopCount: Int { shared.loopCount }
+
+    /// False from the moment `drain()` begins (what `/readyz` reports).
+    public var isReady: Bool { shared.phase == .running && lifecycle.withLock { $0.state == .started } }
+
+    /// Statistics for metrics; cheap to read at any time.
+    public var counters: HTTPServerCounters {
+        let loops = lifecycle.withLock { $0.loops }
+        var counters = HTTPServerCounters()
+        counters.openConnections = max(0, shared.openConnections.load(ordering: .relaxed))
+        counters.rejectedConnections = shared.rejectedConnections.load(ordering: .relaxed)
+        for loop in loops {
+            counters.acceptedConnections += loop.counters.accepted.load(ordering: .relaxed)
+            counters.requestsServed += loop.counters.requests.load(ordering: .relaxed)
+        }
+        return counters
+    }
+
+    /// Graceful shutdown: readiness turns 503 at once; after `drainDelay` accepting stops,
+    /// idle connections close, new requests on open connections get 503 + `Retry-After` +
+    /// `Connection: close`, streams get `onShutdown`; in-flight requests finish. Connections
+    /// still open `drainDeadline` later are closed (streams with `.serverShutdown`). Returns
+    /// when no connection is left. Call `stop()` afterwards to end the loop threads.
+    public func drain() async {
+        let started = lifecycle.withLock { $0.state == .started }
+        guard started else { return }
+        let previous = shared.advance(to: .notReady)
+        if previous == .running {
+            shared.logger.info("draining: readiness is now 503")
+            let delay = shared.configuration.drainDelay
+            if delay > .zero { try? await Task.sleep(for: delay) }
+            shared.advance(to: .draining)
+            let deadline = monotonicNanoseconds() &+ shared.configuration.drainDeadline.saturatingNanoseconds
+            for loop in lifecycle.withLock({ $0.loops }) {
+                loop.execute { runtime in runtime.beginDrain(deadline: deadline) }
+            }
+        }
+        await shared.connectionCloseWaiter.wait()
+    }
+
+    /// Stops at once: closes every connection (streams end with `.serverShutdown`) and ends the
+    /// loop threads. Idempotent. Must not be called from a responder (a loop thread).
+    public func stop() {
+        shared.advance(to: .stopped)
+        let (loops, threads) = lifecycle.withLock { life -> ([EventLoop], [pthread_t]) in
+            guard life.state == .started else {
+                life.state = .stopped
+                return ([], [])
+            }
+            life.state = .stopped
+            defer { life.threads = [] }
+            return (life.loops, life.threads)
+        }
+        for loop in loops { loop.execute { runtime in runtime.stop() } }
+        if loops.contains(where: \.inLoopThread) {
+            shared.logger.error("HTTPServer.stop() called from an event loop; threads are left to end by themselves")
+        } else {
+            for thread in threads { pthread_join(thread, nil) }
+            for loop in loops { loop.closeDescriptors() }
+        }
+        shared.connectionCloseWaiter.signal()
+        if !loops.isEmpty { shared.logger.info("stopped") }
+    }
+
+    deinit { stop() }
+}
+
+/// Server statistics (monotonic counts, except `openConnections`).
+public struct HTTPServerCounters: Sendable, Equatable {
+    /// Connections currently open.
+    public var openConnections = 0
+    /// Connections accepted since start (including those rejected over the limit).
+    public var acceptedConnections = 0
+    /// Requests answered (probes and error answers included).
+    public var requestsServed = 0
+    /// Connections answered 503 because `maxConnections` was reached.
+    public var rejectedConnections = 0
+
+    public init() {}
+}

@@ -1,0 +1,82 @@
+/// Everything the HTTP server needs to know, with defaults fit for production on one machine.
+public struct HTTPServerConfiguration: Sendable {
+    /// Address to listen on: an IPv4 or IPv6 literal, or "localhost".
+    public var host: String
+    /// TCP port; 0 picks a free ephemeral port (read it back from `HTTPServer.boundPort`).
+    public var port: Int
+    /// Event-loop threads; 0 = one per available core.
+    public var eventLoopCount: Int
+    /// Open connections across all loops; connections over it are answered 503 and closed.
+    public var maxConnections: Int
+    /// Request-body limit when the responder's `maxBodySize(method:path:)` says nil.
+    public var maxBodyBytes: Int
+    /// Request-line, header-block and header-count limits (414 / 431).
+    public var parserLimits: HTTPParserLimits
+    /// Bound on bytes queued for one connection but not yet taken by the socket; streams and
+    /// WebSocket sessions report `.overflow` beyond it, and pipelined reading pauses.
+    public var outboundBufferBytes: Int
+    public var timeouts: Timeouts
+    /// After `drain()` starts: how long to keep serving (readiness already 503) before accepting stops.
+    public var drainDelay: Duration
+    /// After accepting stops: how long in-flight requests and streams may continue before every
+    /// remaining connection is closed.
+    public var drainDeadline: Duration
+    /// `Retry-After` seconds sent with the 503 that refuses new requests during a drain.
+    public var drainRetryAfterSeconds: Int
+    /// Built-in `/healthz`, `/livez`, `/readyz` answered before the responder.
+    public var probesEnabled: Bool
+    /// One info-level log line per request (probes only at debug level).
+    public var accessLog: Bool
+    /// The `Server` header value; nil sends none.
+    public var serverName: String?
+
+    /// Per-connection timers. Each is enforced by the connection's loop.
+    public struct Timeouts: Sendable {
+        /// From the first byte of a request (or the accept) to its complete head: 408, then close.
+        public var requestHead: Duration
+        /// Keep-alive connection without a request in flight: closed silently.
+        public var idle: Duration
+        /// From the complete head to the complete body: 408, then close.
+        public var body: Duration
+        /// Queued response bytes the peer does not take for this long: the connection is closed.
+        public var write: Duration
+        /// TLS handshake from accept to completion: closed.
+        public var tlsHandshake: Duration
+        /// After an error answer (or `Connection: close`) the connection half-closes and reads
+        /// what the client still sends for at most this long, so the answer is not lost to a reset.
+        public var lingerOnClose: Duration
+
+        public init(requestHead: Duration = .seconds(10), idle: Duration = .seconds(60),
+                    body: Duration = .seconds(30), write: Duration = .seconds(30),
+                    tlsHandshake: Duration = .seconds(10), lingerOnClose: Duration = .seconds(2)) {
+            self.requestHead = requestHead
+            self.idle = idle
+            self.body = body
+            self.write = write
+            self.tlsHandshake = tlsHandshake
+            self.lingerOnClose = lingerOnClose
+        }
+    }
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, eventLoopCount: Int = 0,
+                maxConnections: Int = 20_000, maxBodyBytes: Int = 1 << 20,
+                parserLimits: HTTPParserLimits = .init(), outboundBufferBytes: Int = 1 << 20,
+                timeouts: Timeouts = .init(), drainDelay: Duration = .zero,
+                drainDeadline: Duration = .seconds(10), drainRetryAfterSeconds: Int = 1,
+                probesEnabled: Bool = true, accessLog: Bool = true, serverName: String? = nil) {
+        self.host = host
+        self.port = port
+        self.eventLoopCount = eventLoopCount
+        self.maxConnections = maxConnections
+        self.maxBodyBytes = maxBodyBytes
+        self.parserLimits = parserLimits
+        self.outboundBufferBytes = outboundBufferBytes
+        self.timeouts = timeouts
+        self.drainDelay = drainDelay
+        self.drainDeadline = drainDeadline
+        self.drainRetryAfterSeconds = drainRetryAfterSeconds
+        self.probesEnabled = probesEnabled
+        self.accessLog = accessLog
+        self.serverName = serverName
+    }
+}

@@ -1,0 +1,116 @@
+import Glibc
+import Synchronization
+
+/// The thread-safe handle of one event loop: other threads (stream writers, WebSocket sessions,
+/// the server's lifecycle) reach the loop only through `execute`, which queues a task and wakes
+/// the loop through its eventfd. Everything the loop owns lives in its `LoopRuntime`, which only
+/// the loop thread ever sees; tasks receive it as their argument.
+final class EventLoop: Sendable {
+    typealias Task = @Sendable (LoopRuntime) -> Void
+
+    let index: Int
+    let epollFD: Int32
+    let wakeFD: Int32
+    let calls: LinuxCalls.Table
+    let counters = LoopCounters()
+
+    private let queue = Mutex<[Task]>([])
+    private let wakePending = Atomic<Bool>(false)
+    /// pthread_self() of the loop thread once it runs (0 before): lets `execute` from the loop
+    /// itself skip the eventfd write, since the loop drains its queue before sleeping again.
+    private let loopThread = Atomic<UInt>(0)
+
+    init(index: Int, calls: LinuxCalls.Table) throws(HTTPServerError) {
+        self.index = index
+        self.calls = calls
+        let epollFD = calls.epollCreate1(LinuxCalls.epollCloexec)
+        guard epollFD >= 0 else { throw HTTPServerError.system("epoll_create1", errno) }
+        let wakeFD = calls.eventFD(0, LinuxCalls.eventFDNonblock | LinuxCalls.eventFDCloexec)
+        guard wakeFD >= 0 else {
+            close(epollFD)
+            throw HTTPServerError.system("eventfd", errno)
+        }
+        guard epollControl(calls, epollFD: epollFD, operation: LinuxCalls.epollCtlAdd, fd: wakeFD,
+                           events: LinuxCalls.epollIn, data: LoopRuntime.wakeToken) == 0 else {
+            let error = errno
+            close(epollFD)
+            close(wakeFD)
+            throw HTTPServerError.system("epoll_ctl(eventfd)", error)
+        }
+        self.epollFD = epollFD
+        self.wakeFD = wakeFD
+    }
+
+    /// Runs `task` on the loop thread, soon. Safe from any thread.
+    func execute(_ task: @escaping Task) {
+        queue.withLock { $0.append(task) }
+        if inLoopThread { return }
+        if !wakePending.exchange(true, ordering: .acquiringAndReleasing) {
+            var one: UInt64 = 1
+            _ = withUnsafeBytes(of: &one) { write(wakeFD, $0.baseAddress, 8) }
+        }
+    }
+
+    var inLoopThread: Bool {
+        loopThread.load(ordering: .relaxed) == UInt(pthread_self())
+    }
+
+    // MARK: loop-side (called by LoopRuntime on the loop thread)
+
+    func markLoopThread() { loopThread.store(UInt(pthread_self()), ordering: .releasing) }
+
+    /// Consumes the eventfd counter after a wake-up.
+    func acknowledgeWake() {
+        wakePending.store(false, ordering: .releasing)
+        var value: UInt64 = 0
+        _ = withUnsafeMutableBytes(of: &value) { read(wakeFD, $0.baseAddress, 8) }
+    }
+
+    var hasPendingTasks: Bool { queue.withLock { !$0.isEmpty } }
+
+    func takeTasks() -> [Task] {
+        queue.withLock { tasks in
+            if tasks.isEmpty { return [] }
+            let taken = tasks
+            tasks.removeAll(keepingCapacity: true)
+            return taken
+        }
+    }
+
+    /// Closes the descriptors once the loop thread has ended.
+    func closeDescriptors() {
+        close(wakeFD)
+        close(epollFD)
+    }
+}
+
+/// Counters one loop increments and anyone may read (relaxed: they are statistics). Each loop has
+/// its own instance, so loops never contend on one cache line.
+final class LoopCounters: Sendable {
+    let accepted = Atomic<Int>(0)
+    let requests = Atomic<Int>(0)
+    // Padding: keeps two loops' hot counters off one cache line when allocated side by side.
+    private let padding: (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) =
+        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+}
+
+/// Starts a detached-from-Swift-concurrency POSIX thread running `body`; returns its handle for join.
+func startThread(_ body: @escaping @Sendable () -> Void) throws(HTTPServerError) -> pthread_t {
+    final class Box: Sendable {
+        let body: @Sendable () -> Void
+        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+    }
+    let context = Unmanaged.passRetained(Box(body)).toOpaque()
+    var thread = pthread_t()
+    let result = pthread_create(&thread, nil, { raw in
+        guard let raw else { return nil }
+        let box = Unmanaged<Box>.fromOpaque(raw).takeRetainedValue()
+        box.body()
+        return nil
+    }, context)
+    guard result == 0 else {
+        Unmanaged<Box>.fromOpaque(context).release()
+        throw HTTPServerError.system("pthread_create", result)
+    }
+    return thread
+}

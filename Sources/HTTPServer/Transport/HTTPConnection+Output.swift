@@ -1,0 +1,209 @@
+import Glibc
+import Logging
+
+/// Answering: probes, the responder, errors; serialising into `outbound`; writing to the socket.
+extension HTTPConnection {
+    /// A complete request: probes first (the fastest path), then the responder.
+    func dispatch(_ head: HTTPRequestHead, body: [UInt8]) {
+        runtime.loop.counters.requests.wrappingAdd(1, ordering: .relaxed)
+        let configuration = shared.configuration
+        if configuration.probesEnabled, head.method == .get || head.method == .head,
+           let probe = ProbeResponses.match(head.target) {
+            let keepAlive = keepsAlive(head)
+            let status = shared.probes.append(probe.probe, verbose: probe.verbose, headOnly: head.method == .head,
+                                              phase: shared.phase, connection: connectionField(head, keepAlive: keepAlive),
+                                              date: runtime.date.bytes, into: &outbound)
+            if configuration.accessLog, runtime.logger.logLevel <= .debug {
+                runtime.logger.debug("\(head.method) \(head.target) \(status)", metadata: ["peer": "\(remoteAddress)"])
+            }
+            finishResponse(keepAlive: keepAlive)
+            return
+        }
+        if shared.phase.rawValue >= ServerPhase.draining.rawValue {
+            answerDraining()
+            return
+        }
+        let request = HTTPRequest(method: head.method, target: head.target, version: head.version,
+                                  headers: head.headers, body: body, remoteAddress: remoteAddress, isSecure: false)
+        let response = shared.responder.respond(to: request)
+        send(response, to: head)
+    }
+
+    /// Whether the connection stays open after answering `head`.
+    func keepsAlive(_ head: HTTPRequestHead) -> Bool {
+        head.keepAlive && !closeAfterResponse && !peerClosedInput
+            && shared.phase.rawValue < ServerPhase.draining.rawValue
+    }
+
+    func connectionField(_ head: HTTPRequestHead, keepAlive: Bool) -> ResponseHeadWriter.ConnectionField {
+        guard keepAlive else { return .close }
+        return head.version == .http1_0 ? .keepAlive : .persistent
+    }
+
+    /// Serialises the responder's answer.
+    func send(_ proposed: HTTPResponse, to head: HTTPRequestHead) {
+        var response = proposed
+        if let failure = ResponseHeadWriter.validationFailure(status: response.status, headers: response.headers) {
+            runtime.logger.error("refused an invalid response to \(head.method) \(HTTPConnection.path(of: head.target)): \(failure)")
+            response = HTTPResponse(status: .internalServerError)
+        }
+        var keepAlive = keepsAlive(head)
+        if response.headers.listContains("Connection", token: "close") { keepAlive = false }
+        let headOnly = head.method == .head
+        let code = response.status.code
+        let bodyless = (100...199).contains(code) || code == 204 || code == 304
+        let date = runtime.date.bytes
+        let serverName = shared.configuration.serverName
+        var bodyBytes = 0
+
+        switch response.body {
+        case .empty:
+            ResponseHeadWriter.append(status: response.status, headers: response.headers,
+                                      framing: bodyless ? .none : .contentLength(0),
+                                      connection: connectionField(head, keepAlive: keepAlive),
+                                      date: date, serverName: serverName, into: &outbound)
+            finishResponse(keepAlive: keepAlive)
+        case .bytes(let bytes):
+            bodyBytes = bytes.count
+            outbound.reserveCapacity(outbound.count + bytes.count + 256)
+            ResponseHeadWriter.append(status: response.status, headers: response.headers,
+                                      framing: bodyless ? .none : .contentLength(bytes.count),
+                                      connection: connectionField(head, keepAlive: keepAlive),
+                                      date: date, serverName: serverName, into: &outbound)
+            if !headOnly, !bodyless { outbound.append(contentsOf: bytes) }
+            finishResponse(keepAlive: keepAlive)
+        case .stream(let producer):
+            // HTTP/1.0 has no chunked coding: the body then ends when the connection closes.
+            let chunked = head.version != .http1_0
+            if !chunked { keepAlive = false }
+            ResponseHeadWriter.append(status: response.status, headers: response.headers,
+                                      framing: chunked && !bodyless ? .chunked : .none,
+                                      connection: connectionField(head, keepAlive: keepAlive),
+                                      date: date, serverName: serverName, into: &outbound)
+            if headOnly || bodyless {
+                finishResponse(keepAlive: keepAlive)
+            } else {
+                startStream(producer, chunked: chunked, keepAlive: keepAlive)
+            }
+        case .webSocket(let upgrade):
+            acceptWebSocket(upgrade, head: head, response: response)
+        }
+        if shared.configuration.accessLog {
+            runtime.logger.info("\(head.method) \(head.target) \(code) \(bodyBytes)", metadata: ["peer": "\(remoteAddress)"])
+        }
+    }
+
+    /// The answer to the current request is queued.
+    func finishResponse(keepAlive: Bool) {
+        if keepAlive {
+            phase = .awaitingHead
+            headStartedAt = .max
+            idleSince = runtime.now
+        } else {
+            phase = .closingAfterFlush
+        }
+    }
+
+    /// Answers `status` with a problem+json body and closes. Used for parse errors, limits and
+    /// timeouts; the connection closes because its framing can no longer be trusted.
+    func answerError(_ status: HTTPStatus, reason: String) {
+        switch phase {
+        case .streaming, .webSocket, .lingering, .closed:
+            closeNow(reason: .clientClosed)  // an answer is already under way: nothing can follow it
+            return
+        case .awaitingHead, .readingBody, .closingAfterFlush:
+            break
+        }
+        currentHead = nil
+        chunkedDecoder = nil
+        body = []
+        inbound = []
+        inboundStart = 0
+        let payload = ProblemBody.bytes(status: status, detail: reason)
+        ResponseHeadWriter.append(status: status, headers: ["Content-Type": "application/problem+json"],
+                                  framing: .contentLength(payload.count), connection: .close,
+                                  date: runtime.date.bytes, serverName: shared.configuration.serverName, into: &outbound)
+        outbound.append(contentsOf: payload)
+        phase = .closingAfterFlush
+        runtime.loop.counters.requests.wrappingAdd(1, ordering: .relaxed)
+        if shared.configuration.accessLog {
+            runtime.logger.info("rejected request: \(status.code) \(reason)", metadata: ["peer": "\(remoteAddress)"])
+        }
+    }
+
+    /// A new request while draining: 503, `Retry-After`, close.
+    func answerDraining() {
+        let payload = ProblemBody.bytes(status: .serviceUnavailable, detail: "the server is shutting down")
+        ResponseHeadWriter.append(status: .serviceUnavailable,
+                                  headers: ["Content-Type": "application/problem+json",
+                                            "Retry-After": String(shared.configuration.drainRetryAfterSeconds)],
+                                  framing: .contentLength(payload.count), connection: .close,
+                                  date: runtime.date.bytes, serverName: shared.configuration.serverName, into: &outbound)
+        outbound.append(contentsOf: payload)
+        currentHead = nil
+        chunkedDecoder = nil
+        body = []
+        phase = .closingAfterFlush
+    }
+
+    /// Writes queued bytes until the socket would block.
+    func flush() {
+        let total = outbound.count
+        while outboundStart < total {
+            let start = outboundStart
+            let written = outbound.withUnsafeBytes { bytes -> Int in
+                guard let base = bytes.baseAddress else { return 0 }
+                return Glibc.send(fd, base + start, total - start, Int32(MSG_NOSIGNAL))
+            }
+            if written > 0 {
+                outboundStart += written
+                lastWriteProgress = runtime.now
+                continue
+            }
+            let error = errno
+            if written < 0, error == EINTR { continue }
+            if written < 0, error == EAGAIN || error == EWOULDBLOCK {
+                if deadlineKind != .write { lastWriteProgress = runtime.now }
+                break
+            }
+            closeNow(reason: .clientClosed)
+            return
+        }
+        if outboundStart >= outbound.count {
+            // Keep a modest buffer for the next answer; give back what a large body needed.
+            if outbound.capacity > 64 * 1024 { outbound = [] } else { outbound.removeAll(keepingCapacity: true) }
+            outboundStart = 0
+            if phase == .closingAfterFlush { beginLingering() }
+        } else if outboundStart > 64 * 1024, outboundStart > outbound.count / 2 {
+            outbound.removeSubrange(0..<outboundStart)
+            outboundStart = 0
+        }
+    }
+}
+
+/// RFC 9457 problem details for the answers the transport itself gives.
+enum ProblemBody {
+    static func bytes(status: HTTPStatus, detail: String) -> [UInt8] {
+        var out = Array(#"{"type":"about:blank","title":""#.utf8)
+        appendEscaped(status.reason, to: &out)
+        out += Array(#"","status":"#.utf8)
+        ResponseHeadWriter.appendDecimal(status.code, to: &out)
+        out += Array(#","detail":""#.utf8)
+        appendEscaped(detail, to: &out)
+        out += Array(#""}"#.utf8)
+        return out
+    }
+
+    /// JSON string escaping (quotes, backslash, control characters).
+    static func appendEscaped(_ text: String, to out: inout [UInt8]) {
+        let hex = Array("0123456789abcdef".utf8)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case 0..<0x20: out += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            default: out.append(byte)
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+/// Streamed (chunked) response bodies.
+extension HTTPConnection {
+    /// The head is queued; hand the producer its writer.
+    func startStream(_ producer: StreamingBody, chunked: Bool, keepAlive: Bool) {
+        let writer = ConnectionStreamWriter(loop: runtime.loop, connectionToken: token,
+                                            bound: shared.configuration.outboundBufferBytes)
+        stream = writer
+        streamIsChunked = chunked
+        streamKeepAlive = keepAlive
+        phase = .streaming
+        // A stream that starts during a drain learns of it as soon as it registers.
+        if shared.phase.rawValue >= ServerPhase.draining.rawValue { writer.signalShutdown() }
+        producer.start(writer)
+    }
+
+    /// Loop task: the producer queued chunks or finished.
+    func streamHasOutput() {
+        guard phase == .streaming, let writer = stream else { return }
+        let batch = writer.takeBatch()
+        for chunk in batch.chunks { appendStreamBytes(chunk) }
+        if batch.finish {
+            if let final = batch.finalBytes { appendStreamBytes(final) }
+            stream = nil
+            if streamIsChunked {
+                ResponseHeadWriter.appendStatic(ResponseHeadWriter.lastChunk, to: &outbound)
+                finishResponse(keepAlive: streamKeepAlive && !closeAfterResponse && !peerClosedInput)
+            } else {
+                phase = .closingAfterFlush
+            }
+            writer.streamEnded(.finished)
+            // Requests pipelined behind the stream are answered now.
+            if phase == .awaitingHead { processBufferedInput() }
+        }
+        finishTurn()
+    }
+
+    private func appendStreamBytes(_ bytes: [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        if streamIsChunked {
+            bytes.withUnsafeBytes { ResponseHeadWriter.appendChunk($0, to: &outbound) }
+        } else {
+            outbound.append(contentsOf: bytes)
+        }
+    }
+}

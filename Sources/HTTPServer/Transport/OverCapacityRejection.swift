@@ -1,0 +1,22 @@
+import Glibc
+
+/// Answers a connection accepted over `maxConnections`: 503 and close, at once, without
+/// registering it. What the client already sent is read first so closing sends a FIN, not a
+/// reset that could destroy the answer in flight.
+enum OverCapacityRejection {
+    static func reject(fd: Int32, date: [UInt8]) {
+        withUnsafeTemporaryAllocation(byteCount: 4096, alignment: 16) { scratch in
+            _ = recv(fd, scratch.baseAddress, scratch.count, Int32(MSG_DONTWAIT))
+        }
+        let body = ProblemBody.bytes(status: .serviceUnavailable, detail: "too many open connections")
+        var answer: [UInt8] = []
+        ResponseHeadWriter.append(status: .serviceUnavailable,
+                                  headers: ["Content-Type": "application/problem+json", "Retry-After": "1"],
+                                  framing: .contentLength(body.count), connection: .close, date: date,
+                                  serverName: nil, into: &answer)
+        answer += body
+        _ = answer.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+        shutdown(fd, Int32(SHUT_WR))
+        close(fd)
+    }
+}

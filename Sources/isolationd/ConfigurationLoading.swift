@@ -1,0 +1,22 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ExecutionAPI
+
+/// Loading the configuration the way every subcommand does, with one message on failure.
+enum ConfigurationLoading {
+    /// The effective configuration and the file it came from.
+    static func load(option: String?, host: String? = nil, port: Int? = nil) throws(ConfigurationError) -> (ServiceConfiguration, String) {
+        let environment = ProcessEnvironment.current()
+        let path = ConfigurationFile.resolve(option: option, environment: environment)
+        var configuration = try ServiceConfiguration.load(path: path, environment: environment)
+        try configuration.overrideListenAddress(host: host, port: port)
+        return (configuration, path)
+    }
+
+    /// Writes `isolationd: <message>` to standard error.
+    static func report(_ message: String) {
+        let line = Array("isolationd: \(message)\n".utf8)
+        line.withUnsafeBytes { _ = write(2, $0.baseAddress, $0.count) }
+    }
+}

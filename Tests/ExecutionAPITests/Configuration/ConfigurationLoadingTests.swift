@@ -1,0 +1,169 @@
+@testable import ExecutionAPI
+import ExecutionCore
+import HTTPServer
+import Logging
+import Testing
+
+@Suite("Configuration loading")
+struct ConfigurationLoadingTests {
+    @Test("the shipped file is a valid instance whose values are the built-in defaults")
+    func shippedFileEqualsDefaults() throws {
+        let fromFile = try ServiceConfiguration.load(path: "\(packageRoot)/config/isolationd.json", environment: [:])
+        let defaults = ServiceConfiguration()
+        #expect(fromFile.server == defaults.server)
+        #expect(fromFile.auth == defaults.auth)
+        #expect(fromFile.contexts == defaults.contexts)
+        #expect(fromFile.factory == defaults.factory)
+        #expect(fromFile.engines == defaults.engines)
+        #expect(fromFile.events == defaults.events)
+        #expect(fromFile.streams == defaults.streams)
+        #expect(fromFile.idempotency == defaults.idempotency)
+        #expect(fromFile.agents == defaults.agents)
+        #expect(fromFile.logging == defaults.logging)
+        #expect(fromFile.metrics == defaults.metrics)
+        #expect(fromFile.redacted == defaults.redacted)
+    }
+
+    @Test("the file's values are read, not only defaulted")
+    func fileValuesAreRead() throws {
+        let config = try ServiceConfiguration.parse("""
+            {"server": {"port": 9191, "timeouts": {"idle_seconds": 1.5}, "tls": {"cert_file": "/c.pem", "key_file": "/k.pem"}},
+             "factory": {"max_engines_per_user": 7, "per_user_overrides": {"vip": 20}, "breaker": {"cooldown_seconds": 5}},
+             "logging": {"level": "warning", "format": "json", "access_log": false},
+             "agents": [{"name": "py", "kind": "process", "command": ["/usr/bin/python3", "agent.py"],
+                         "environment": {"API_TOKEN": "s3cr3t"}, "timeout_seconds": 12, "limits": {"cpu_seconds": 5}}]}
+            """)
+        #expect(config.server.port == 9191)
+        #expect(config.server.timeouts.idleSeconds == 1.5)
+        #expect(config.server.timeouts.requestHeadSeconds == 10)
+        #expect(config.server.tls == ServerSettings.TLS(certificateFile: "/c.pem", privateKeyFile: "/k.pem"))
+        #expect(config.factory.maxEnginesPerUser == 7)
+        #expect(config.factory.engineLimit(for: "vip") == 20)
+        #expect(config.factory.engineLimit(for: "someone") == 7)
+        #expect(config.factory.breaker.cooldownSeconds == 5)
+        #expect(config.logging.level == .warning)
+        #expect(config.logging.format == .json)
+        #expect(config.logging.accessLog == false)
+        let agent = try #require(config.agents.first)
+        #expect(agent.name == "py")
+        #expect(agent.runTimeoutSeconds == 12)
+        guard case .process(let process) = agent.kind else {
+            Issue.record("expected a process agent")
+            return
+        }
+        #expect(process.command == ["/usr/bin/python3", "agent.py"])
+        #expect(process.environment == ["API_TOKEN": "s3cr3t"])
+        #expect(process.cpuSeconds == 5)
+        #expect(process.memoryBytes == nil)
+    }
+
+    @Test("missing sections take their defaults")
+    func missingSections() throws {
+        let config = try ServiceConfiguration.parse(#"{"server": {"port": 0}}"#)
+        #expect(config.server.port == 0)
+        #expect(config.factory == FactorySettings())
+        #expect(config.auth.apiKeys.count == 2)
+        #expect(config.auth.demoKeysActive)
+        #expect(config.agents.map(\.name) == ["echo", "tools"])
+    }
+
+    @Test("the benchmark file is valid and sized for a long POST /v1/contexts run")
+    func benchFile() throws {
+        let bench = try ServiceConfiguration.load(path: "\(packageRoot)/config/bench.json", environment: [:])
+        #expect(bench.contexts.maxPerUser >= 1_000_000)
+        #expect(bench.contexts.maxTotal >= 2_000_000)
+        #expect(bench.contexts.ttlSeconds <= 60)
+        #expect(bench.logging.accessLog == false)
+        #expect(bench.logging.level == .warning)
+        #expect(bench.auth.apiKeys.map(\.userID).sorted() == ["demo-alice", "demo-bob"])
+    }
+
+    @Test("a missing file and a file that is not JSON are errors that name the file")
+    func fileErrors() {
+        #expect(throws: ConfigurationError.self) {
+            try ServiceConfiguration.load(path: "/nonexistent/isolationd.json", environment: [:])
+        }
+        do {
+            _ = try ServiceConfiguration.load(path: "/nonexistent/isolationd.json", environment: [:])
+        } catch {
+            #expect(error.message.contains("/nonexistent/isolationd.json"))
+        }
+        let notJSON = configurationError("{\"server\": ")
+        #expect(notJSON?.message.contains("is not valid JSON") == true)
+        #expect(configurationError("[1, 2]")?.message == "the configuration must be a JSON object, not array")
+    }
+
+    @Test("the default path: option, then ISOLATIOND_CONFIG, then ./config, then /etc")
+    func defaultPath() {
+        #expect(ConfigurationFile.resolve(option: "/x.json", environment: ["ISOLATIOND_CONFIG": "/y.json"]) == "/x.json")
+        #expect(ConfigurationFile.resolve(option: nil, environment: ["ISOLATIOND_CONFIG": "/y.json"]) == "/y.json")
+        #expect(ConfigurationFile.resolve(option: nil, environment: [:], exists: { _ in true }) == "config/isolationd.json")
+        #expect(ConfigurationFile.resolve(option: nil, environment: [:], exists: { _ in false }) == "/etc/isolationd/isolationd.json")
+    }
+}
+
+@Suite("Configuration redaction")
+struct ConfigurationRedactionTests {
+    @Test("the effective view hides key hashes, the JWT secret and agent environment values")
+    func secretsRedacted() throws {
+        let secret = "an-hs256-secret-that-is-long-enough-0123456789"
+        let config = try ServiceConfiguration.parse("""
+            {"auth": {"mode": "api_keys_or_jwt", "jwt": {"algorithms": ["HS256"], "hs256_secret": "\(secret)"}},
+             "agents": [{"name": "p", "kind": "process", "command": ["/bin/true"], "environment": {"TOKEN": "agent-token-value"}}]}
+            """)
+        let text = config.redacted.serializedString()
+        #expect(!text.contains(secret))
+        #expect(!text.contains("agent-token-value"))
+        for key in DemoAPIKeys.all { #expect(!text.contains(key.sha256)) }
+        #expect(config.redacted["auth"]?["jwt"]?["hs256_secret"] == .string("<redacted>"))
+        #expect(config.redacted["auth"]?["api_keys"]?.arrayValue?.first?["sha256"] == .string("<redacted>"))
+        #expect(config.redacted["auth"]?["api_keys"]?.arrayValue?.first?["user_id"] == .string("demo-alice"))
+        // Not secret, and useful to see.
+        #expect(config.redacted["server"]?["port"] == .integer(8080))
+        #expect(config.redacted["server"]?["timeouts"]?["idle_seconds"] == .integer(60))
+        #expect(config.auth.jwt?.hs256Secret == secret)
+    }
+
+    @Test("the effective view shows environment overrides and every default")
+    func effectiveView() throws {
+        let config = try ServiceConfiguration.parse("{}", environment: ["ISOLATIOND_PORT": "9000"])
+        #expect(config.redacted["server"]?["port"] == .integer(9000))
+        #expect(config.redacted["factory"]?["breaker"]?["failure_threshold"] == .integer(5))
+        #expect(config.redacted["server"]?["tls"] == .null)
+        let sections = Set(config.redacted.objectValue?.keys.map { $0 } ?? [])
+        #expect(sections == ["server", "auth", "contexts", "factory", "engines", "events", "streams", "idempotency",
+                             "agents", "logging", "metrics"])
+    }
+}
+
+@Suite("Configuration to HTTP server")
+struct HTTPServerConfigurationMappingTests {
+    @Test("server settings become the HTTP server's configuration")
+    func mapping() throws {
+        let config = try ServiceConfiguration.parse("""
+            {"server": {"host": "::1", "port": 0, "event_loops": 3, "max_connections": 50, "max_body_bytes": 4096,
+                        "max_request_line_bytes": 1000, "max_header_bytes": 2000, "max_header_count": 20,
+                        "outbound_buffer_bytes": 65536,
+                        "timeouts": {"request_head_seconds": 1.5, "idle_seconds": 2, "body_seconds": 3, "write_seconds": 4,
+                                     "tls_handshake_seconds": 5},
+                        "drain": {"delay_seconds": 0.25, "deadline_seconds": 7}}}
+            """)
+        let http = config.server.httpServerConfiguration(accessLog: false)
+        #expect(http.host == "::1")
+        #expect(http.port == 0)
+        #expect(http.eventLoopCount == 3)
+        #expect(http.maxConnections == 50)
+        #expect(http.maxBodyBytes == 4096)
+        #expect(http.parserLimits == HTTPParserLimits(maxRequestLineBytes: 1000, maxHeaderBytes: 2000, maxHeaderCount: 20))
+        #expect(http.outboundBufferBytes == 65536)
+        #expect(http.timeouts.requestHead == .milliseconds(1500))
+        #expect(http.timeouts.idle == .seconds(2))
+        #expect(http.timeouts.body == .seconds(3))
+        #expect(http.timeouts.write == .seconds(4))
+        #expect(http.timeouts.tlsHandshake == .seconds(5))
+        #expect(http.drainDelay == .milliseconds(250))
+        #expect(http.drainDeadline == .seconds(7))
+        #expect(http.accessLog == false)
+        #expect(http.probesEnabled)
+    }
+}
