@@ -119,3 +119,17 @@ enum HeadFeeder {
 
 /// The UTF-8 bytes of `text` (test inputs are written as Swift strings with \r\n escapes).
 func utf8Bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+extension HTTPHeadParser {
+    /// `parse` over bytes held in an array (slice), for tests that do not manage raw buffers.
+    mutating func parse(bytes: ArraySlice<UInt8>) throws(HTTPParseError) -> (head: HTTPRequestHead, consumed: Int)? {
+        let result = bytes.withUnsafeBytes { buffer in
+            Result { () throws(HTTPParseError) in try self.parse(buffer) }
+        }
+        return try result.get()
+    }
+
+    mutating func parse(bytes: [UInt8]) throws(HTTPParseError) -> (head: HTTPRequestHead, consumed: Int)? {
+        try parse(bytes: bytes[...])
+    }
+}
