@@ -94,8 +94,11 @@ public struct HTTPHeadParser: Sendable {
                 phase = .headerLines
 
             case .headerLines:
-                // The whole block, each line's CRLF and the final empty line included, must fit.
-                let lastCR = ParserBytes.saturatingAdd(headerStart, limits.maxHeaderBytes) - 2
+                // The whole block, each line's CRLF and the final empty line included, must fit:
+                // a field line's CR needs room for its LF and the final CRLF, the empty line's for its LF.
+                guard lineStart < buffer.count else { return nil }
+                let room = buffer[lineStart] == ParserBytes.cr ? 2 : 4
+                let lastCR = ParserBytes.saturatingAdd(headerStart, limits.maxHeaderBytes) - room
                 guard let lineEnd = try findLineEnd(buffer, lastAllowedCR: lastCR,
                                                     overLimit: .fieldsTooLarge("header block too large")) else { return nil }
                 if lineEnd == lineStart { return (try finishHead(), lineEnd + 2) }
@@ -116,15 +119,15 @@ public struct HTTPHeadParser: Sendable {
     /// there is over its limit whatever comes next.
     @inline(__always)
     private mutating func findLineEnd(_ buffer: UnsafeRawBufferPointer, lastAllowedCR: Int,
-                                      overLimit: HTTPParseError) throws(HTTPParseError) -> Int? {
+                                      overLimit: @autoclosure () -> HTTPParseError) throws(HTTPParseError) -> Int? {
         let count = buffer.count
-        guard lastAllowedCR >= scanPosition else { throw overLimit }
+        guard lastAllowedCR >= scanPosition else { throw overLimit() }
         let scanEnd = lastAllowedCR >= count ? count : lastAllowedCR + 1
         let found = ParserBytes.firstControl(in: buffer, from: scanPosition, to: scanEnd)
         bytesScanned &+= found - scanPosition
         scanPosition = found
         guard found < scanEnd else {
-            if scanEnd > lastAllowedCR { throw overLimit }
+            if scanEnd > lastAllowedCR { throw overLimit() }
             return nil
         }
         switch buffer[found] {
