@@ -100,6 +100,7 @@ struct EngineCancelTests {
         }
         final class ControlledHandleBox: AgentRunHandle {
             let count = Atomic<Int>(0)
+            var cancels: Int { count.load(ordering: .sequentiallyConsistent) }
             func cancel(gracePeriod: Duration) { count.add(1, ordering: .sequentiallyConsistent) }
         }
         let runner = SelfCancelling()
@@ -111,6 +112,6 @@ struct EngineCancelTests {
         runner.engineBox.withLock { $0 = engine }
         let run = try engine.startRun(agent: "self")
         #expect(engine.run(id: run.id)?.state == .cancelling)
-        #expect(runner.handle.count.load(ordering: .sequentiallyConsistent) == 1)
+        #expect(runner.handle.cancels == 1)
     }
 }

@@ -170,3 +170,10 @@ struct EngineFixture {
         try factory.create(for: context(user: user, thread: thread))
     }
 }
+
+/// A thread-safe list tasks can append to.
+final class Collected<Element: Sendable>: Sendable {
+    private let items = Mutex<[Element]>([])
+    func append(_ item: Element) { items.withLock { $0.append(item) } }
+    var all: [Element] { items.withLock { $0 } }
+}
