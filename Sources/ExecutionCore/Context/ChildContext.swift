@@ -20,7 +20,7 @@ extension UserExecutionContext {
 
         let depth = operationDepth + 1
         let createdAt = clock.now()
-        let stamp = JSONValue.string(createdAt.iso8601)
+        let stamp = JSONValue.string(createdAt.contextStamp)
 
         var agent = agentContext
         agent["parent_operation"] = agentContext["operation_name"] ?? .string("root")

@@ -81,14 +81,16 @@ struct JSONSizeMeter {
 
     /// A string literal's size: quotes plus each byte, escapes counted as the serializer writes them.
     private static func stringBytes(_ text: String) -> Int {
-        var bytes = 2
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x0A, 0x0D, 0x09: bytes &+= 2
-            case 0..<0x20: bytes &+= 6
-            default: bytes &+= 1
+        var text = text
+        return text.withUTF8 { utf8 in
+            var bytes = utf8.count &+ 2
+            for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x0A, 0x0D, 0x09: bytes &+= 1
+                default: bytes &+= 5
+                }
             }
+            return bytes
         }
-        return bytes
     }
 }
