@@ -40,7 +40,6 @@ extension UserExecutionEngine {
     /// engine is still idle at `now` (so a run admitted since the sweep looked is never cut).
     /// False when someone else already claimed it, or the guard failed.
     func beginCleanup(reason: CancelReason, now: Timestamp, idleFor idleTimeout: Duration? = nil) -> Bool {
-        let ctx = tableContext
         var effects = EngineEffects()
         let claimed: Bool = core.withLock { core in
             switch core.phase {
@@ -51,6 +50,8 @@ extension UserExecutionEngine {
                 guard core.table.live.isEmpty, now - core.table.lastActivity >= idleTimeout else { return false }
             }
             core.phase = .cleaning
+            if core.table.live.isEmpty { return true }
+            let ctx = tableContext
             let order = core.table.activeRunIDs + core.table.queue
             for runID in order {
                 core.table.finalize(runID, .cancelled(reason), now: now, stopAgent: true, ctx: ctx, effects: &effects)
