@@ -23,7 +23,7 @@ public final class ContextRegistry: Sendable {
                 self.sweepExpired()
                 return true
             }
-            sweeper.withLock { $0 = task }
+            sweeper.withTracedLock { $0 = task }
         }
     }
 
@@ -65,8 +65,8 @@ public final class ContextRegistry: Sendable {
 
     /// Stops the background sweep and waits for it.
     public func shutdown() async {
-        await sweeper.withLock { $0 }?.stop()
+        await sweeper.withTracedLock { $0 }?.stop()
     }
 
-    deinit { sweeper.withLock { $0 }?.cancel() }
+    deinit { sweeper.withTracedLock { $0 }?.cancel() }
 }

@@ -5,7 +5,7 @@ extension UserExecutionEngine {
         let now = clock.now()
         let ctx = tableContext
         var effects = EngineEffects()
-        core.withLock { core in
+        core.withTracedLock { core in
             guard let run = core.table.live[runID], run.state != .queued else { return }
             if type.isAgentProgress {
                 emitter.emit(type, executionID: runID, agent: run.agent, data: data)
@@ -26,7 +26,7 @@ extension UserExecutionEngine {
         let now = clock.now()
         let ctx = tableContext
         var effects = EngineEffects()
-        core.withLock { core in
+        core.withTracedLock { core in
             guard let run = core.table.live[runID], run.state != .queued else { return }
             let end: RunEnd
             if let reason = run.stopReason {
@@ -49,7 +49,7 @@ extension UserExecutionEngine {
         let now = clock.now()
         let ctx = tableContext
         var effects = EngineEffects()
-        core.withLock { core in
+        core.withTracedLock { core in
             guard let run = core.table.live[runID], run.state != .queued else { return }
             let end: RunEnd
             switch (timer, run.stopReason) {

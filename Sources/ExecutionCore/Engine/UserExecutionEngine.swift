@@ -64,7 +64,7 @@ public final class UserExecutionEngine: Sendable {
                           timeout: agents.runTimeout(forAgent: agent) ?? configuration.runTimeout, createdAt: now)
         let ctx = tableContext
         var effects = EngineEffects()
-        let outcome: Result<RunSnapshot, RunRequestError> = core.withLock { core in
+        let outcome: Result<RunSnapshot, RunRequestError> = core.withTracedLock { core in
             switch core.phase {
             case .cleaning, .cleaned: return .failure(.engineCleaned)
             case .retiring: return .failure(.engineRetiring)
@@ -106,7 +106,7 @@ public final class UserExecutionEngine: Sendable {
         let now = clock.now()
         let ctx = tableContext
         var effects = EngineEffects()
-        let outcome: CancelOutcome = core.withLock { core in
+        let outcome: CancelOutcome = core.withTracedLock { core in
             guard let run = core.table.live[runID] else {
                 return core.table.history.find(runID).map(CancelOutcome.alreadyTerminal) ?? .notFound
             }
@@ -128,19 +128,19 @@ public final class UserExecutionEngine: Sendable {
     /// One of this engine's runs, live or in its history.
     public func run(id runID: String) -> RunSnapshot? {
         let ctx = tableContext
-        return core.withLock { $0.table.find(runID, ctx: ctx) }
+        return core.withTracedLock { $0.table.find(runID, ctx: ctx) }
     }
 
     /// Live runs, then ended runs in the history, each oldest first.
     public var runs: [RunSnapshot] {
         let ctx = tableContext
-        return core.withLock { $0.table.all(ctx: ctx) }
+        return core.withTracedLock { $0.table.all(ctx: ctx) }
     }
 
     // MARK: - State
 
     public var state: EngineState {
-        core.withLock { core in
+        core.withTracedLock { core in
             switch core.phase {
             case .cleaning: .cleaning
             case .cleaned: .cleaned
@@ -152,19 +152,19 @@ public final class UserExecutionEngine: Sendable {
     /// False once the engine is past its lifetime or being cleaned.
     public var isAcceptingRuns: Bool {
         let now = clock.now()
-        return core.withLock { core in
+        return core.withTracedLock { core in
             if case .open = core.phase { return now < expiresAt }
             return false
         }
     }
 
-    public var stats: EngineStats { core.withLock { $0.table.currentStats } }
+    public var stats: EngineStats { core.withTracedLock { $0.table.currentStats } }
 
     /// The last time a run was admitted, started, reported progress or ended (or creation).
-    public var lastActivityAt: Timestamp { core.withLock { $0.table.lastActivity } }
+    public var lastActivityAt: Timestamp { core.withTracedLock { $0.table.lastActivity } }
 
     public var summary: EngineSummary {
-        let (engineState, accepting, lastActivity, stats) = core.withLock { core in
+        let (engineState, accepting, lastActivity, stats) = core.withTracedLock { core in
             let engineState: EngineState = switch core.phase {
             case .cleaning: .cleaning
             case .cleaned: .cleaned
@@ -200,7 +200,7 @@ public final class UserExecutionEngine: Sendable {
         }
         // The run may have been cancelled, timed out or cleaned while the agent started: then the
         // work it just began must stop too.
-        let stopNow: Bool = core.withLock { core in
+        let stopNow: Bool = core.withTracedLock { core in
             guard var run = core.table.live[launch.runID] else { return true }
             run.handle = handle
             core.table.live[launch.runID] = run

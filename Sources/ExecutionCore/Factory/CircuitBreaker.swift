@@ -49,7 +49,7 @@ public final class CircuitBreaker: Sendable {
 
     public var state: CircuitBreakerState {
         let now = clock.now()
-        return phase.withLock { phase in
+        return phase.withTracedLock { phase in
             switch phase {
             case .closed: .closed
             case .open(let until): now >= until ? .halfOpen : .open
@@ -60,7 +60,7 @@ public final class CircuitBreaker: Sendable {
 
     /// Consecutive failures counted while closed (0 in the other states).
     public var consecutiveFailures: Int {
-        phase.withLock { phase in
+        phase.withTracedLock { phase in
             if case .closed(let failures) = phase { return failures }
             return 0
         }
@@ -69,7 +69,7 @@ public final class CircuitBreaker: Sendable {
     /// Asks to attempt the work.
     public func acquire() -> Decision {
         let now = clock.now()
-        return phase.withLock { phase in
+        return phase.withTracedLock { phase in
             switch phase {
             case .closed:
                 return .allowed(Permit(isProbe: false))
@@ -85,7 +85,7 @@ public final class CircuitBreaker: Sendable {
     }
 
     public func recordSuccess(_ permit: Permit) {
-        phase.withLock { phase in
+        phase.withTracedLock { phase in
             switch phase {
             case .closed: phase = .closed(consecutiveFailures: 0)
             case .halfOpen where permit.isProbe: phase = .closed(consecutiveFailures: 0)
@@ -96,7 +96,7 @@ public final class CircuitBreaker: Sendable {
 
     public func recordFailure(_ permit: Permit) {
         let now = clock.now()
-        phase.withLock { phase in
+        phase.withTracedLock { phase in
             switch phase {
             case .closed(let failures):
                 phase = failures + 1 >= failureThreshold ? .open(until: now + cooldown) : .closed(consecutiveFailures: failures + 1)
@@ -111,7 +111,7 @@ public final class CircuitBreaker: Sendable {
     /// is handed back so the next caller may probe.
     public func abandon(_ permit: Permit) {
         guard permit.isProbe else { return }
-        phase.withLock { phase in
+        phase.withTracedLock { phase in
             if case .halfOpen(probeInFlight: true) = phase { phase = .halfOpen(probeInFlight: false) }
         }
     }

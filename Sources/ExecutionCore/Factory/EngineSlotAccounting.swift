@@ -34,7 +34,7 @@ public final class InMemoryEngineSlots: EngineSlotAccounting {
     public init() {}
 
     public func reserve(userID: String, userLimit: Int, globalLimit: Int) -> SlotReservation {
-        counts.withLock { counts in
+        counts.withTracedLock { counts in
             let held = counts.perUser[userID] ?? 0
             if held >= userLimit { return .userLimitReached(held: held) }
             if counts.total >= globalLimit { return .globalLimitReached }
@@ -45,7 +45,7 @@ public final class InMemoryEngineSlots: EngineSlotAccounting {
     }
 
     public func release(userID: String) -> Bool {
-        counts.withLock { counts in
+        counts.withTracedLock { counts in
             guard let held = counts.perUser[userID], held > 0 else { return false }
             counts.perUser[userID] = held > 1 ? held - 1 : nil
             counts.total -= 1
@@ -53,7 +53,7 @@ public final class InMemoryEngineSlots: EngineSlotAccounting {
         }
     }
 
-    public func held(userID: String) -> Int { counts.withLock { $0.perUser[userID] ?? 0 } }
+    public func held(userID: String) -> Int { counts.withTracedLock { $0.perUser[userID] ?? 0 } }
 
-    public var totalHeld: Int { counts.withLock { $0.total } }
+    public var totalHeld: Int { counts.withTracedLock { $0.total } }
 }

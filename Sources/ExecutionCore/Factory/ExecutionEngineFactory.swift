@@ -43,11 +43,11 @@ public final class ExecutionEngineFactory: Sendable {
                 self.sweep()
                 return true
             }
-            sweeper.withLock { $0 = task }
+            sweeper.withTracedLock { $0 = task }
         }
     }
 
-    deinit { sweeper.withLock { $0 }?.cancel() }
+    deinit { sweeper.withTracedLock { $0 }?.cancel() }
 
     /// Makes an engine bound to `context`: validates it, takes one of the user's slots atomically,
     /// builds the engine without holding any lock, then registers it. Any failure after the slot
@@ -59,7 +59,7 @@ public final class ExecutionEngineFactory: Sendable {
             count(.creationError)
             throw .invalidContext(error)
         }
-        if registry.withLock({ $0.closed }) { throw .shuttingDown }
+        if registry.withTracedLock({ $0.closed }) { throw .shuttingDown }
 
         let permit: CircuitBreaker.Permit
         switch breaker.acquire() {
@@ -101,7 +101,7 @@ public final class ExecutionEngineFactory: Sendable {
             throw .buildFailed(message: String(describing: error))
         }
 
-        let committed = registry.withLock { registry in
+        let committed = registry.withTracedLock { registry in
             guard !registry.closed else { return false }
             registry.insert(engine)
             return true
@@ -121,7 +121,7 @@ public final class ExecutionEngineFactory: Sendable {
     /// idle timeout plus a sweep interval when all are busy. At least one second.
     private func retryHint(forUser userID: String) -> Duration {
         let now = clock.now()
-        let engines = registry.withLock { $0.engines(userID: userID) }
+        let engines = registry.withTracedLock { $0.engines(userID: userID) }
         var soonest = configuration.idleTimeout + configuration.cleanupInterval
         for engine in engines where !engine.hasLiveRuns {
             let idleEnds = engine.lastActivityAt + configuration.idleTimeout + configuration.cleanupInterval
@@ -137,7 +137,7 @@ public final class ExecutionEngineFactory: Sendable {
     }
 
     func count(_ event: CountedEvent) {
-        registry.withLock { registry in
+        registry.withTracedLock { registry in
             switch event {
             case .creationError: registry.counters.creationErrors += 1
             case .cleanupError: registry.counters.cleanupErrors += 1
@@ -151,7 +151,7 @@ public final class ExecutionEngineFactory: Sendable {
 
     /// The factory's figures now.
     public var metrics: FactoryMetrics {
-        var metrics = registry.withLock { registry in
+        var metrics = registry.withTracedLock { registry in
             var metrics = FactoryMetrics()
             let counters = registry.counters
             metrics.totalEnginesCreated = counters.created

@@ -17,20 +17,20 @@ final class PeriodicTask: Sendable {
                 if Task.isCancelled || !tick() { return }
             }
         }
-        task.withLock { $0 = loop }
+        task.withTracedLock { $0 = loop }
     }
 
     /// Cancels the loop without waiting (for `deinit`s).
     func cancel() {
-        task.withLock { $0 }?.cancel()
+        task.withTracedLock { $0 }?.cancel()
     }
 
     /// Cancels the loop and waits until it has returned.
     func stop() async {
-        guard let loop = task.withLock({ $0 }) else { return }
+        guard let loop = task.withTracedLock({ $0 }) else { return }
         loop.cancel()
         await loop.value
     }
 
-    deinit { task.withLock { $0 }?.cancel() }
+    deinit { task.withTracedLock { $0 }?.cancel() }
 }

@@ -94,7 +94,7 @@ struct EngineCancelTests {
             let engineBox = Mutex<UserExecutionEngine?>(nil)
             let handle = ControlledHandleBox()
             func start(_ request: AgentRunRequest, output: any AgentRunOutput) throws(AgentStartError) -> any AgentRunHandle {
-                _ = engineBox.withLock { $0 }?.cancelRun(id: request.executionID)
+                _ = engineBox.withTracedLock { $0 }?.cancelRun(id: request.executionID)
                 return handle
             }
         }
@@ -109,7 +109,7 @@ struct EngineCancelTests {
         let factory = try ExecutionEngineFactory(eventSink: sink, agents: TestAgents(runners: ["self": runner]),
                                                  clock: clock, runsBackgroundSweep: false)
         let engine = try factory.create(for: try ContextPolicy().makeContext(userID: "alice", threadID: "t-1", clock: clock))
-        runner.engineBox.withLock { $0 = engine }
+        runner.engineBox.withTracedLock { $0 = engine }
         let run = try engine.startRun(agent: "self")
         #expect(engine.run(id: run.id)?.state == .cancelling)
         #expect(runner.handle.cancels == 1)

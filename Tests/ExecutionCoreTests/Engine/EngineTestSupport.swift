@@ -11,7 +11,7 @@ final class RecordingEventSink: EventSink {
     private let state = Mutex<(events: [EventEnvelope], sequences: [String: UInt64])>(([], [:]))
 
     func publish(_ draft: EventDraft) -> EventEnvelope {
-        state.withLock { state in
+        state.withTracedLock { state in
             let id = (state.sequences[draft.identity.userID] ?? 0) + 1
             state.sequences[draft.identity.userID] = id
             let envelope = EventEnvelope(id: id, draft: draft, json: [])
@@ -20,7 +20,7 @@ final class RecordingEventSink: EventSink {
         }
     }
 
-    var events: [EventEnvelope] { state.withLock { $0.events } }
+    var events: [EventEnvelope] { state.withTracedLock { $0.events } }
 
     func events(executionID: String) -> [EventEnvelope] { events.filter { $0.executionID == executionID } }
     func types(executionID: String) -> [EventType] { events(executionID: executionID).map(\.type) }
@@ -47,12 +47,12 @@ final class ControlledHandle: AgentRunHandle {
     }
 
     func cancel(gracePeriod: Duration) {
-        cancels.withLock { $0.append(gracePeriod) }
+        cancels.withTracedLock { $0.append(gracePeriod) }
         if confirmsCancel { output.finish(.failed(kind: "terminated", message: "stopped by signal")) }
     }
 
-    var cancelCount: Int { cancels.withLock { $0.count } }
-    var gracePeriods: [Duration] { cancels.withLock { $0 } }
+    var cancelCount: Int { cancels.withTracedLock { $0.count } }
+    var gracePeriods: [Duration] { cancels.withTracedLock { $0 } }
 }
 
 /// An agent the test drives by hand: it starts, then does whatever the test tells its output.
@@ -64,11 +64,11 @@ final class ControlledRunner: AgentRunner {
 
     func start(_ request: AgentRunRequest, output: any AgentRunOutput) throws(AgentStartError) -> any AgentRunHandle {
         let handle = ControlledHandle(output: output, confirmsCancel: confirmsCancel)
-        started.withLock { $0.append(StartedRun(request: request, output: output, handle: handle)) }
+        started.withTracedLock { $0.append(StartedRun(request: request, output: output, handle: handle)) }
         return handle
     }
 
-    var runs: [StartedRun] { started.withLock { $0 } }
+    var runs: [StartedRun] { started.withTracedLock { $0 } }
 
     func run(_ executionID: String) -> StartedRun? { runs.first { $0.request.executionID == executionID } }
 }
@@ -174,6 +174,6 @@ struct EngineFixture {
 /// A thread-safe list tasks can append to.
 final class Collected<Element: Sendable>: Sendable {
     private let items = Mutex<[Element]>([])
-    func append(_ item: Element) { items.withLock { $0.append(item) } }
-    var all: [Element] { items.withLock { $0 } }
+    func append(_ item: Element) { items.withTracedLock { $0.append(item) } }
+    var all: [Element] { items.withTracedLock { $0 } }
 }
