@@ -11,7 +11,7 @@ struct ProcessAgentProtocolTests {
     func completesInOrder() async throws {
         let scripts = ScriptDirectory()
         defer { scripts.remove() }
-        let reactor = try ProcessReactor()
+        let reactor = try quietReactor()
         defer { reactor.shutdown() }
         let agent = scripts.script("ok.sh", #"""
         read -r doc
@@ -36,7 +36,7 @@ struct ProcessAgentProtocolTests {
     func largeInput() async throws {
         let scripts = ScriptDirectory()
         defer { scripts.remove() }
-        let reactor = try ProcessReactor()
+        let reactor = try quietReactor()
         defer { reactor.shutdown() }
         let agent = scripts.script("count.sh", #"""
         n=$(wc -c)
@@ -54,7 +54,7 @@ struct ProcessAgentProtocolTests {
     func ignoresInput() async throws {
         let scripts = ScriptDirectory()
         defer { scripts.remove() }
-        let reactor = try ProcessReactor()
+        let reactor = try quietReactor()
         defer { reactor.shutdown() }
         let agent = scripts.script("deaf.sh", #"""
         exec 0<&-
@@ -70,7 +70,7 @@ struct ProcessAgentProtocolTests {
     func lineEdges() async throws {
         let scripts = ScriptDirectory()
         defer { scripts.remove() }
-        let reactor = try ProcessReactor()
+        let reactor = try quietReactor()
         defer { reactor.shutdown() }
         let unterminated = scripts.script("unterminated.sh", #"printf '{"type":"agent_completed","result":1}'"#)
         let trailing = scripts.script("trailing.sh", #"""
@@ -91,7 +91,7 @@ struct ProcessAgentProtocolTests {
     func lingeringAfterResult() async throws {
         let scripts = ScriptDirectory()
         defer { scripts.remove() }
-        let reactor = try ProcessReactor(configuration: .init(exitGraceAfterTerminal: .milliseconds(100)))
+        let reactor = try quietReactor(exitGrace: .milliseconds(100))
         defer { reactor.shutdown() }
         let agent = scripts.script("linger.sh", #"""
         trap '' TERM
@@ -136,7 +136,7 @@ struct ProcessAgentFaultTests {
     func fault(_ fault: Case) async throws {
         let scripts = ScriptDirectory()
         defer { scripts.remove() }
-        let reactor = try ProcessReactor()
+        let reactor = try quietReactor()
         defer { reactor.shutdown() }
         let agent = scripts.script("fault.sh", fault.body)
         let output = RecordingRunOutput()
@@ -152,7 +152,7 @@ struct ProcessAgentFaultTests {
     func spawnFailures() throws {
         let scripts = ScriptDirectory()
         defer { scripts.remove() }
-        let reactor = try ProcessReactor()
+        let reactor = try quietReactor()
         defer { reactor.shutdown() }
         let notExecutable = scripts.path + "/plain.txt"
         if let handle = fopen(notExecutable, "w") { fclose(handle) }

@@ -95,3 +95,12 @@ enum ProcInfo {
         return state == "Z" || state == "X"
     }
 }
+
+import Logging
+
+/// A reactor whose logs stay out of test output (failures are asserted, not printed).
+func quietReactor(exitGrace: Duration = .seconds(2), reapOrphans: Bool = false) throws -> ProcessReactor {
+    var logger = Logger(label: "test.agents")
+    logger.logLevel = .critical
+    return try ProcessReactor(configuration: .init(exitGraceAfterTerminal: exitGrace, reapOrphans: reapOrphans, logger: logger))
+}
