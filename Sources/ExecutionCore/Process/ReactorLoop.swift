@@ -211,12 +211,21 @@ final class ReactorLoop {
     /// reaping: while the exited leader is unreaped its pid (the group id) cannot be reused, so
     /// the SIGKILL can only reach this run's stragglers.
     private func childMayHaveExited(_ run: ChildRun) {
-        guard run.exit == nil, hasExited(run.pid) else { return }
-        kill(-run.pid, SIGKILL)
-        var status: Int32 = 0
-        var reaped: pid_t
-        repeat { reaped = waitpid(run.pid, &status, WNOHANG) } while reaped < 0 && errno == EINTR
-        if reaped == run.pid { run.exit = ChildExit(waitStatus: status) }
+        guard run.exit == nil else { return }
+        switch exitState(run.pid) {
+        case .running:
+            return
+        case .zombie:
+            kill(-run.pid, SIGKILL)
+            var status: Int32 = 0
+            var reaped: pid_t
+            repeat { reaped = waitpid(run.pid, &status, WNOHANG) } while reaped < 0 && errno == EINTR
+            if reaped == run.pid { run.exit = ChildExit(waitStatus: status) }
+        case .gone:
+            // Reaped by someone else (a stray waitpid(-1) elsewhere in the process): the status
+            // is lost and the pid may already be reused, so nothing is signalled.
+            break
+        }
         // Everything the leader wrote is in the pipes now; take it before deciding.
         readStdout(run)
         readStderr(run)
@@ -224,12 +233,15 @@ final class ReactorLoop {
         finish(run)
     }
 
-    /// True once `pid` is a zombie (exited, not yet reaped). Does not reap.
-    private func hasExited(_ pid: pid_t) -> Bool {
+    private enum ExitState { case running, zombie, gone }
+
+    /// Whether `pid` has exited (a zombie, not yet reaped), without reaping it.
+    private func exitState(_ pid: pid_t) -> ExitState {
         var info = siginfo_t()
-        let result = waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT)
-        if result != 0 { return errno == ECHILD } // already reaped elsewhere: nothing to wait for
-        return info._sifields._kill.si_pid == pid
+        var result: Int32
+        repeat { result = waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) } while result < 0 && errno == EINTR
+        if result != 0 { return .gone }
+        return info._sifields._kill.si_pid == pid ? .zombie : .running
     }
 
     private func finish(_ run: ChildRun) {
