@@ -32,7 +32,7 @@ struct SpecBehaviourTests {
     @Test("2. Factory without its event sink fails fast; with it: limit 2, empty registry, zeroed metrics")
     func factoryInitialisation() throws {
         #expect(throws: FactoryConfigurationError.missingEventSink) {
-            try ExecutionEngineFactory(eventSink: nil, agents: BehaviourWorld.agents(), runsBackgroundSweep: false)
+            try ExecutionEngineFactory(eventSink: nil, agents: try BehaviourWorld.agents(), runsBackgroundSweep: false)
         }
         let world = try BehaviourWorld()
         #expect(world.factory.configuration.maxEnginesPerUser == 2)
@@ -106,7 +106,7 @@ struct SpecBehaviourTests {
     }
 
     @Test("6. Each engine's emitter is bound to its own user, thread and run; emitters are distinct")
-    func emitterBinding() throws {
+    func emitterBinding() async throws {
         let world = try BehaviourWorld()
         let engines = try [("alice", "thread-a"), ("bob", "thread-b"), ("carol", "thread-c")].map { user, thread in
             try world.engine(user: user, thread: thread)
@@ -118,8 +118,13 @@ struct SpecBehaviourTests {
             #expect(identity.runID == engine.context.runID)
             #expect(identity.requestID == engine.context.requestID)
             #expect(identity.engineID == engine.id)
-            let run = try engine.startRun(agent: "echo", input: .object(["from": .string(identity.userID)]))
-            for event in world.sink.events(executionID: run.id) { #expect(event.identity == identity) }
+            let run = try engine.startRun(agent: "tools", input: .object(["query": .string("notes of \(identity.userID)")]))
+            #expect(await eventually { engine.run(id: run.id)?.state == .completed })
+            let events = world.events(userID: identity.userID, executionID: run.id)
+            #expect(events.map(\.type).first == .agentStarted)
+            #expect(events.map(\.type).last == .agentCompleted)
+            #expect(events.contains { $0.type == .toolCompleted })
+            for event in events { #expect(event.identity == identity) }
         }
         #expect(Set(engines.map(\.emitter.identity)).count == 3)
     }
@@ -129,20 +134,23 @@ struct SpecBehaviourTests {
         let world = try BehaviourWorld()
         let alice = try world.engine(user: "alice")
         let bob = try world.engine(user: "bob")
-        let secret = JSONValue.object(["secret_plan": .string("alice-only")])
+        let secret = JSONValue.object(["plan": .string("alice-only")])
         let run = try alice.startRun(agent: "echo", input: secret)
         #expect(await eventually { alice.run(id: run.id)?.state == .completed })
         #expect(bob.runs.isEmpty)
         #expect(bob.run(id: run.id) == nil)
         #expect(bob.stats.totalRuns == 0)
         #expect(world.factory.run(id: run.id, userID: "bob") == nil)
-        #expect(world.factory.run(id: run.id, userID: "alice")?.result == secret)
+        #expect(world.factory.run(id: run.id, userID: "alice")?.result == .object(["echo": secret]))
         #expect(world.factory.cancelRun(id: run.id, userID: "bob") == .notFound)
         #expect(world.factory.summaries(userID: "bob").map(\.stats.totalRuns) == [0])
         #expect(world.factory.summaries(userID: "bob").allSatisfy { $0.userID == "bob" })
         #expect(world.factory.engine(id: alice.id, userID: "bob") == nil)
-        #expect(world.sink.events(userID: "bob").isEmpty)
-        #expect(world.sink.events(userID: "alice").allSatisfy { $0.identity.engineID == alice.id })
+        #expect(world.events(userID: "bob").isEmpty)
+        let aliceEvents = world.events(userID: "alice")
+        #expect(aliceEvents.map(\.type) == [.agentStarted, .agentThinking, .agentCompleted])
+        #expect(aliceEvents.allSatisfy { $0.identity.engineID == alice.id && $0.executionID == run.id })
+        #expect(aliceEvents.last?.data["result"] == .object(["echo": secret]))
     }
 
     @Test("8. Error recovery: an invalid context is refused and counted, then a valid one succeeds")
@@ -294,6 +302,7 @@ struct SpecBehaviourTests {
                         let run = try engine.startRun(agent: "echo", input: .object(["batch": .integer(Int64(batch))]))
                         _ = await eventually { engine.run(id: run.id)?.state.isTerminal == true }
                         #expect(engine.run(id: run.id)?.state == .completed)
+                        #expect(world.events(userID: user).map(\.type) == [.agentStarted, .agentThinking, .agentCompleted])
                         #expect(world.factory.cleanup(engineID: engine.id, userID: user) == .cleaned)
                         #expect(world.registry.remove(requestID: context.requestID, userID: user))
                     }
