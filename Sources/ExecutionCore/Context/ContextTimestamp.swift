@@ -1,12 +1,13 @@
 extension Timestamp {
     /// The same text as `iso8601` ("2026-11-26T07:27:23.123Z"), written straight into the string's
-    /// storage: one allocation, no `gmtime_r`. Contexts stamp their audit metadata with it on the
+    /// storage: one allocation, no `gmtime_r` (the date arithmetic is
+    /// the event encoder's). Contexts stamp their audit metadata with it on the
     /// request path.
     var contextStamp: String {
         guard nanoseconds >= 0 else { return iso8601 } // Int64 nanoseconds: years 1970...2262 here
         let totalSeconds = nanoseconds / 1_000_000_000
         let millis = Int((nanoseconds % 1_000_000_000) / 1_000_000)
-        let (year, month, day) = Self.civilDate(daysSinceEpoch: totalSeconds / 86_400)
+        let (year, month, day) = EventEnvelopeEncoder.civilDate(daysSinceEpoch: totalSeconds / 86_400)
         let secondOfDay = Int(totalSeconds % 86_400)
         return String(unsafeUninitializedCapacity: 24) { buffer in
             var index = 0
@@ -29,19 +30,5 @@ extension Timestamp {
             put(secondOfDay % 60, 2); put("."); put(millis, 3); put("Z")
             return index
         }
-    }
-
-    /// Proleptic Gregorian date of a non-negative day count since 1970-01-01 (H. Hinnant's
-    /// civil-from-days).
-    static func civilDate(daysSinceEpoch: Int64) -> (year: Int, month: Int, day: Int) {
-        let z = daysSinceEpoch + 719_468
-        let era = z / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (Int(yearOfEra + era * 400 + (month <= 2 ? 1 : 0)), Int(month), Int(day))
     }
 }

@@ -12,6 +12,9 @@ public struct EngineSummary: Sendable, Equatable {
     public let expiresAt: Timestamp
     public let lastActivityAt: Timestamp
     public let stats: EngineStats
+    /// Ended runs kept readable now, and at most (the bounded history).
+    public let historyCount: Int
+    public let historyCapacity: Int
 
     public var jsonValue: JSONValue {
         .object([
@@ -26,6 +29,8 @@ public struct EngineSummary: Sendable, Equatable {
             "expires_at": .string(expiresAt.iso8601),
             "last_activity_at": .string(lastActivityAt.iso8601),
             "stats": stats.jsonValue,
+            "history_count": .integer(Int64(historyCount)),
+            "history_capacity": .integer(Int64(historyCapacity)),
         ])
     }
 }

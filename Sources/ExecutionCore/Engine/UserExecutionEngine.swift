@@ -164,19 +164,20 @@ public final class UserExecutionEngine: Sendable {
     public var lastActivityAt: Timestamp { core.withTracedLock { $0.table.lastActivity } }
 
     public var summary: EngineSummary {
-        let (engineState, accepting, lastActivity, stats) = core.withTracedLock { core in
+        let (engineState, accepting, lastActivity, stats, historyCount) = core.withTracedLock { core in
             let engineState: EngineState = switch core.phase {
             case .cleaning: .cleaning
             case .cleaned: .cleaned
             case .open, .retiring: core.table.live.isEmpty ? .active : .running
             }
             let accepting = if case .open = core.phase { true } else { false }
-            return (engineState, accepting, core.table.lastActivity, core.table.currentStats)
+            return (engineState, accepting, core.table.lastActivity, core.table.currentStats, core.table.history.count)
         }
         return EngineSummary(id: id, userID: context.userID, threadID: context.threadID, runID: context.runID,
                              requestID: context.requestID, state: engineState,
                              acceptingRuns: accepting && clock.now() < expiresAt, createdAt: createdAt,
-                             expiresAt: expiresAt, lastActivityAt: lastActivity, stats: stats)
+                             expiresAt: expiresAt, lastActivityAt: lastActivity, stats: stats,
+                             historyCount: historyCount, historyCapacity: configuration.historySize)
     }
 
     // MARK: - Effects

@@ -1,7 +1,7 @@
 import Synchronization
 
 /// A background loop that runs `tick` every `interval` on an `ExecutionClock`, at absolute
-/// deadlines (start + k × interval) so a manual clock moved before the loop first sleeps still
+/// deadlines (start + k × interval, never behind now) so a manual clock moved before the loop first sleeps still
 /// fires. `tick` returns false when its owner is gone, which ends the loop; `stop()` cancels it
 /// and waits for it to finish. Background work is never left running after its owner stops.
 final class PeriodicTask: Sendable {
@@ -12,7 +12,8 @@ final class PeriodicTask: Sendable {
         let loop = Task {
             var deadline = start
             while !Task.isCancelled {
-                deadline = deadline + interval
+                // After a long stall (or a clock moved far ahead) fire once, not once per missed tick.
+                deadline = max(deadline + interval, clock.now())
                 do { try await clock.sleep(until: deadline) } catch { return }
                 if Task.isCancelled || !tick() { return }
             }

@@ -126,5 +126,7 @@ struct EngineRunTests {
         #expect(engine.run(id: ids[7])?.result == .integer(7))
         #expect(engine.stats.totalRuns == 8)
         #expect(engine.stats.completedRuns == 8)
+        #expect(engine.summary.historyCount == 5)
+        #expect(engine.summary.jsonValue["history_capacity"] == .integer(5))
     }
 }
