@@ -15,7 +15,7 @@ public final class ContextRegistry: Sendable {
     public init(store: any ContextStore = InMemoryContextStore(), ttl: Duration = .seconds(3600),
                 clock: any ExecutionClock = SystemClock(), sweepInterval: Duration? = .seconds(60)) {
         self.store = store
-        self.ttl = ttl
+        self.ttl = ttl.clampedForDeadlines
         self.clock = clock
         if let sweepInterval, sweepInterval > .zero {
             let task = PeriodicTask(clock: clock, interval: sweepInterval) { [weak self] in

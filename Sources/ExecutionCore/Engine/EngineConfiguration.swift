@@ -20,8 +20,16 @@ public struct EngineConfiguration: Sendable, Equatable {
         self.maxConcurrentRuns = max(1, maxConcurrentRuns)
         self.maxQueuedRuns = max(0, maxQueuedRuns)
         self.historySize = max(1, historySize)
-        self.runTimeout = runTimeout
-        self.cancelGrace = cancelGrace
-        self.cancelSettleTimeout = cancelSettleTimeout
+        self.runTimeout = runTimeout.clampedForDeadlines
+        self.cancelGrace = cancelGrace.clampedForDeadlines
+        self.cancelSettleTimeout = cancelSettleTimeout.clampedForDeadlines
+    }
+}
+
+extension Duration {
+    /// Between zero and 100 years: `Timestamp + duration` can then never overflow (timestamps
+    /// are Int64 nanoseconds), whatever a configuration says.
+    var clampedForDeadlines: Duration {
+        min(max(self, .zero), .seconds(100 * 365 * 86_400))
     }
 }

@@ -61,7 +61,8 @@ public final class UserExecutionEngine: Sendable {
         guard let runner = agents.runner(named: agent) else { throw .unknownAgent(agent) }
         let now = clock.now()
         let run = LiveRun(id: RandomIdentifier.uuid(), agent: agent, input: input, runner: runner,
-                          timeout: agents.runTimeout(forAgent: agent) ?? configuration.runTimeout, createdAt: now)
+                          timeout: (agents.runTimeout(forAgent: agent) ?? configuration.runTimeout).clampedForDeadlines,
+                          createdAt: now)
         let ctx = tableContext
         var effects = EngineEffects()
         let outcome: Result<RunSnapshot, RunRequestError> = core.withTracedLock { core in

@@ -42,8 +42,8 @@ public final class CircuitBreaker: Sendable {
     public init(failureThreshold: Int = 5, cooldown: Duration = .seconds(30),
                 probeRetryAfter: Duration = .seconds(1), clock: any ExecutionClock = SystemClock()) {
         self.failureThreshold = max(1, failureThreshold)
-        self.cooldown = cooldown
-        self.probeRetryAfter = probeRetryAfter
+        self.cooldown = cooldown.clampedForDeadlines
+        self.probeRetryAfter = probeRetryAfter.clampedForDeadlines
         self.clock = clock
     }
 

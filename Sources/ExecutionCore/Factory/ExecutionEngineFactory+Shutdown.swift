@@ -8,7 +8,7 @@ extension ExecutionEngineFactory {
 
         let engines = registry.withTracedLock { Array($0.engines.values) }
         for engine in engines { engine.retire() }
-        let end = clock.now() + (deadline ?? configuration.shutdownDeadline)
+        let end = clock.now() + (deadline ?? configuration.shutdownDeadline).clampedForDeadlines
         // Poll on the injected clock: cheap (a handful of engines' flags) and testable with a
         // manual clock, which wakes this sleeper when it is moved past `end`.
         while clock.now() < end, engines.contains(where: \.hasLiveRuns) {

@@ -36,13 +36,13 @@ public struct FactoryConfiguration: Sendable, Equatable {
         self.maxEnginesPerUser = max(0, maxEnginesPerUser)
         self.maxEnginesTotal = max(0, maxEnginesTotal)
         self.perUserEngineLimits = perUserEngineLimits
-        self.idleTimeout = idleTimeout
-        self.maxLifetime = maxLifetime
-        self.runGrace = runGrace
-        self.cleanupInterval = cleanupInterval
-        self.shutdownDeadline = shutdownDeadline
+        self.idleTimeout = idleTimeout.clampedForDeadlines
+        self.maxLifetime = maxLifetime.clampedForDeadlines
+        self.runGrace = runGrace.clampedForDeadlines
+        self.cleanupInterval = cleanupInterval.clampedForDeadlines
+        self.shutdownDeadline = shutdownDeadline.clampedForDeadlines
         self.breakerFailureThreshold = max(1, breakerFailureThreshold)
-        self.breakerCooldown = breakerCooldown
+        self.breakerCooldown = breakerCooldown.clampedForDeadlines
         self.recentlyCleanedCapacity = max(0, recentlyCleanedCapacity)
         self.engine = engine
     }

@@ -118,3 +118,23 @@ struct FactoryCreationTests {
         #expect(json["breaker_state"] == .string("closed"))
     }
 }
+
+@Suite("Configuration bounds")
+struct ConfigurationBoundsTests {
+    @Test("absurd durations and counts are clamped so deadlines never overflow")
+    func clamped() throws {
+        let huge = Duration.seconds(Int64.max)
+        let configuration = FactoryConfiguration(maxEnginesPerUser: -3, idleTimeout: huge, maxLifetime: huge,
+                                                 runGrace: .seconds(-5), breakerFailureThreshold: 0,
+                                                 engine: EngineConfiguration(maxConcurrentRuns: 0, runTimeout: huge))
+        #expect(configuration.maxEnginesPerUser == 0)
+        #expect(configuration.runGrace == .zero)
+        #expect(configuration.breakerFailureThreshold == 1)
+        #expect(configuration.engine.maxConcurrentRuns == 1)
+        let fixture = try EngineFixture(configuration: FactoryConfiguration(maxLifetime: huge, engine: EngineConfiguration(runTimeout: huge)))
+        let engine = try fixture.engine()
+        #expect(engine.expiresAt > fixture.clock.now())
+        #expect(try engine.startRun(agent: "controlled").state == .running)
+        #expect(fixture.factory.sweep() == .init())
+    }
+}
