@@ -13,7 +13,7 @@ public enum RandomIdentifier {
 
     /// A lowercase UUID string: "3f2a…-…".
     public static func uuid() -> String {
-        var bytes = pool.withLock { $0.take16() }
+        var bytes = pool.withTracedLock { $0.take16() }
         bytes.6 = (bytes.6 & 0x0F) | 0x40 // version 4
         bytes.8 = (bytes.8 & 0x3F) | 0x80 // RFC 4122 variant
         return withUnsafeBytes(of: &bytes) { raw in

@@ -1,0 +1,24 @@
+/// Everything an engine is made of, prepared by the factory (id, validated context, config,
+/// dependencies). Only the factory can make these, so an engine only ever comes from the factory.
+public struct EngineParts: Sendable {
+    public let id: String
+    public let context: UserExecutionContext
+    public let configuration: EngineConfiguration
+    public let createdAt: Timestamp
+    public let expiresAt: Timestamp
+    let eventSink: any EventSink
+    let agents: any AgentProvider
+    let clock: any ExecutionClock
+
+    init(id: String, context: UserExecutionContext, configuration: EngineConfiguration, createdAt: Timestamp,
+         expiresAt: Timestamp, eventSink: any EventSink, agents: any AgentProvider, clock: any ExecutionClock) {
+        self.id = id
+        self.context = context
+        self.configuration = configuration
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.eventSink = eventSink
+        self.agents = agents
+        self.clock = clock
+    }
+}

@@ -1,0 +1,69 @@
+/// What the factory's sweep should do with an engine.
+enum SweepVerdict: Equatable {
+    case keep
+    /// No live run and idle for the idle timeout.
+    case idle
+    /// Past its lifetime and either without runs or past the runs' grace period.
+    case expired
+}
+
+extension UserExecutionEngine {
+    /// True while a run is queued, running or cancelling.
+    var hasLiveRuns: Bool { core.withTracedLock { !$0.table.live.isEmpty } }
+
+    /// Decides the sweep's action, retiring the engine (no new runs) once past its lifetime.
+    /// Running runs are never a reason to clean, except past the lifetime's grace period, and then
+    /// they end with the reason `max_lifetime`.
+    func sweepVerdict(now: Timestamp, idleTimeout: Duration, runGrace: Duration) -> SweepVerdict {
+        core.withTracedLock { core in
+            switch core.phase {
+            case .cleaning, .cleaned: return .keep
+            case .open where now >= expiresAt: core.phase = .retiring
+            case .open, .retiring: break
+            }
+            if case .retiring = core.phase {
+                return core.table.live.isEmpty || now >= expiresAt + runGrace ? .expired : .keep
+            }
+            return core.table.live.isEmpty && now - core.table.lastActivity >= idleTimeout ? .idle : .keep
+        }
+    }
+
+    /// Stops accepting runs (shutdown drain); live runs continue.
+    func retire() {
+        core.withTracedLock { core in
+            if case .open = core.phase { core.phase = .retiring }
+        }
+    }
+
+    /// First half of the one cleanup path: claims the engine (→ `cleaning`, runs refused) and ends
+    /// every live run with `reason`, telling agents to stop. With `idleFor`, claims only if the
+    /// engine is still idle at `now` (so a run admitted since the sweep looked is never cut).
+    /// False when someone else already claimed it, or the guard failed.
+    func beginCleanup(reason: CancelReason, now: Timestamp, idleFor idleTimeout: Duration? = nil) -> Bool {
+        var effects = EngineEffects()
+        let claimed: Bool = core.withTracedLock { core in
+            switch core.phase {
+            case .cleaning, .cleaned: return false
+            case .open, .retiring: break
+            }
+            if let idleTimeout {
+                guard core.table.live.isEmpty, now - core.table.lastActivity >= idleTimeout else { return false }
+            }
+            core.phase = .cleaning
+            if core.table.live.isEmpty { return true }
+            let ctx = tableContext
+            let order = core.table.activeRunIDs + core.table.queue
+            for runID in order {
+                core.table.finalize(runID, .cancelled(reason), now: now, stopAgent: true, ctx: ctx, effects: &effects)
+            }
+            return true
+        }
+        perform(effects)
+        return claimed
+    }
+
+    /// Second half: the engine is `cleaned` for good.
+    func finishCleanup() {
+        core.withTracedLock { $0.phase = .cleaned }
+    }
+}

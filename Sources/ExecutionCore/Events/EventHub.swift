@@ -1,0 +1,285 @@
+import Synchronization
+
+/// The per-user event log and fan-out (SPEC.md §4, §7).
+///
+/// - Each user has an ordered log: ids from 1, monotonic, never reused in this process; the
+///   newest `replayRingSize` events are kept for resume.
+/// - `publish` sanitises the data, serializes the envelope once, appends it to the user's log and
+///   hands it to that user's matching subscribers. It never waits on a subscriber: a full queue
+///   ends that subscription (`slowConsumer`). Only the publishing user's lock is taken.
+/// - `subscribe` replays after a cursor and continues live with no gap and no duplicate: both
+///   happen under the user's lock, so no publish can fall between them.
+///
+/// **Idle eviction rule.** `evictIdleLogs()` drops a user's log only when it has no subscriber
+/// and nothing (publish, subscribe, unsubscribe) happened for `idleLogRetention`. The user's last
+/// id is kept (a few bytes), so the next event continues the sequence: a client resuming from any
+/// earlier id gets an explicit gap for what was dropped, never unrelated events under ids it has
+/// already seen. A cursor newer than the log (only possible across a restart) also gets a gap,
+/// then every retained event.
+public final class EventHub: EventSink {
+    public let configuration: EventHubConfiguration
+    let sanitizer: EventSanitizer
+    let clock: any ExecutionClock
+    let makeLog: EventLogFactory
+    let shards: [EventHubShard]
+    private let shutDown = Atomic<Bool>(false)
+    private let nextSubscriptionID = Atomic<UInt64>(1)
+
+    /// - Parameter makeLog: the per-user log; default `InMemoryEventLog` with the ring size.
+    public init(configuration: EventHubConfiguration = .init(), clock: any ExecutionClock = SystemClock(),
+                makeLog: EventLogFactory? = nil) {
+        self.configuration = configuration
+        self.sanitizer = EventSanitizer(configuration.sanitizer)
+        self.clock = clock
+        let ringSize = configuration.replayRingSize
+        self.makeLog = makeLog ?? { _, lastID in InMemoryEventLog(capacity: ringSize, startingAfter: lastID) }
+        self.shards = (0..<configuration.shardCount).map { _ in EventHubShard() }
+    }
+
+    func shard(for userID: String) -> EventHubShard {
+        // FNV-1a: cheap, and stable for the life of the process, which is all sharding needs.
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in userID.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return shards[Int(hash % UInt64(shards.count))]
+    }
+
+    // MARK: Publishing
+
+    @discardableResult
+    public func publish(_ draft: EventDraft) -> EventEnvelope {
+        let sanitized = sanitizer.sanitize(draft.data)
+        // Destructured so `body` is uniquely owned: completing it under the lock must not copy.
+        var (body, data) = EventEnvelopeEncoder.encodeBody(draft, data: sanitized,
+                                                           maxDataBytes: configuration.sanitizer.maxDataBytes)
+        let userID = draft.identity.userID
+        let shard = shard(for: userID)
+        while true {
+            let channel = shard.channel(for: userID, makeLog: makeLog, now: draft.timestamp)
+            guard let outcome = append(draft, data: data, body: &body, to: channel) else { continue }
+            shard.published.add(1, ordering: .relaxed)
+            if outcome.delivered > 0 { shard.delivered.add(UInt64(outcome.delivered), ordering: .relaxed) }
+            if outcome.retainedDelta != 0 { shard.retainedEvents.add(outcome.retainedDelta, ordering: .relaxed) }
+            if outcome.cutOff > 0 {
+                shard.slowConsumerCutoffs.add(UInt64(outcome.cutOff), ordering: .relaxed)
+                shard.liveSubscribers.subtract(outcome.cutOff, ordering: .relaxed)
+            }
+            outcome.wakes.callAll()
+            data = .null
+            return outcome.event.envelope
+        }
+    }
+
+    private struct AppendOutcome {
+        var event: PublishedEvent
+        var delivered = 0
+        var cutOff = 0
+        var retainedDelta = 1
+        var wakes = WakeList()
+    }
+
+    /// Numbers, records and fans out under the user's lock; nil when the channel was evicted
+    /// meanwhile (the caller looks the user up again).
+    private func append(_ draft: EventDraft, data: JSONValue, body: inout [UInt8],
+                        to channel: UserEventChannel) -> AppendOutcome? {
+        channel.state.withLock { state -> AppendOutcome? in
+            if state.retired { return nil }
+            let id = state.log.lastID &+ 1
+            EventEnvelopeEncoder.finish(&body, id: id)
+            var envelope = EventEnvelope(id: id, draft: draft, json: body)
+            envelope.data = data
+            let event = PublishedEvent(envelope)
+            var outcome = AppendOutcome(event: event)
+            outcome.retainedDelta = 1 - state.log.append(event)
+            state.lastActivity = max(state.lastActivity, draft.timestamp)
+            var index = 0
+            while index < state.subscribers.count {
+                let subscriber = state.subscribers[index]
+                guard subscriber.matchesAll || subscriber.filter.matches(event.envelope) else { index += 1; continue }
+                switch subscriber.queue.withLock({ $0.push(event) }) {
+                case .queued(let wake):
+                    outcome.delivered += 1
+                    if wake { outcome.wakes.append(subscriber.wake) }
+                    index += 1
+                case .overflowed(let wake):
+                    outcome.cutOff += 1
+                    if wake { outcome.wakes.append(subscriber.wake) }
+                    state.subscribers.swapAt(index, state.subscribers.count - 1)
+                    state.subscribers.removeLast()
+                case .ignored:
+                    index += 1
+                }
+            }
+            return outcome
+        }
+    }
+
+    // MARK: Subscribing
+
+    /// Opens a subscription to `userID`'s events.
+    ///
+    /// - Parameters:
+    ///   - filter: thread, run and/or execution id; all set fields must match.
+    ///   - after: resume after this id (`Last-Event-ID`): retained events after it are replayed
+    ///     first, then live ones, with no gap or duplicate between them. If events after it are no
+    ///     longer retained, the first item is an `EventGap`. nil: live events only.
+    ///   - queueCapacity: live events allowed to wait (default from configuration); one more ends
+    ///     the subscription as `slowConsumer`.
+    ///   - wake: called (coalesced) on the publisher's thread when items become available and on
+    ///     termination. It must be cheap and must not call back into the hub synchronously
+    ///     (enqueue work for the consumer's own thread instead).
+    public func subscribe(userID: String, filter: EventFilter = .all, after: UInt64? = nil,
+                          queueCapacity: Int? = nil,
+                          wake: @escaping @Sendable () -> Void) throws(SubscriptionError) -> EventSubscription {
+        let capacity = max(1, queueCapacity ?? configuration.subscriberQueueCapacity)
+        let limit = configuration.maxSubscribersPerUser
+        let shard = shard(for: userID)
+        while true {
+            let now = clock.now()
+            guard !shutDown.load(ordering: .acquiring) else { throw .shuttingDown }
+            let channel = shard.channel(for: userID, makeLog: makeLog, now: now)
+            let result: Result<EventSubscription, SubscriptionError>? = channel.state.withLock { state in
+                if state.retired { return nil }
+                // Checked under the user's lock: racing subscribes cannot exceed the cap.
+                if state.subscribers.count >= limit { return .failure(.tooManySubscribers(limit: limit)) }
+                let (gap, replay) = Self.replay(from: state.log, after: after, filter: filter)
+                let subscription = EventSubscription(
+                    id: nextSubscriptionID.wrappingAdd(1, ordering: .relaxed).oldValue, userID: userID,
+                    filter: filter, queue: SubscriberQueue(capacity: capacity, gap: gap, replay: replay),
+                    wake: wake, channel: channel, shard: shard, clock: clock)
+                state.subscribers.append(subscription)
+                state.lastActivity = max(state.lastActivity, now)
+                return .success(subscription)
+            }
+            switch result {
+            case nil: continue
+            case .failure(let error)?: throw error
+            case .success(let subscription)?:
+                shard.liveSubscribers.add(1, ordering: .relaxed)
+                // A shutdown that began while we registered must still reach this subscription.
+                if shutDown.load(ordering: .acquiring) { terminate(subscription, reason: .shutdown) }
+                return subscription
+            }
+        }
+    }
+
+    /// The gap marker and replayed events for a cursor (see `subscribe`).
+    static func replay(from log: any EventLog, after: UInt64?, filter: EventFilter) -> (EventGap?, [PublishedEvent]) {
+        guard let after else { return (nil, []) }
+        let first = log.firstRetainedID
+        var gap: EventGap?
+        var events: [PublishedEvent]
+        if after > log.lastID {
+            gap = EventGap(requestedAfter: after, firstAvailableID: first, lostCount: nil)
+            events = log.events(after: 0)
+        } else {
+            if first > 0, after < first - 1 { gap = EventGap(requestedAfter: after, firstAvailableID: first, lostCount: first - 1 - after) }
+            events = log.events(after: after)
+        }
+        if !filter.isEmpty { events.removeAll { !filter.matches($0.envelope) } }
+        return (gap, events)
+    }
+
+    private func terminate(_ subscription: EventSubscription, reason: SubscriptionTermination) {
+        if subscription.channel.remove(subscription, now: clock.now()) {
+            subscription.shard.liveSubscribers.subtract(1, ordering: .relaxed)
+        }
+        if subscription.queue.withLock({ $0.terminate(reason) }) { subscription.wake() }
+    }
+
+    // MARK: Lifecycle
+
+    /// Ends every open subscription with `reason` (each consumer is woken and sees it after its
+    /// queued events). With `.shutdown`, later `subscribe` calls are refused (`shuttingDown`).
+    /// Publishing keeps working: runs ending during a drain still reach the replay ring.
+    public func terminateAll(reason: SubscriptionTermination) {
+        if reason == .shutdown { shutDown.store(true, ordering: .releasing) }
+        for shard in shards {
+            let channels = shard.table.withLock { Array($0.channels.values) }
+            for channel in channels {
+                let removed = channel.state.withLock { state -> [EventSubscription] in
+                    defer { state.subscribers.removeAll() }
+                    return state.subscribers
+                }
+                if removed.isEmpty { continue }
+                shard.liveSubscribers.subtract(removed.count, ordering: .relaxed)
+                for subscription in removed where subscription.queue.withLock({ $0.terminate(reason) }) {
+                    subscription.wake()
+                }
+            }
+        }
+    }
+
+    /// Evicts idle user logs under the rule in the type's documentation. Returns how many.
+    @discardableResult
+    public func evictIdleLogs() -> Int {
+        let cutoff = clock.now() - configuration.idleLogRetention
+        var evicted = 0
+        for shard in shards {
+            let (count, retained) = shard.table.withLock { table -> (Int, Int) in
+                var count = 0
+                var retained = 0
+                for (userID, channel) in table.channels {
+                    let lastID = channel.state.withLock { state -> UInt64? in
+                        guard state.subscribers.isEmpty, state.lastActivity <= cutoff else { return nil }
+                        state.retired = true
+                        retained += state.log.retainedCount
+                        return state.log.lastID
+                    }
+                    guard let lastID else { continue }
+                    table.channels.removeValue(forKey: userID)
+                    if lastID > 0 { table.retiredLastIDs[userID] = lastID }
+                    count += 1
+                }
+                return (count, retained)
+            }
+            if count > 0 {
+                shard.retainedEvents.subtract(retained, ordering: .relaxed)
+                shard.evictedLogs.add(UInt64(count), ordering: .relaxed)
+                evicted += count
+            }
+        }
+        return evicted
+    }
+
+    // MARK: Introspection
+
+    public var statistics: EventHubStatistics {
+        var stats = EventHubStatistics(published: 0, delivered: 0, slowConsumerCutoffs: 0, liveSubscribers: 0,
+                                       userLogs: 0, retainedEvents: 0, evictedLogs: 0)
+        for shard in shards {
+            stats.published += shard.published.load(ordering: .relaxed)
+            stats.delivered += shard.delivered.load(ordering: .relaxed)
+            stats.slowConsumerCutoffs += shard.slowConsumerCutoffs.load(ordering: .relaxed)
+            stats.liveSubscribers += shard.liveSubscribers.load(ordering: .relaxed)
+            stats.retainedEvents += shard.retainedEvents.load(ordering: .relaxed)
+            stats.evictedLogs += shard.evictedLogs.load(ordering: .relaxed)
+            stats.userLogs += shard.table.withLock { $0.channels.count }
+        }
+        return stats
+    }
+
+    /// The user's log position, or nil when the user has no log in memory.
+    public func logInfo(userID: String) -> EventLogInfo? {
+        guard let channel = shard(for: userID).table.withLock({ $0.channels[userID] }) else { return nil }
+        return channel.state.withLock { state in
+            EventLogInfo(lastID: state.log.lastID, firstRetainedID: state.log.firstRetainedID,
+                         retainedCount: state.log.retainedCount, subscriberCount: state.subscribers.count)
+        }
+    }
+}
+
+/// Wake closures collected under a lock and called after it is released. The first is stored
+/// inline: the common single-subscriber publish allocates nothing for it.
+struct WakeList {
+    private var first: (@Sendable () -> Void)?
+    private var rest: [@Sendable () -> Void] = []
+
+    mutating func append(_ wake: @escaping @Sendable () -> Void) {
+        if first == nil { first = wake } else { rest.append(wake) }
+    }
+
+    func callAll() {
+        first?()
+        for wake in rest { wake() }
+    }
+}

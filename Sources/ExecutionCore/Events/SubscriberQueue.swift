@@ -1,0 +1,104 @@
+/// One subscriber's pending items, guarded by the subscription's own lock. The publisher
+/// appends (holding the user's channel lock, never waiting on the consumer); the consumer takes
+/// batches. Bounded: the live part never holds more than `capacity` events.
+struct SubscriberQueue {
+    let capacity: Int
+    var gap: EventGap?
+    /// Events replayed from the ring at subscribe time, handed out before live ones. Bounded by
+    /// the ring size, so it does not count against `capacity`.
+    var replay: [PublishedEvent]
+    var replayIndex = 0
+    var live: [PublishedEvent] = []
+    var liveHead = 0
+    var termination: SubscriptionTermination?
+    /// A wake has been signalled and the consumer has not yet emptied the queue: coalesce.
+    var wakePending: Bool
+
+    init(capacity: Int, gap: EventGap?, replay: [PublishedEvent]) {
+        self.capacity = capacity
+        self.gap = gap
+        self.replay = replay
+        // Items present at subscribe time are pulled by the consumer's first `next`, unasked.
+        self.wakePending = gap != nil || !replay.isEmpty
+    }
+
+    enum PushResult {
+        /// Queued; `wake` says whether the consumer must be woken (no wake was pending).
+        case queued(wake: Bool)
+        /// The queue was full: the subscription is now terminated as a slow consumer.
+        case overflowed(wake: Bool)
+        /// Already terminated: nothing queued.
+        case ignored
+    }
+
+    var pendingCount: Int { (replay.count - replayIndex) + (live.count - liveHead) }
+
+    mutating func push(_ event: PublishedEvent) -> PushResult {
+        guard termination == nil else { return .ignored }
+        if live.count - liveHead >= capacity {
+            termination = .slowConsumer
+            return .overflowed(wake: takeWakeDuty())
+        }
+        live.append(event)
+        return .queued(wake: takeWakeDuty())
+    }
+
+    /// Ends the subscription (first reason wins). Returns whether to wake the consumer.
+    mutating func terminate(_ reason: SubscriptionTermination) -> Bool {
+        guard termination == nil else { return false }
+        termination = reason
+        return takeWakeDuty()
+    }
+
+    /// Drops every pending item (the consumer has left; nobody will read them).
+    mutating func discardPending() {
+        gap = nil
+        replay = []
+        replayIndex = 0
+        live = []
+        liveHead = 0
+    }
+
+    private mutating func takeWakeDuty() -> Bool {
+        if wakePending { return false }
+        wakePending = true
+        return true
+    }
+
+    /// Takes up to `maxEvents` items. The envelopes are copied out of their shared boxes here,
+    /// on the consumer's thread, so publishers only ever move references.
+    mutating func take(maxEvents: Int) -> EventBatch {
+        var batch = EventBatch(gap: gap)
+        gap = nil
+        var budget = max(1, maxEvents)
+        let waiting = min(budget, pendingCount)
+        if waiting > 0 { batch.events.reserveCapacity(waiting) }
+        if replayIndex < replay.count {
+            let count = min(budget, replay.count - replayIndex)
+            for event in replay[replayIndex..<(replayIndex + count)] { batch.events.append(event.envelope) }
+            replayIndex += count
+            if replayIndex >= replay.count { replay = []; replayIndex = 0 }
+            budget -= count
+        }
+        let liveWaiting = live.count - liveHead
+        if budget > 0 && liveWaiting > 0 {
+            let count = min(budget, liveWaiting)
+            for event in live[liveHead..<(liveHead + count)] { batch.events.append(event.envelope) }
+            liveHead += count
+            if liveHead == live.count {
+                live.removeAll(keepingCapacity: true)
+                liveHead = 0
+            } else if liveHead >= capacity / 2 {
+                live.removeFirst(liveHead)
+                liveHead = 0
+            }
+        }
+        if pendingCount == 0 {
+            wakePending = false
+            batch.termination = termination
+        } else {
+            batch.hasMore = true
+        }
+        return batch
+    }
+}

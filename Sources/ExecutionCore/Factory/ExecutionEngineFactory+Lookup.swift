@@ -1,0 +1,40 @@
+extension ExecutionEngineFactory {
+    /// The user's engine with this id; nil for unknown ids and for other users' engines alike.
+    public func engine(id: String, userID: String) -> UserExecutionEngine? {
+        registry.withTracedLock { $0.engine(id: id, userID: userID) }
+    }
+
+    /// The user's live engines.
+    public func engines(userID: String) -> [UserExecutionEngine] {
+        registry.withTracedLock { $0.engines(userID: userID) }
+    }
+
+    /// Summaries of the user's live engines.
+    public func summaries(userID: String) -> [EngineSummary] {
+        engines(userID: userID).map(\.summary)
+    }
+
+    /// How many engines the user holds now.
+    public func activeEngineCount(userID: String) -> Int {
+        registry.withTracedLock { $0.byUser[userID]?.count ?? 0 }
+    }
+
+    /// A run of any of the user's live engines (running, queued or in an engine's history).
+    public func run(id runID: String, userID: String) -> RunSnapshot? {
+        for engine in engines(userID: userID) {
+            if let run = engine.run(id: runID) { return run }
+        }
+        return nil
+    }
+
+    /// The engine holding the user's run, for callers that act on it.
+    public func engine(holdingRun runID: String, userID: String) -> UserExecutionEngine? {
+        engines(userID: userID).first { $0.run(id: runID) != nil }
+    }
+
+    /// Cancels the user's run (idempotent; owner only: another user's run is `notFound`).
+    public func cancelRun(id runID: String, userID: String, reason: CancelReason = .cancelled) -> CancelOutcome {
+        guard let engine = engine(holdingRun: runID, userID: userID) else { return .notFound }
+        return engine.cancelRun(id: runID, reason: reason)
+    }
+}

@@ -1,0 +1,178 @@
+import Synchronization
+
+/// The only place engines are made and destroyed (SPEC.md §2): per-user slots reserved
+/// atomically, engines built outside any lock, one idempotent cleanup path, a background sweep
+/// for idle and expired engines, a circuit breaker on builds, and metrics read from one registry.
+public final class ExecutionEngineFactory: Sendable {
+    public let configuration: FactoryConfiguration
+    public let contextPolicy: ContextPolicy
+    /// Guards engine builds; its state is readable (and in `metrics`).
+    public let breaker: CircuitBreaker
+    let eventSink: any EventSink
+    let agents: any AgentProvider
+    let clock: any ExecutionClock
+    let slots: any EngineSlotAccounting
+    let builder: any EngineBuilder
+    let registry: Mutex<EngineRegistry>
+    let sweeper: Mutex<PeriodicTask?> = Mutex(nil)
+
+    /// - Parameters:
+    ///   - eventSink: where engines publish events (the event hub). Required: without it the
+    ///     factory refuses to exist (`FactoryConfigurationError.missingEventSink`).
+    ///   - runsBackgroundSweep: start the idle/lifetime sweep every `cleanupInterval` on `clock`.
+    public init(eventSink: (any EventSink)?, agents: any AgentProvider,
+                configuration: FactoryConfiguration = FactoryConfiguration(),
+                contextPolicy: ContextPolicy = ContextPolicy(), clock: any ExecutionClock = SystemClock(),
+                slots: any EngineSlotAccounting = InMemoryEngineSlots(),
+                builder: any EngineBuilder = StandardEngineBuilder(),
+                runsBackgroundSweep: Bool = true) throws(FactoryConfigurationError) {
+        guard let eventSink else { throw .missingEventSink }
+        self.eventSink = eventSink
+        self.agents = agents
+        self.configuration = configuration
+        self.contextPolicy = contextPolicy
+        self.clock = clock
+        self.slots = slots
+        self.builder = builder
+        breaker = CircuitBreaker(failureThreshold: configuration.breakerFailureThreshold,
+                                 cooldown: configuration.breakerCooldown, clock: clock)
+        registry = Mutex(EngineRegistry(recentlyCleanedCapacity: configuration.recentlyCleanedCapacity))
+        if runsBackgroundSweep, configuration.cleanupInterval > .zero {
+            let task = PeriodicTask(clock: clock, interval: configuration.cleanupInterval) { [weak self] in
+                guard let self else { return false }
+                self.sweep()
+                return true
+            }
+            sweeper.withTracedLock { $0 = task }
+        }
+    }
+
+    deinit { sweeper.withTracedLock { $0 }?.cancel() }
+
+    /// Makes an engine bound to `context`: validates it, takes one of the user's slots atomically,
+    /// builds the engine without holding any lock, then registers it. Any failure after the slot
+    /// was taken gives it back.
+    public func create(for context: UserExecutionContext) throws(EngineCreationError) -> UserExecutionEngine {
+        do {
+            try contextPolicy.validate(context)
+        } catch {
+            count(.creationError)
+            throw .invalidContext(error)
+        }
+        if registry.withTracedLock({ $0.closed }) { throw .shuttingDown }
+
+        let permit: CircuitBreaker.Permit
+        switch breaker.acquire() {
+        case .allowed(let granted): permit = granted
+        case .rejected(let retryAfter):
+            count(.breakerRejection)
+            throw .breakerOpen(retryAfter: retryAfter)
+        }
+
+        let userID = context.userID
+        let userLimit = configuration.engineLimit(forUser: userID)
+        switch slots.reserve(userID: userID, userLimit: userLimit, globalLimit: configuration.maxEnginesTotal) {
+        case .reserved: break
+        case .userLimitReached:
+            breaker.abandon(permit)
+            count(.userLimitRejection)
+            throw .userLimitExceeded(limit: userLimit, retryAfter: retryHint(forUser: userID))
+        case .globalLimitReached:
+            breaker.abandon(permit)
+            count(.globalLimitRejection)
+            throw .globalLimitExceeded(limit: configuration.maxEnginesTotal)
+        }
+
+        let now = clock.now()
+        let parts = EngineParts(id: RandomIdentifier.uuid(), context: context, configuration: configuration.engine,
+                                createdAt: now, expiresAt: now + configuration.maxLifetime,
+                                eventSink: eventSink, agents: agents, clock: clock)
+        let engine: UserExecutionEngine
+        do {
+            engine = try builder.buildEngine(parts)
+            guard engine.id == parts.id, engine.context.requestID == context.requestID,
+                  engine.context.userID == context.userID else {
+                throw EngineBuilderMismatch()
+            }
+        } catch {
+            _ = slots.release(userID: userID)
+            breaker.recordFailure(permit)
+            count(.creationError)
+            throw .buildFailed(message: String(describing: error))
+        }
+
+        let committed = registry.withTracedLock { registry in
+            guard !registry.closed else { return false }
+            registry.insert(engine)
+            return true
+        }
+        breaker.recordSuccess(permit)
+        guard committed else {
+            // Shutdown began while it was being built: it never existed as far as anyone knows.
+            _ = engine.beginCleanup(reason: .shutdown, now: now)
+            engine.finishCleanup()
+            _ = slots.release(userID: userID)
+            throw .shuttingDown
+        }
+        return engine
+    }
+
+    /// When a refused user may expect a slot: the soonest their idle engine will be swept, or the
+    /// idle timeout plus a sweep interval when all are busy. At least one second.
+    private func retryHint(forUser userID: String) -> Duration {
+        let now = clock.now()
+        let engines = registry.withTracedLock { $0.engines(userID: userID) }
+        var soonest = configuration.idleTimeout + configuration.cleanupInterval
+        for engine in engines where !engine.hasLiveRuns {
+            let idleEnds = engine.lastActivityAt + configuration.idleTimeout + configuration.cleanupInterval
+            soonest = min(soonest, idleEnds - now)
+        }
+        return max(soonest, .seconds(1))
+    }
+
+    // MARK: - Counters (each incremented here and only here, or in `EngineRegistry` for created/cleaned)
+
+    enum CountedEvent {
+        case creationError, cleanupError, userLimitRejection, globalLimitRejection, breakerRejection, sweep
+    }
+
+    func count(_ event: CountedEvent) {
+        registry.withTracedLock { registry in
+            switch event {
+            case .creationError: registry.counters.creationErrors += 1
+            case .cleanupError: registry.counters.cleanupErrors += 1
+            case .userLimitRejection: registry.counters.userLimitRejections += 1
+            case .globalLimitRejection: registry.counters.globalLimitRejections += 1
+            case .breakerRejection: registry.counters.breakerRejections += 1
+            case .sweep: registry.counters.sweeps += 1
+            }
+        }
+    }
+
+    /// The factory's figures now.
+    public var metrics: FactoryMetrics {
+        var metrics = registry.withTracedLock { registry in
+            var metrics = FactoryMetrics()
+            let counters = registry.counters
+            metrics.totalEnginesCreated = counters.created
+            metrics.totalEnginesCleaned = counters.cleaned
+            metrics.activeEnginesCount = registry.engines.count
+            metrics.creationErrors = counters.creationErrors
+            metrics.cleanupErrors = counters.cleanupErrors
+            metrics.timeoutCleanups = counters.timeoutCleanups
+            metrics.userLimitRejections = counters.userLimitRejections
+            metrics.globalLimitRejections = counters.globalLimitRejections
+            metrics.breakerRejections = counters.breakerRejections
+            metrics.sweepsCompleted = counters.sweeps
+            metrics.perUserActive = registry.byUser.mapValues(\.count)
+            return metrics
+        }
+        metrics.breakerState = breaker.state
+        return metrics
+    }
+}
+
+/// A custom builder returned an engine not made from the parts it was given.
+struct EngineBuilderMismatch: Error, CustomStringConvertible {
+    var description: String { "the engine builder returned an engine not bound to the requested context" }
+}

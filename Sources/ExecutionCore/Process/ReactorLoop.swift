@@ -1,0 +1,315 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+
+/// The process reactor's thread: one `epoll` over every child's pipes and pidfd, timers for
+/// kill deadlines, and reaping. All state here is touched only on that thread.
+final class ReactorLoop {
+    private enum Slot: UInt64 { case stdin = 1, stdout = 2, stderr = 3, pidfd = 4 }
+    private static let mailboxTag: UInt64 = 0
+    /// How often exits are polled when a child has no pidfd, and orphan groups are swept.
+    private static let pollInterval: Int64 = 20_000_000
+    private static let readChunk = 65_536
+    /// Reads per descriptor per wake-up: a flooding child cannot starve the others.
+    private static let readsPerWake = 8
+
+    let epollFD: Int32
+    let epoll: LinuxEpoll
+    let mailbox: ReactorMailbox
+    let configuration: ProcessReactor.Configuration
+    private var runs: [UInt64: ChildRun] = [:]
+    /// Process groups whose stragglers may still need reaping (only with `reapOrphans`).
+    private var orphanGroups: [pid_t: Int64] = [:]
+    private var shutdownDeadline: Int64?
+    private var readBuffer = [UInt8](repeating: 0, count: ReactorLoop.readChunk)
+    private var exitGrace: Int64 { configuration.exitGraceAfterTerminal.nanoseconds }
+
+    init(epoll: LinuxEpoll, epollFD: Int32, mailbox: ReactorMailbox, configuration: ProcessReactor.Configuration) {
+        self.epoll = epoll
+        self.epollFD = epollFD
+        self.mailbox = mailbox
+        self.configuration = configuration
+    }
+
+    // MARK: The loop
+
+    func run() {
+        // Writing to a child's closed stdin raises SIGPIPE on the writing thread; blocked here, the
+        // write fails with EPIPE instead, whatever the process-wide disposition is.
+        var pipeSignal = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
+
+        var events = EpollEventBuffer(capacity: 64)
+        while true {
+            let count = events.wait(epoll, epollFD: epollFD, timeoutMilliseconds: timeoutMilliseconds())
+            if count < 0 { configuration.logger.error("epoll_wait failed: \(SystemCalls.errorText(errno))") }
+            for index in 0..<max(0, count) {
+                let tag = events.data(at: index)
+                if tag == Self.mailboxTag { drainMailbox() } else { dispatch(tag: tag) }
+            }
+            handleTimers()
+            if let deadline = shutdownDeadline {
+                if runs.isEmpty { break }
+                if SystemCalls.monotonicNanoseconds() >= deadline { abandonRemaining(); break }
+            }
+        }
+        close(epollFD)
+    }
+
+    private func timeoutMilliseconds() -> Int32 {
+        var next: Int64 = .max
+        for run in runs.values {
+            if let deadline = run.killDeadline { next = min(next, deadline) }
+            if run.pidFD < 0 { next = min(next, SystemCalls.monotonicNanoseconds() + Self.pollInterval) }
+        }
+        if !orphanGroups.isEmpty { next = min(next, SystemCalls.monotonicNanoseconds() + Self.pollInterval) }
+        if let shutdownDeadline { next = min(next, shutdownDeadline) }
+        guard next != .max else { return -1 }
+        let remaining = next - SystemCalls.monotonicNanoseconds()
+        if remaining <= 0 { return 0 }
+        return Int32(clamping: (remaining + 999_999) / 1_000_000)
+    }
+
+    private func drainMailbox() {
+        var counter: UInt64 = 0
+        _ = read(mailbox.eventFD, &counter, 8)
+        for command in mailbox.take() {
+            switch command {
+            case .register(let registration): register(registration)
+            case .cancel(let id, let grace): cancel(id, grace: grace)
+            case .shutdown: beginShutdown()
+            }
+        }
+    }
+
+    private func dispatch(tag: UInt64) {
+        guard let run = runs[tag >> 3], let slot = Slot(rawValue: tag & 7) else { return }
+        switch slot {
+        case .stdin: writeStdin(run)
+        case .stdout: readStdout(run)
+        case .stderr: readStderr(run)
+        case .pidfd: childMayHaveExited(run)
+        }
+    }
+
+    // MARK: Commands
+
+    private func register(_ registration: RunRegistration) {
+        let run = ChildRun(registration: registration)
+        runs[run.id] = run
+        watch(run.stdoutFD, run, .stdout, LinuxEpoll.input)
+        watch(run.stderrFD, run, .stderr, LinuxEpoll.input)
+        if run.pidFD >= 0 { watch(run.pidFD, run, .pidfd, LinuxEpoll.input) }
+        writeStdin(run)
+        if run.stdinFD >= 0 { watch(run.stdinFD, run, .stdin, LinuxEpoll.output) }
+        if shutdownDeadline != nil { stop(run, .shutdown, grace: .zero) }
+    }
+
+    private func cancel(_ id: UInt64, grace: Duration) {
+        guard let run = runs[id], run.stopRequest == nil else { return }
+        stop(run, .cancelled, grace: grace)
+    }
+
+    /// SIGTERM to the whole group, SIGKILL when `grace` has passed (at once for a zero grace).
+    private func stop(_ run: ChildRun, _ request: ChildRun.StopRequest, grace: Duration) {
+        if run.stopRequest == nil { run.stopRequest = request }
+        run.killedByReactor = true
+        if grace <= .zero {
+            signalGroup(run, SIGKILL)
+        } else {
+            signalGroup(run, SIGTERM)
+            let deadline = SystemCalls.monotonicNanoseconds() + grace.nanoseconds
+            run.killDeadline = min(run.killDeadline ?? .max, deadline)
+        }
+    }
+
+    private func beginShutdown() {
+        guard shutdownDeadline == nil else { return }
+        // Killed children die at once; the deadline only bounds waiting for an unkillable one.
+        shutdownDeadline = SystemCalls.monotonicNanoseconds() + 2_000_000_000
+        for run in runs.values { stop(run, .shutdown, grace: .zero) }
+    }
+
+    private func handleTimers() {
+        let now = SystemCalls.monotonicNanoseconds()
+        for run in Array(runs.values) {
+            if let deadline = run.killDeadline, deadline <= now {
+                run.killDeadline = nil
+                run.killedByReactor = true
+                signalGroup(run, SIGKILL)
+            }
+            if run.pidFD < 0 { childMayHaveExited(run) }
+        }
+        if !orphanGroups.isEmpty { sweepOrphanGroups(now: now) }
+    }
+
+    // MARK: Pipes
+
+    private func writeStdin(_ run: ChildRun) {
+        guard run.stdinFD >= 0 else { return }
+        while run.stdinOffset < run.stdinPending.count {
+            let written = run.stdinPending.withUnsafeBytes { bytes in
+                write(run.stdinFD, bytes.baseAddress! + run.stdinOffset, bytes.count - run.stdinOffset)
+            }
+            if written > 0 { run.stdinOffset += written; continue }
+            if written < 0 && errno == EINTR { continue }
+            if written < 0 && errno == EAGAIN { return } // EPOLLOUT will call again
+            if written < 0 && errno == EPIPE { discardPendingPipeSignal() }
+            break // EPIPE or another error: the child does not read its input; not a failure
+        }
+        closeDescriptor(&run.stdinFD)
+        run.stdinPending = []
+    }
+
+    private func readStdout(_ run: ChildRun) {
+        for _ in 0..<Self.readsPerWake {
+            guard run.stdoutFD >= 0 else { return }
+            let count = readBuffer.withUnsafeMutableBytes { read(run.stdoutFD, $0.baseAddress, $0.count) }
+            if count > 0 {
+                let ok = readBuffer.withUnsafeBytes { run.consumeStdout(UnsafeRawBufferPointer(rebasing: $0[0..<count]), exitGrace: exitGrace) }
+                if !ok { abortForFault(run); return }
+                continue
+            }
+            if count < 0 && errno == EINTR { continue }
+            if count < 0 && errno == EAGAIN { return }
+            // EOF (or a read error): the child closed stdout, usually by exiting.
+            if !run.flushPartialLine(exitGrace: exitGrace) { abortForFault(run); return }
+            closeDescriptor(&run.stdoutFD)
+            if run.pidFD < 0 { childMayHaveExited(run) }
+            return
+        }
+    }
+
+    private func readStderr(_ run: ChildRun) {
+        for _ in 0..<Self.readsPerWake {
+            guard run.stderrFD >= 0 else { return }
+            let count = readBuffer.withUnsafeMutableBytes { read(run.stderrFD, $0.baseAddress, $0.count) }
+            if count > 0 {
+                readBuffer.withUnsafeBytes { run.keepStderr(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+                continue
+            }
+            if count < 0 && (errno == EINTR) { continue }
+            if count < 0 && errno == EAGAIN { return }
+            closeDescriptor(&run.stderrFD)
+            return
+        }
+    }
+
+    /// A protocol fault: kill the whole group now and stop reading its stdout.
+    private func abortForFault(_ run: ChildRun) {
+        run.killedByReactor = true
+        signalGroup(run, SIGKILL)
+        closeDescriptor(&run.stdoutFD)
+    }
+
+    // MARK: Exit and reaping
+
+    /// Reaps the child if it has exited, then finishes the run. The group is killed *before*
+    /// reaping: while the exited leader is unreaped its pid (the group id) cannot be reused, so
+    /// the SIGKILL can only reach this run's stragglers.
+    private func childMayHaveExited(_ run: ChildRun) {
+        guard run.exit == nil else { return }
+        switch exitState(run.pid) {
+        case .running:
+            return
+        case .zombie:
+            kill(-run.pid, SIGKILL)
+            var status: Int32 = 0
+            var reaped: pid_t
+            repeat { reaped = waitpid(run.pid, &status, WNOHANG) } while reaped < 0 && errno == EINTR
+            if reaped == run.pid { run.exit = ChildExit(waitStatus: status) }
+        case .gone:
+            // Reaped by someone else (a stray waitpid(-1) elsewhere in the process): the status
+            // is lost and the pid may already be reused, so nothing is signalled.
+            break
+        }
+        // Everything the leader wrote is in the pipes now; take it before deciding.
+        readStdout(run)
+        readStderr(run)
+        if run.stdoutFD >= 0, !run.flushPartialLine(exitGrace: exitGrace) { run.killedByReactor = true }
+        finish(run)
+    }
+
+    private enum ExitState { case running, zombie, gone }
+
+    /// Whether `pid` has exited (a zombie, not yet reaped), without reaping it.
+    private func exitState(_ pid: pid_t) -> ExitState {
+        var info = siginfo_t()
+        var result: Int32
+        repeat { result = waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) } while result < 0 && errno == EINTR
+        if result != 0 { return .gone }
+        return info._sifields._kill.si_pid == pid ? .zombie : .running
+    }
+
+    private func finish(_ run: ChildRun) {
+        for slot in [Slot.stdin, .stdout, .stderr, .pidfd] {
+            switch slot {
+            case .stdin: closeDescriptor(&run.stdinFD)
+            case .stdout: closeDescriptor(&run.stdoutFD)
+            case .stderr: closeDescriptor(&run.stderrFD)
+            case .pidfd: closeDescriptor(&run.pidFD)
+            }
+        }
+        runs.removeValue(forKey: run.id)
+        if configuration.reapOrphans { orphanGroups[run.pid] = SystemCalls.monotonicNanoseconds() + 5_000_000_000 }
+        let outcome = run.outcome()
+        if case .failed(let kind, let message) = outcome, kind != "cancelled", kind != "shutdown" {
+            configuration.logger.warning("process agent failed", metadata: [
+                "agent": .string(run.agent), "kind": .string(kind), "message": .string(message),
+                "stderr": .string(String(decoding: run.stderrTail, as: UTF8.self))])
+        }
+        mailbox.activeRuns.subtract(1, ordering: .relaxed)
+        run.output.finish(outcome)
+    }
+
+    /// With `reapOrphans` (this process is PID 1 or a subreaper), a group's killed stragglers
+    /// become our children: reap them by group until none is left.
+    private func sweepOrphanGroups(now: Int64) {
+        for (group, giveUpAt) in orphanGroups {
+            var status: Int32 = 0
+            var result: pid_t
+            repeat { result = waitpid(-group, &status, WNOHANG) } while result > 0 || (result < 0 && errno == EINTR)
+            if result < 0 || now >= giveUpAt { orphanGroups.removeValue(forKey: group) }
+        }
+    }
+
+    /// At the shutdown deadline, runs whose child would not die are reported and dropped.
+    private func abandonRemaining() {
+        for run in Array(runs.values) {
+            configuration.logger.error("process agent did not exit after SIGKILL", metadata: ["pid": .stringConvertible(run.pid)])
+            finish(run)
+        }
+    }
+
+    // MARK: Helpers
+
+    private func signalGroup(_ run: ChildRun, _ signal: Int32) {
+        // Only while the leader is unreaped: afterwards the group id could belong to someone else.
+        if run.exit == nil { kill(-run.pid, signal) }
+    }
+
+    private func watch(_ fd: Int32, _ run: ChildRun, _ slot: Slot, _ events: UInt32) {
+        guard fd >= 0 else { return }
+        if !epoll.add(epollFD, fd: fd, events: events, data: run.id << 3 | slot.rawValue) {
+            configuration.logger.error("epoll_ctl ADD failed: \(SystemCalls.errorText(errno))")
+        }
+    }
+
+    private func closeDescriptor(_ fd: inout Int32) {
+        guard fd >= 0 else { return }
+        epoll.remove(epollFD, fd: fd)
+        close(fd)
+        fd = -1
+    }
+
+    private func discardPendingPipeSignal() {
+        var pipeSignal = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        var noWait = timespec()
+        _ = sigtimedwait(&pipeSignal, nil, &noWait)
+    }
+}
