@@ -94,8 +94,11 @@ public struct HTTPHeadParser: Sendable {
                 phase = .headerLines
 
             case .headerLines:
-                // The whole block, each line's CRLF and the final empty line included, must fit.
-                let lastCR = ParserBytes.saturatingAdd(headerStart, limits.maxHeaderBytes) - 2
+                // The whole block, each line's CRLF and the final empty line included, must fit:
+                // a field line's CR needs room for its LF and the final CRLF, the empty line's for its LF.
+                guard lineStart < buffer.count else { return nil }
+                let room = buffer[lineStart] == ParserBytes.cr ? 2 : 4
+                let lastCR = ParserBytes.saturatingAdd(headerStart, limits.maxHeaderBytes) - room
                 guard let lineEnd = try findLineEnd(buffer, lastAllowedCR: lastCR,
                                                     overLimit: .fieldsTooLarge("header block too large")) else { return nil }
                 if lineEnd == lineStart { return (try finishHead(), lineEnd + 2) }
