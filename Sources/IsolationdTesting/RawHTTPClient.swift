@@ -11,6 +11,9 @@ public final class RawHTTPClient: Sendable {
     public let timeout: Duration
     /// Bytes received but not consumed yet.
     let pending = Mutex<[UInt8]>([])
+    /// Set once the descriptor is closed: closing twice could close a reused descriptor number
+    /// that now belongs to someone else (the in-process server, another client).
+    private let closed = Atomic<Bool>(false)
 
     private init(fd: Int32, timeout: Duration) {
         self.fd = fd
@@ -49,16 +52,17 @@ public final class RawHTTPClient: Sendable {
 
     /// Closes the socket (idempotent).
     public func close() {
-        _ = pending.withLock { buffer -> Int32 in
-            buffer.removeAll()
-            return 0
-        }
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        pending.withLock { $0.removeAll() }
         Glibc.shutdown(fd, Int32(SHUT_RDWR))
         Glibc.close(fd)
     }
 
     /// Half-closes: no more bytes will be sent.
-    public func shutdownWrite() { Glibc.shutdown(fd, Int32(SHUT_WR)) }
+    public func shutdownWrite() {
+        guard !closed.load(ordering: .acquiring) else { return }
+        Glibc.shutdown(fd, Int32(SHUT_WR))
+    }
 
     // MARK: sending
 
@@ -69,6 +73,7 @@ public final class RawHTTPClient: Sendable {
     }
 
     func sendBlocking(_ bytes: [UInt8]) throws {
+        guard !closed.load(ordering: .acquiring) else { throw RawHTTPClientError.closed(partial: "") }
         var offset = 0
         while offset < bytes.count {
             let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
@@ -135,6 +140,7 @@ public final class RawHTTPClient: Sendable {
     }
 
     func waitForCloseBlocking(within: Duration) -> Bool {
+        guard !closed.load(ordering: .acquiring) else { return true }
         let deadline = ContinuousClock.now + within
         var chunk = [UInt8](repeating: 0, count: 65536)
         while ContinuousClock.now < deadline {
@@ -157,6 +163,7 @@ public final class RawHTTPClient: Sendable {
     /// Reads more bytes into `pending`; false on EOF. Throws on timeout or error.
     @discardableResult
     func fill() throws -> Bool {
+        guard !closed.load(ordering: .acquiring) else { return false }
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
             let received = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }

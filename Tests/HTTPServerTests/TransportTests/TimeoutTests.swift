@@ -10,9 +10,10 @@ struct TimeoutTests {
     @Test func partialHeadIsAnswered408ThenClosed() async throws {
         let configuration = HTTPServerConfiguration.testing { $0.timeouts.requestHead = Self.short }
         try await withTestServer(configuration: configuration, responder: echoResponder()) { port in
+            // The head timer runs from the accept on a new connection.
+            let started = ContinuousClock.now
             let client = try await RawHTTPClient.connect(port: port)
             try await client.send("GET /slow HTTP/1.1\r\nHost: x\r\nX-Slow")
-            let started = ContinuousClock.now
             let response = try await client.readResponse()
             #expect(response.status == 408)
             #expect(ContinuousClock.now - started >= .milliseconds(150))
