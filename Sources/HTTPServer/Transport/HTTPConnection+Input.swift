@@ -136,12 +136,14 @@ extension HTTPConnection {
 
     /// A complete head arrived: answer it, or start reading its body.
     private func beginRequest(_ head: HTTPRequestHead) {
-        if head.framing == .none {
-            dispatch(head, body: [])
+        // Requests whose head completes once accepting stopped are refused; probes still answer,
+        // and requests already past their head (reading a body) finish normally.
+        if shared.phase.rawValue >= ServerPhase.draining.rawValue, !isProbe(head) {
+            answerDraining()
             return
         }
-        if shared.phase.rawValue >= ServerPhase.draining.rawValue {
-            answerDraining()
+        if head.framing == .none {
+            dispatch(head, body: [])
             return
         }
         let limit = shared.responder.maxBodySize(method: head.method, path: HTTPConnection.path(of: head.target))

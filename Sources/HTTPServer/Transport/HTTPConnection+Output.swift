@@ -19,14 +19,15 @@ extension HTTPConnection {
             finishResponse(keepAlive: keepAlive)
             return
         }
-        if shared.phase.rawValue >= ServerPhase.draining.rawValue {
-            answerDraining()
-            return
-        }
         let request = HTTPRequest(method: head.method, target: head.target, version: head.version,
                                   headers: head.headers, body: body, remoteAddress: remoteAddress, isSecure: false)
         let response = shared.responder.respond(to: request)
         send(response, to: head)
+    }
+
+    func isProbe(_ head: HTTPRequestHead) -> Bool {
+        shared.configuration.probesEnabled && (head.method == .get || head.method == .head)
+            && ProbeResponses.match(head.target) != nil
     }
 
     /// Whether the connection stays open after answering `head`.
