@@ -21,4 +21,17 @@ static inline long isolationd_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) {
 static inline long isolationd_SSL_CTX_set_options(SSL_CTX *ctx, long options) {
     return SSL_CTX_set_options(ctx, options);
 }
+static inline long isolationd_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version) {
+    return SSL_CTX_set_max_proto_version(ctx, version);
+}
+static inline long isolationd_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode) {
+    return SSL_CTX_set_session_cache_mode(ctx, mode);
+}
+static inline long isolationd_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
+    return SSL_set_tlsext_host_name(ssl, name);
+}
+// SSL_OP_* are built with the function-like SSL_OP_BIT macro, which Swift cannot import.
+static const uint64_t isolationd_SSL_OP_NO_RENEGOTIATION = SSL_OP_NO_RENEGOTIATION;
+static const uint64_t isolationd_SSL_OP_NO_COMPRESSION = SSL_OP_NO_COMPRESSION;
+static const uint64_t isolationd_SSL_OP_NO_TICKET = SSL_OP_NO_TICKET;
 #endif
