@@ -8,7 +8,8 @@ extension HTTPConnection {
         while phase != .closed, wantsInput, rounds < 8 {
             let received = recv(fd, buffer.baseAddress, buffer.count, 0)
             if received > 0 {
-                ingest(UnsafeRawBufferPointer(rebasing: buffer[0..<received]))
+                let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<received])
+                if let tls { ingestCiphertext(bytes, tls) } else { ingest(bytes) }
                 if received < buffer.count { return }
                 rounds += 1
                 continue
@@ -27,6 +28,30 @@ extension HTTPConnection {
         }
     }
 
+    /// TLS: decrypt (running the handshake as needed), then handle the plaintext.
+    private func ingestCiphertext(_ bytes: UnsafeRawBufferPointer, _ tls: TLSSession) {
+        tls.receive(bytes)
+        var plaintext = runtime.takeTLSScratch()
+        defer { runtime.returnTLSScratch(plaintext) }
+        let status: TLSReadStatus
+        do {
+            status = try tls.readPlaintext(into: &plaintext)
+        } catch {
+            // Send the alert OpenSSL queued, best effort, and give up on the connection.
+            tls.takeCiphertext(into: &tlsOutbound)
+            _ = writeToSocket(&tlsOutbound, &tlsOutboundStart)
+            runtime.logger.debug("TLS failure from \(remoteAddress): \(error)")
+            closeNow(reason: .clientClosed)
+            return
+        }
+        // Handshake records (and anything else OpenSSL wants to say) go out with this turn.
+        tls.takeCiphertext(into: &tlsOutbound)
+        if !plaintext.isEmpty {
+            plaintext.withUnsafeBytes { ingest($0) }
+        }
+        if status == .closed || tls.isClosedByPeer, phase != .closed { peerClosed() }
+    }
+
     /// The peer closed its sending side: answer what is complete, then close.
     private func peerClosed() {
         peerClosedInput = true
@@ -34,7 +59,7 @@ extension HTTPConnection {
         case .streaming, .webSocket, .lingering, .readingBody:
             closeNow(reason: .clientClosed)
         case .awaitingHead, .closingAfterFlush:
-            if outboundStart < outbound.count {
+            if hasPendingOutput {
                 phase = .closingAfterFlush
             } else {
                 closeNow(reason: .clientClosed)
@@ -148,6 +173,7 @@ extension HTTPConnection {
         }
         let limit = shared.responder.maxBodySize(method: head.method, path: HTTPConnection.path(of: head.target))
             ?? shared.configuration.maxBodyBytes
+        bodyLimit = limit
         switch head.framing {
         case .none:
             dispatch(head, body: [])
@@ -210,12 +236,13 @@ extension HTTPConnection {
     }
 
     private func completeBody() {
-        guard let head = currentHead else { return }
+        guard var head = currentHead else { return }
         currentHead = nil
         phase = .awaitingHead
         let received = body
         body = []
-        dispatch(head, body: received)
+        guard let decoded = decodeRequestBody(&head, received, limit: bodyLimit) else { return }
+        dispatch(head, body: decoded)
     }
 
     /// The path part of a target (before `?`).

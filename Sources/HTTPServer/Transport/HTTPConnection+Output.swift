@@ -20,7 +20,7 @@ extension HTTPConnection {
             return
         }
         let request = HTTPRequest(method: head.method, target: head.target, version: head.version,
-                                  headers: head.headers, body: body, remoteAddress: remoteAddress, isSecure: false)
+                                  headers: head.headers, body: body, remoteAddress: remoteAddress, isSecure: tls != nil)
         let response = shared.responder.respond(to: request)
         send(response, to: head)
     }
@@ -48,6 +48,7 @@ extension HTTPConnection {
             runtime.logger.error("refused an invalid response to \(head.method) \(HTTPConnection.path(of: head.target)): \(failure)")
             response = HTTPResponse(status: .internalServerError)
         }
+        compressIfWorthwhile(&response, for: head)
         var keepAlive = keepsAlive(head)
         if response.headers.listContains("Connection", token: "close") { keepAlive = false }
         let headOnly = head.method == .head
@@ -77,6 +78,7 @@ extension HTTPConnection {
             // HTTP/1.0 has no chunked coding: the body then ends when the connection closes.
             let chunked = head.version != .http1_0
             if !chunked { keepAlive = false }
+            let encoder = headOnly || bodyless ? nil : streamEncoderIfWanted(&response.headers, for: head)
             ResponseHeadWriter.append(status: response.status, headers: response.headers,
                                       framing: chunked && !bodyless ? .chunked : .none,
                                       connection: connectionField(head, keepAlive: keepAlive),
@@ -84,6 +86,7 @@ extension HTTPConnection {
             if headOnly || bodyless {
                 finishResponse(keepAlive: keepAlive)
             } else {
+                streamEncoder = encoder
                 startStream(producer, chunked: chunked, keepAlive: keepAlive)
             }
         case .webSocket(let upgrade):
@@ -107,7 +110,7 @@ extension HTTPConnection {
 
     /// Answers `status` with a problem+json body and closes. Used for parse errors, limits and
     /// timeouts; the connection closes because its framing can no longer be trusted.
-    func answerError(_ status: HTTPStatus, reason: String) {
+    func answerError(_ status: HTTPStatus, reason: String, extraHeaders: HTTPHeaders = [:]) {
         switch phase {
         case .streaming, .webSocket, .lingering, .closed:
             closeNow(reason: .clientClosed)  // an answer is already under way: nothing can follow it
@@ -121,7 +124,9 @@ extension HTTPConnection {
         inbound = []
         inboundStart = 0
         let payload = ProblemBody.bytes(status: status, detail: reason)
-        ResponseHeadWriter.append(status: status, headers: ["Content-Type": "application/problem+json"],
+        var headers = extraHeaders
+        headers.set("Content-Type", "application/problem+json")
+        ResponseHeadWriter.append(status: status, headers: headers,
                                   framing: .contentLength(payload.count), connection: .close,
                                   date: runtime.date.bytes, serverName: shared.configuration.serverName, into: &outbound)
         outbound.append(contentsOf: payload)
@@ -147,17 +152,71 @@ extension HTTPConnection {
         phase = .closingAfterFlush
     }
 
-    /// Writes queued bytes until the socket would block.
+    /// Writes queued bytes until the socket would block (through TLS when it is on).
     func flush() {
-        let total = outbound.count
-        while outboundStart < total {
-            let start = outboundStart
-            let written = outbound.withUnsafeBytes { bytes -> Int in
+        if let tls {
+            if outboundStart < outbound.count, tls.isHandshakeComplete {
+                let from = outboundStart
+                let failure = outbound.withUnsafeBytes { bytes -> TLSError? in
+                    do throws(TLSError) {
+                        try tls.writePlaintext(UnsafeRawBufferPointer(rebasing: bytes[from...]))
+                        return nil
+                    } catch {
+                        return error
+                    }
+                }
+                if let failure {
+                    runtime.logger.debug("TLS write failed: \(failure)")
+                    closeNow(reason: .clientClosed)
+                    return
+                }
+                outboundStart = outbound.count
+            }
+            tls.takeCiphertext(into: &tlsOutbound)
+            if outboundStart >= outbound.count { releaseOutbound() }
+            switch writeToSocket(&tlsOutbound, &tlsOutboundStart) {
+            case .failed:
+                closeNow(reason: .clientClosed)
+                return
+            case .blocked:
+                return
+            case .done:
+                if tlsOutbound.capacity > 64 * 1024 { tlsOutbound = [] } else { tlsOutbound.removeAll(keepingCapacity: true) }
+                tlsOutboundStart = 0
+            }
+        } else {
+            switch writeToSocket(&outbound, &outboundStart) {
+            case .failed:
+                closeNow(reason: .clientClosed)
+                return
+            case .blocked:
+                return
+            case .done:
+                releaseOutbound()
+            }
+        }
+        if phase == .closingAfterFlush, !hasPendingOutput { beginLingering() }
+    }
+
+    private func releaseOutbound() {
+        // Keep a modest buffer for the next answer; give back what a large body needed.
+        if outbound.capacity > 64 * 1024 { outbound = [] } else { outbound.removeAll(keepingCapacity: true) }
+        outboundStart = 0
+    }
+
+    enum WriteOutcome { case done, blocked, failed }
+
+    /// Sends `buffer[start...]` until done or the socket would block; advances `start`.
+    func writeToSocket(_ buffer: inout [UInt8], _ start: inout Int) -> WriteOutcome {
+        let total = buffer.count
+        while start < total {
+            let from = start
+            let written = buffer.withUnsafeBytes { bytes -> Int in
                 guard let base = bytes.baseAddress else { return 0 }
-                return Glibc.send(fd, base + start, total - start, Int32(MSG_NOSIGNAL))
+                return Glibc.send(fd, base + from, total - from, Int32(MSG_NOSIGNAL))
             }
             if written > 0 {
-                outboundStart += written
+                start += written
                 lastWriteProgress = runtime.now
                 continue
             }
@@ -165,20 +224,16 @@ extension HTTPConnection {
             if written < 0, error == EINTR { continue }
             if written < 0, error == EAGAIN || error == EWOULDBLOCK {
                 if deadlineKind != .write { lastWriteProgress = runtime.now }
-                break
+                // Compact a large, mostly written buffer.
+                if start > 64 * 1024, start > buffer.count / 2 {
+                    buffer.removeSubrange(0..<start)
+                    start = 0
+                }
+                return .blocked
             }
-            closeNow(reason: .clientClosed)
-            return
+            return .failed
         }
-        if outboundStart >= outbound.count {
-            // Keep a modest buffer for the next answer; give back what a large body needed.
-            if outbound.capacity > 64 * 1024 { outbound = [] } else { outbound.removeAll(keepingCapacity: true) }
-            outboundStart = 0
-            if phase == .closingAfterFlush { beginLingering() }
-        } else if outboundStart > 64 * 1024, outboundStart > outbound.count / 2 {
-            outbound.removeSubrange(0..<outboundStart)
-            outboundStart = 0
-        }
+        return .done
     }
 }
 

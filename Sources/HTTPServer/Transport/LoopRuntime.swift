@@ -23,6 +23,8 @@ final class LoopRuntime {
     let readBuffer: UnsafeMutableRawBufferPointer
 
     private var connections: [HTTPConnection?] = []
+    /// Reused for TLS plaintext (see `takeTLSScratch`).
+    private var tlsScratch: [UInt8] = []
     private var timers = TimerHeap()
     private var timerTasks: [UInt64: (LoopRuntime) -> Void] = [:]
     private var nextTimerTaskID: UInt64 = 0
@@ -150,6 +152,17 @@ final class LoopRuntime {
             connections.append(contentsOf: repeatElement(nil, count: max(index + 1 - connections.count, connections.count / 2 + 16)))
         }
         connections[index] = connection
+        if let context = shared.configuration.tls {
+            do {
+                connection.tls = try TLSSession(context: context)
+            } catch {
+                logger.error("cannot create a TLS session: \(error)")
+                close(fd)
+                connections[index] = nil
+                shared.openConnections.wrappingSubtract(1, ordering: .relaxed)
+                return
+            }
+        }
         guard epollControl(calls, epollFD: loop.epollFD, operation: LinuxCalls.epollCtlAdd, fd: fd,
                            events: connection.interest, data: token) == 0 else {
             logger.error("epoll_ctl(ADD) failed for a new connection (errno \(errno))")
@@ -157,6 +170,19 @@ final class LoopRuntime {
             return
         }
         connection.start()
+    }
+
+    /// The loop's plaintext buffer for TLS reads, taken out while in use.
+    func takeTLSScratch() -> [UInt8] {
+        var scratch: [UInt8] = []
+        swap(&scratch, &tlsScratch)
+        return scratch
+    }
+
+    func returnTLSScratch(_ scratch: [UInt8]) {
+        guard scratch.capacity <= 256 * 1024 else { return }
+        tlsScratch = scratch
+        tlsScratch.removeAll(keepingCapacity: true)
     }
 
     /// Called by a connection as it closes.
