@@ -9,25 +9,33 @@ import Synchronization
 public final class RawHTTPClient: Sendable {
     public let fd: Int32
     public let timeout: Duration
+    /// Set for an HTTPS connection: all bytes go through it.
+    let tls: TLSClientSession?
     /// Bytes received but not consumed yet.
     let pending = Mutex<[UInt8]>([])
     /// Set once the descriptor is closed: closing twice could close a reused descriptor number
     /// that now belongs to someone else (the in-process server, another client).
     private let closed = Atomic<Bool>(false)
 
-    private init(fd: Int32, timeout: Duration) {
+    private init(fd: Int32, timeout: Duration, tls: TLSClientSession?) {
         self.fd = fd
         self.timeout = timeout
+        self.tls = tls
     }
+
+    /// The ALPN protocol the server selected (TLS connections only).
+    public var negotiatedALPN: String? { tls?.negotiatedALPN }
 
     deinit { close() }
 
-    /// Connects to 127.0.0.1:`port` (or `host`, an IPv4 literal).
-    public static func connect(port: Int, host: String = "127.0.0.1", timeout: Duration = .seconds(10)) async throws -> RawHTTPClient {
-        try await BlockingIO.run { try connectBlocking(port: port, host: host, timeout: timeout) }
+    /// Connects to 127.0.0.1:`port` (or `host`, an IPv4 literal); `tls`: HTTPS (handshake
+    /// done before this returns, certificates not verified).
+    public static func connect(port: Int, host: String = "127.0.0.1", tls: Bool = false,
+                               timeout: Duration = .seconds(10)) async throws -> RawHTTPClient {
+        try await BlockingIO.run { try connectBlocking(port: port, host: host, tls: tls, timeout: timeout) }
     }
 
-    static func connectBlocking(port: Int, host: String, timeout: Duration) throws -> RawHTTPClient {
+    static func connectBlocking(port: Int, host: String, tls: Bool, timeout: Duration) throws -> RawHTTPClient {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw RawHTTPClientError.system("socket", errno) }
         var address = sockaddr_in()
@@ -47,7 +55,12 @@ public final class RawHTTPClient: Sendable {
             Glibc.close(fd)
             throw RawHTTPClientError.system("connect", error)
         }
-        return RawHTTPClient(fd: fd, timeout: timeout)
+        do {
+            return RawHTTPClient(fd: fd, timeout: timeout, tls: tls ? try TLSClientSession(fd: fd) : nil)
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
     }
 
     /// Closes the socket (idempotent).
@@ -74,6 +87,10 @@ public final class RawHTTPClient: Sendable {
 
     func sendBlocking(_ bytes: [UInt8]) throws {
         guard !closed.load(ordering: .acquiring) else { throw RawHTTPClientError.closed(partial: "") }
+        if let tls {
+            try tls.write(bytes)
+            return
+        }
         var offset = 0
         while offset < bytes.count {
             let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
@@ -149,6 +166,12 @@ public final class RawHTTPClient: Sendable {
             let ms = max(1, Int32(clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000))
             let ready = poll(&poller, 1, ms)
             if ready <= 0 { continue }
+            if let tls {
+                guard let plaintext = try? tls.read() else { return true }
+                if plaintext.isEmpty { return true }
+                pending.withLock { $0.append(contentsOf: plaintext) }
+                continue
+            }
             let received = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if received == 0 { return true }
             if received < 0 { return errno != EINTR && errno != EAGAIN }
@@ -164,6 +187,12 @@ public final class RawHTTPClient: Sendable {
     @discardableResult
     func fill() throws -> Bool {
         guard !closed.load(ordering: .acquiring) else { return false }
+        if let tls {
+            let received = try tls.read()
+            guard !received.isEmpty else { return false }
+            pending.withLock { $0.append(contentsOf: received) }
+            return true
+        }
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
             let received = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
