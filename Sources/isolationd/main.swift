@@ -32,7 +32,9 @@ signal(SIGPIPE, SIG_IGN)
 
 var logger = Logger(label: "isolationd")
 logger.logLevel = .info
-let server = HTTPServer(configuration: HTTPServerConfiguration(port: requestedPort()),
+var configuration = HTTPServerConfiguration(port: requestedPort())
+if let text = getenv("EVENT_LOOPS"), let loops = Int(String(cString: text)) { configuration.eventLoopCount = loops }
+let server = HTTPServer(configuration: configuration,
                         responder: NotFoundResponder(), logger: logger)
 do {
     try server.start()

@@ -88,6 +88,8 @@ final class EventLoop: Sendable {
 /// its own instance, so loops never contend on one cache line.
 final class LoopCounters: Sendable {
     let accepted = Atomic<Int>(0)
+    /// Connections this loop serves or is about to adopt (balancing reads it).
+    let open = Atomic<Int>(0)
     let requests = Atomic<Int>(0)
     // Padding: keeps two loops' hot counters off one cache line when allocated side by side.
     private let padding: (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) =
