@@ -132,7 +132,10 @@ extension HTTPConnection {
             switch phase {
             case .awaitingHead:
                 // Pipelined requests wait while too many answers sit unread.
-                guard pendingOutputBytes < shared.configuration.outboundBufferBytes else { return offset }
+                guard pendingOutputBytes < shared.configuration.outboundBufferBytes else {
+                    inputStalled = true
+                    return offset
+                }
                 let parsed: (head: HTTPRequestHead, consumed: Int)?
                 do {
                     parsed = try parser.parse(UnsafeRawBufferPointer(rebasing: buffer[offset...]))

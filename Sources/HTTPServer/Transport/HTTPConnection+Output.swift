@@ -93,7 +93,8 @@ extension HTTPConnection {
             acceptWebSocket(upgrade, head: head, response: response)
         }
         if shared.configuration.accessLog {
-            runtime.logger.info("\(head.method) \(head.target) \(code) \(bodyBytes)", metadata: ["peer": "\(remoteAddress)"])
+            let logged = phase == .webSocket ? 101 : code
+            runtime.logger.info("\(head.method) \(head.target) \(logged) \(bodyBytes)", metadata: ["peer": "\(remoteAddress)"])
         }
     }
 

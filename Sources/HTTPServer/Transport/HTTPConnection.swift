@@ -51,6 +51,8 @@ final class HTTPConnection {
     var peerClosedInput = false
     /// Answer what is in flight, then close (drain, errors).
     var closeAfterResponse = false
+    /// Parsing stopped because too many answers sat unread; resumes once they drain.
+    var inputStalled = false
 
     // The request whose body is being read.
     var currentHead: HTTPRequestHead?
@@ -123,6 +125,13 @@ final class HTTPConnection {
     func finishTurn() {
         guard phase != .closed else { return }
         if hasPendingOutput { flush() }
+        while inputStalled, phase == .awaitingHead, pendingOutputBytes < shared.configuration.outboundBufferBytes {
+            // The socket took enough of the answers: go on with the requests the peer pipelined
+            // (each round consumes input, so this ends).
+            inputStalled = false
+            processBufferedInput()
+            if hasPendingOutput { flush() }
+        }
         if phase == .closingAfterFlush, !hasPendingOutput { beginLingering() }
         guard phase != .closed else { return }
         stream?.publishBacklog(pendingOutputBytes)

@@ -117,3 +117,41 @@ struct KeepAliveTests {
         }
     }
 }
+
+@Suite("Back-pressure on pipelined requests")
+struct PipelineBackPressureTests {
+    @Test func aSlowReaderOfManyPipelinedAnswersGetsThemAll() async throws {
+        let configuration = HTTPServerConfiguration.testing { $0.outboundBufferBytes = 2048 }
+        let body = [UInt8](repeating: 66, count: 700)
+        let responder = ClosureResponder { request in
+            HTTPResponse(status: .ok, contentType: "text/plain", body: Array(request.path.utf8) + body)
+        }
+        try await withTestServer(configuration: configuration, responder: responder) { port in
+            let client = try await RawHTTPClient.connect(port: port)
+            let count = 60
+            try await client.send((0..<count).map { "GET /\($0) HTTP/1.1\r\nHost: x\r\n\r\n" }.joined())
+            try await Task.sleep(for: .milliseconds(100))
+            for index in 0..<count {
+                let response = try await client.readResponse()
+                #expect(response.body == Array("/\(index)".utf8) + body)
+            }
+        }
+    }
+
+    @Test func headTimerOnAKeepAliveConnectionStartsWithTheFirstByte() async throws {
+        let configuration = HTTPServerConfiguration.testing {
+            $0.timeouts.requestHead = .milliseconds(300)
+            $0.timeouts.idle = .seconds(5)
+        }
+        try await withTestServer(configuration: configuration, responder: echoResponder()) { port in
+            let client = try await RawHTTPClient.connect(port: port)
+            #expect(try await client.request("GET", "/").status == 200)
+            try await Task.sleep(for: .milliseconds(400))  // idle longer than the head timeout
+            let started = ContinuousClock.now
+            try await client.send("GET /partial HTTP/1.1\r\n")
+            let response = try await client.readResponse()
+            #expect(response.status == 408)
+            #expect(ContinuousClock.now - started >= .milliseconds(250))
+        }
+    }
+}
