@@ -132,7 +132,7 @@ extension HTTPConnection {
             switch phase {
             case .awaitingHead:
                 // Pipelined requests wait while too many answers sit unread.
-                guard pendingOutputBytes < shared.configuration.outboundBufferBytes else {
+                guard pendingOutputBytes < shared.outboundBufferBytes else {
                     inputStalled = true
                     return offset
                 }
@@ -192,7 +192,9 @@ extension HTTPConnection {
             sendContinueIfExpected(head)
             bodyRemaining = length
             body = []
-            body.reserveCapacity(length)
+            // Reserve what was announced, but not more than a modest amount up front: the limit
+            // may be large and the bytes may never come.
+            body.reserveCapacity(min(length, 1 << 20))
             chunkedDecoder = nil
             startBody(head)
         case .chunked:

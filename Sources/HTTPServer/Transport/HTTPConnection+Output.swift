@@ -6,14 +6,13 @@ extension HTTPConnection {
     /// A complete request: probes first (the fastest path), then the responder.
     func dispatch(_ head: HTTPRequestHead, body: [UInt8]) {
         runtime.loop.counters.requests.wrappingAdd(1, ordering: .relaxed)
-        let configuration = shared.configuration
-        if configuration.probesEnabled, head.method == .get || head.method == .head,
+        if shared.probesEnabled, head.method == .get || head.method == .head,
            let probe = ProbeResponses.match(head.target) {
             let keepAlive = keepsAlive(head)
             let status = shared.probes.append(probe.probe, verbose: probe.verbose, headOnly: head.method == .head,
                                               phase: shared.phase, connection: connectionField(head, keepAlive: keepAlive),
                                               date: runtime.date.bytes, into: &outbound)
-            if configuration.accessLog, runtime.logger.logLevel <= .debug {
+            if shared.logsProbes {
                 runtime.logger.debug("\(head.method) \(head.target) \(status)", metadata: ["peer": "\(remoteAddress)"])
             }
             finishResponse(keepAlive: keepAlive)
@@ -26,7 +25,7 @@ extension HTTPConnection {
     }
 
     func isProbe(_ head: HTTPRequestHead) -> Bool {
-        shared.configuration.probesEnabled && (head.method == .get || head.method == .head)
+        shared.probesEnabled && (head.method == .get || head.method == .head)
             && ProbeResponses.match(head.target) != nil
     }
 
@@ -55,7 +54,7 @@ extension HTTPConnection {
         let code = response.status.code
         let bodyless = (100...199).contains(code) || code == 204 || code == 304
         let date = runtime.date.bytes
-        let serverName = shared.configuration.serverName
+        let serverName = shared.serverName
         var bodyBytes = 0
 
         switch response.body {
@@ -92,7 +91,7 @@ extension HTTPConnection {
         case .webSocket(let upgrade):
             acceptWebSocket(upgrade, head: head, response: response)
         }
-        if shared.configuration.accessLog {
+        if shared.accessLog {
             let logged = phase == .webSocket ? 101 : code
             runtime.logger.info("\(head.method) \(head.target) \(logged) \(bodyBytes)", metadata: ["peer": "\(remoteAddress)"])
         }
@@ -129,11 +128,11 @@ extension HTTPConnection {
         headers.set("Content-Type", "application/problem+json")
         ResponseHeadWriter.append(status: status, headers: headers,
                                   framing: .contentLength(payload.count), connection: .close,
-                                  date: runtime.date.bytes, serverName: shared.configuration.serverName, into: &outbound)
+                                  date: runtime.date.bytes, serverName: shared.serverName, into: &outbound)
         outbound.append(contentsOf: payload)
         phase = .closingAfterFlush
         runtime.loop.counters.requests.wrappingAdd(1, ordering: .relaxed)
-        if shared.configuration.accessLog {
+        if shared.accessLog {
             runtime.logger.info("rejected request: \(status.code) \(reason)", metadata: ["peer": "\(remoteAddress)"])
         }
     }
@@ -145,7 +144,7 @@ extension HTTPConnection {
                                   headers: ["Content-Type": "application/problem+json",
                                             "Retry-After": String(shared.configuration.drainRetryAfterSeconds)],
                                   framing: .contentLength(payload.count), connection: .close,
-                                  date: runtime.date.bytes, serverName: shared.configuration.serverName, into: &outbound)
+                                  date: runtime.date.bytes, serverName: shared.serverName, into: &outbound)
         outbound.append(contentsOf: payload)
         currentHead = nil
         chunkedDecoder = nil

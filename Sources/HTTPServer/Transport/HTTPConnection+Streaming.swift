@@ -3,7 +3,7 @@ extension HTTPConnection {
     /// The head is queued; hand the producer its writer.
     func startStream(_ producer: StreamingBody, chunked: Bool, keepAlive: Bool) {
         let writer = ConnectionStreamWriter(loop: runtime.loop, connectionToken: token,
-                                            bound: shared.configuration.outboundBufferBytes)
+                                            bound: shared.outboundBufferBytes)
         stream = writer
         streamIsChunked = chunked
         streamKeepAlive = keepAlive

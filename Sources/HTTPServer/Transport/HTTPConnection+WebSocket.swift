@@ -23,9 +23,9 @@ extension HTTPConnection {
             headers.set("Sec-WebSocket-Protocol", subprotocol)
         }
         ResponseHeadWriter.append(status: .switchingProtocols, headers: headers, framing: .none, connection: .upgrade,
-                                  date: runtime.date.bytes, serverName: shared.configuration.serverName, into: &outbound)
+                                  date: runtime.date.bytes, serverName: shared.serverName, into: &outbound)
         let session = ConnectionWebSocketSession(loop: runtime.loop, connectionToken: token,
-                                                 bound: shared.configuration.outboundBufferBytes)
+                                                 bound: shared.outboundBufferBytes)
         let machine = WebSocketServerProtocol(maxFrameBytes: upgrade.maxMessageBytes, maxMessageBytes: upgrade.maxMessageBytes)
         webSocket = WebSocketChannel(machine: machine, session: session, upgrade: upgrade)
         phase = .webSocket

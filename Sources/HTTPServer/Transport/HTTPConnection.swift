@@ -125,7 +125,7 @@ final class HTTPConnection {
     func finishTurn() {
         guard phase != .closed else { return }
         if hasPendingOutput { flush() }
-        while inputStalled, phase == .awaitingHead, pendingOutputBytes < shared.configuration.outboundBufferBytes {
+        while inputStalled, phase == .awaitingHead, pendingOutputBytes < shared.outboundBufferBytes {
             // The socket took enough of the answers: go on with the requests the peer pipelined
             // (each round consumes input, so this ends).
             inputStalled = false
@@ -150,7 +150,7 @@ final class HTTPConnection {
             return true
         case .awaitingHead, .readingBody:
             // Pipelined requests wait while the answers already queued are not being read.
-            return pendingOutputBytes < shared.configuration.outboundBufferBytes
+            return pendingOutputBytes < shared.outboundBufferBytes
         case .streaming, .webSocket:
             // Keep reading to notice the peer leaving; buffer a bounded amount meanwhile.
             return inbound.count - inboundStart < LoopRuntime.readBufferSize

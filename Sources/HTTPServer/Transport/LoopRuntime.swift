@@ -136,7 +136,7 @@ final class LoopRuntime {
             }
             loop.counters.accepted.wrappingAdd(1, ordering: .relaxed)
             let open = shared.openConnections.wrappingAdd(1, ordering: .relaxed).newValue
-            if open > shared.configuration.maxConnections {
+            if open > shared.maxConnections {
                 shared.openConnections.wrappingSubtract(1, ordering: .relaxed)
                 shared.rejectedConnections.wrappingAdd(1, ordering: .relaxed)
                 OverCapacityRejection.reject(fd: fd, date: date.bytes)
