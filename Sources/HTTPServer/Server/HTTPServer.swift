@@ -45,10 +45,11 @@ public final class HTTPServer: Sendable {
                 for _ in 1..<shared.loopCount { listeners.append(try ListeningSocket.open(concrete).fd) }
                 for index in 0..<shared.loopCount { loops.append(try EventLoop(index: index, calls: calls)) }
                 var threads: [pthread_t] = []
+                let allLoops = loops
                 for (loop, listener) in zip(loops, listeners) {
                     let shared = self.shared
                     threads.append(try startThread {
-                        let runtime = LoopRuntime(loop: loop, shared: shared, listenerFD: listener)
+                        let runtime = LoopRuntime(loop: loop, peers: allLoops, shared: shared, listenerFD: listener)
                         runtime.run()
                     })
                 }

@@ -29,6 +29,36 @@ public struct HTTPServerConfiguration: Sendable {
     public var accessLog: Bool
     /// The `Server` header value; nil sends none.
     public var serverName: String?
+    /// Serve TLS (every connection of the listener) with this context; nil serves plain HTTP.
+    public var tls: TLSContext?
+    public var compression: Compression
+
+    /// gzip for responses and request bodies.
+    public struct Compression: Sendable {
+        /// Compress responses when the client accepts gzip, the type is compressible and the
+        /// body is at least `minimumBytes`.
+        public var enabled: Bool
+        public var minimumBytes: Int
+        /// zlib level 1...9.
+        public var level: Int
+        /// Also compress streamed bodies (flushed per write, so each event arrives at once).
+        public var streams: Bool
+        /// `Content-Encoding: gzip` request bodies are inflated up to this size (and the route's
+        /// body limit); larger: 413.
+        public var maxRequestDecompressedBytes: Int
+        /// ... and at most this many times their compressed size (bomb guard); larger: 413.
+        public var maxRequestRatio: Int
+
+        public init(enabled: Bool = true, minimumBytes: Int = 1024, level: Int = 5, streams: Bool = false,
+                    maxRequestDecompressedBytes: Int = 1 << 20, maxRequestRatio: Int = 100) {
+            self.enabled = enabled
+            self.minimumBytes = minimumBytes
+            self.level = level
+            self.streams = streams
+            self.maxRequestDecompressedBytes = maxRequestDecompressedBytes
+            self.maxRequestRatio = maxRequestRatio
+        }
+    }
 
     /// Per-connection timers. Each is enforced by the connection's loop.
     public struct Timeouts: Sendable {
@@ -63,7 +93,8 @@ public struct HTTPServerConfiguration: Sendable {
                 parserLimits: HTTPParserLimits = .init(), outboundBufferBytes: Int = 1 << 20,
                 timeouts: Timeouts = .init(), drainDelay: Duration = .zero,
                 drainDeadline: Duration = .seconds(10), drainRetryAfterSeconds: Int = 1,
-                probesEnabled: Bool = true, accessLog: Bool = true, serverName: String? = nil) {
+                probesEnabled: Bool = true, accessLog: Bool = true, serverName: String? = nil,
+                tls: TLSContext? = nil, compression: Compression = .init()) {
         self.host = host
         self.port = port
         self.eventLoopCount = eventLoopCount
@@ -78,5 +109,7 @@ public struct HTTPServerConfiguration: Sendable {
         self.probesEnabled = probesEnabled
         self.accessLog = accessLog
         self.serverName = serverName
+        self.tls = tls
+        self.compression = compression
     }
 }

@@ -5,7 +5,7 @@
 /// - `/readyz`: 200 `{"status":"ready"}`, or 503 `{"status":"draining"}` from the first moment
 ///   of a drain.
 /// - `?verbose`: plain text, one line per check, then the verdict.
-struct ProbeResponses: Sendable {
+final class ProbeResponses: Sendable {
     enum Probe: Sendable { case live, ready }
 
     /// A precomputed answer: everything up to the date value, then the body.

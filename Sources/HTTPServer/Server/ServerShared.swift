@@ -21,6 +21,14 @@ final class ServerShared: Sendable {
     let logger: Logger
     let probes: ProbeResponses
     let timeouts: TimeoutNanoseconds
+    // Hot-path settings copied out of `configuration`, so reading one never copies the struct.
+    let probesEnabled: Bool
+    let accessLog: Bool
+    let outboundBufferBytes: Int
+    let maxConnections: Int
+    let serverName: String?
+    /// Probes are logged only at debug level (they would drown the access log).
+    let logsProbes: Bool
     let connectionCloseWaiter = ConnectionsClosedSignal()
 
     private let phaseValue = Atomic<UInt8>(ServerPhase.running.rawValue)
@@ -38,6 +46,12 @@ final class ServerShared: Sendable {
         self.loopCount = loopCount
         probes = ProbeResponses(serverName: configuration.serverName)
         timeouts = TimeoutNanoseconds(configuration)
+        probesEnabled = configuration.probesEnabled
+        accessLog = configuration.accessLog
+        outboundBufferBytes = configuration.outboundBufferBytes
+        maxConnections = configuration.maxConnections
+        serverName = configuration.serverName
+        logsProbes = configuration.accessLog && logger.logLevel <= .debug
     }
 
     var phase: ServerPhase {

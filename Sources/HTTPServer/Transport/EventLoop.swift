@@ -14,7 +14,14 @@ final class EventLoop: Sendable {
     let calls: LinuxCalls.Table
     let counters = LoopCounters()
 
-    private let queue = Mutex<[Task]>([])
+    private struct Queue {
+        var tasks: [Task] = []
+        /// Set when the descriptors are closed: later tasks are dropped, and no wake-up is ever
+        /// written to a closed (perhaps reused) descriptor number.
+        var closed = false
+    }
+
+    private let queue = Mutex(Queue())
     private let wakePending = Atomic<Bool>(false)
     /// pthread_self() of the loop thread once it runs (0 before): lets `execute` from the loop
     /// itself skip the eventfd write, since the loop drains its queue before sleeping again.
@@ -43,9 +50,13 @@ final class EventLoop: Sendable {
 
     /// Runs `task` on the loop thread, soon. Safe from any thread.
     func execute(_ task: @escaping Task) {
-        queue.withLock { $0.append(task) }
-        if inLoopThread { return }
-        if !wakePending.exchange(true, ordering: .acquiringAndReleasing) {
+        let inLoop = inLoopThread
+        queue.withLock { queue in
+            guard !queue.closed else { return }
+            queue.tasks.append(task)
+            // The loop drains its queue before sleeping again, so it needs no wake-up from
+            // itself; other threads write the eventfd once per batch (coalesced by the flag).
+            guard !inLoop, !wakePending.exchange(true, ordering: .acquiringAndReleasing) else { return }
             var one: UInt64 = 1
             _ = withUnsafeBytes(of: &one) { write(wakeFD, $0.baseAddress, 8) }
         }
@@ -66,21 +77,26 @@ final class EventLoop: Sendable {
         _ = withUnsafeMutableBytes(of: &value) { read(wakeFD, $0.baseAddress, 8) }
     }
 
-    var hasPendingTasks: Bool { queue.withLock { !$0.isEmpty } }
+    var hasPendingTasks: Bool { queue.withLock { !$0.tasks.isEmpty } }
 
     func takeTasks() -> [Task] {
-        queue.withLock { tasks in
-            if tasks.isEmpty { return [] }
-            let taken = tasks
-            tasks.removeAll(keepingCapacity: true)
+        queue.withLock { queue in
+            if queue.tasks.isEmpty { return [] }
+            let taken = queue.tasks
+            queue.tasks.removeAll(keepingCapacity: true)
             return taken
         }
     }
 
-    /// Closes the descriptors once the loop thread has ended.
+    /// Closes the descriptors once the loop thread has ended (idempotent).
     func closeDescriptors() {
-        close(wakeFD)
-        close(epollFD)
+        queue.withLock { queue in
+            guard !queue.closed else { return }
+            queue.closed = true
+            queue.tasks.removeAll()
+            close(wakeFD)
+            close(epollFD)
+        }
     }
 }
 
@@ -88,6 +104,8 @@ final class EventLoop: Sendable {
 /// its own instance, so loops never contend on one cache line.
 final class LoopCounters: Sendable {
     let accepted = Atomic<Int>(0)
+    /// Connections this loop serves or is about to adopt (balancing reads it).
+    let open = Atomic<Int>(0)
     let requests = Atomic<Int>(0)
     // Padding: keeps two loops' hot counters off one cache line when allocated side by side.
     private let padding: (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) =

@@ -8,7 +8,8 @@ extension HTTPConnection {
         while phase != .closed, wantsInput, rounds < 8 {
             let received = recv(fd, buffer.baseAddress, buffer.count, 0)
             if received > 0 {
-                ingest(UnsafeRawBufferPointer(rebasing: buffer[0..<received]))
+                let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<received])
+                if let tls { ingestCiphertext(bytes, tls) } else { ingest(bytes) }
                 if received < buffer.count { return }
                 rounds += 1
                 continue
@@ -27,6 +28,30 @@ extension HTTPConnection {
         }
     }
 
+    /// TLS: decrypt (running the handshake as needed), then handle the plaintext.
+    private func ingestCiphertext(_ bytes: UnsafeRawBufferPointer, _ tls: TLSSession) {
+        tls.receive(bytes)
+        var plaintext = runtime.takeTLSScratch()
+        defer { runtime.returnTLSScratch(plaintext) }
+        let status: TLSReadStatus
+        do {
+            status = try tls.readPlaintext(into: &plaintext)
+        } catch {
+            // Send the alert OpenSSL queued, best effort, and give up on the connection.
+            tls.takeCiphertext(into: &tlsOutbound)
+            _ = writeToSocket(&tlsOutbound, &tlsOutboundStart)
+            runtime.logger.debug("TLS failure from \(remoteAddress): \(error)")
+            closeNow(reason: .clientClosed)
+            return
+        }
+        // Handshake records (and anything else OpenSSL wants to say) go out with this turn.
+        tls.takeCiphertext(into: &tlsOutbound)
+        if !plaintext.isEmpty {
+            plaintext.withUnsafeBytes { ingest($0) }
+        }
+        if status == .closed || tls.isClosedByPeer, phase != .closed { peerClosed() }
+    }
+
     /// The peer closed its sending side: answer what is complete, then close.
     private func peerClosed() {
         peerClosedInput = true
@@ -34,7 +59,7 @@ extension HTTPConnection {
         case .streaming, .webSocket, .lingering, .readingBody:
             closeNow(reason: .clientClosed)
         case .awaitingHead, .closingAfterFlush:
-            if outboundStart < outbound.count {
+            if hasPendingOutput {
                 phase = .closingAfterFlush
             } else {
                 closeNow(reason: .clientClosed)
@@ -107,7 +132,10 @@ extension HTTPConnection {
             switch phase {
             case .awaitingHead:
                 // Pipelined requests wait while too many answers sit unread.
-                guard pendingOutputBytes < shared.configuration.outboundBufferBytes else { return offset }
+                guard pendingOutputBytes < shared.outboundBufferBytes else {
+                    inputStalled = true
+                    return offset
+                }
                 let parsed: (head: HTTPRequestHead, consumed: Int)?
                 do {
                     parsed = try parser.parse(UnsafeRawBufferPointer(rebasing: buffer[offset...]))
@@ -136,16 +164,19 @@ extension HTTPConnection {
 
     /// A complete head arrived: answer it, or start reading its body.
     private func beginRequest(_ head: HTTPRequestHead) {
+        // Requests whose head completes once accepting stopped are refused; probes still answer,
+        // and requests already past their head (reading a body) finish normally.
+        if shared.phase.rawValue >= ServerPhase.draining.rawValue, !isProbe(head) {
+            answerDraining()
+            return
+        }
         if head.framing == .none {
             dispatch(head, body: [])
             return
         }
-        if shared.phase.rawValue >= ServerPhase.draining.rawValue {
-            answerDraining()
-            return
-        }
         let limit = shared.responder.maxBodySize(method: head.method, path: HTTPConnection.path(of: head.target))
             ?? shared.configuration.maxBodyBytes
+        bodyLimit = limit
         switch head.framing {
         case .none:
             dispatch(head, body: [])
@@ -161,7 +192,9 @@ extension HTTPConnection {
             sendContinueIfExpected(head)
             bodyRemaining = length
             body = []
-            body.reserveCapacity(length)
+            // Reserve what was announced, but not more than a modest amount up front: the limit
+            // may be large and the bytes may never come.
+            body.reserveCapacity(min(length, 1 << 20))
             chunkedDecoder = nil
             startBody(head)
         case .chunked:
@@ -208,12 +241,13 @@ extension HTTPConnection {
     }
 
     private func completeBody() {
-        guard let head = currentHead else { return }
+        guard var head = currentHead else { return }
         currentHead = nil
         phase = .awaitingHead
         let received = body
         body = []
-        dispatch(head, body: received)
+        guard let decoded = decodeRequestBody(&head, received, limit: bodyLimit) else { return }
+        dispatch(head, body: decoded)
     }
 
     /// The path part of a target (before `?`).

@@ -6,27 +6,27 @@ extension HTTPConnection {
     /// A complete request: probes first (the fastest path), then the responder.
     func dispatch(_ head: HTTPRequestHead, body: [UInt8]) {
         runtime.loop.counters.requests.wrappingAdd(1, ordering: .relaxed)
-        let configuration = shared.configuration
-        if configuration.probesEnabled, head.method == .get || head.method == .head,
+        if shared.probesEnabled, head.method == .get || head.method == .head,
            let probe = ProbeResponses.match(head.target) {
             let keepAlive = keepsAlive(head)
             let status = shared.probes.append(probe.probe, verbose: probe.verbose, headOnly: head.method == .head,
                                               phase: shared.phase, connection: connectionField(head, keepAlive: keepAlive),
                                               date: runtime.date.bytes, into: &outbound)
-            if configuration.accessLog, runtime.logger.logLevel <= .debug {
+            if shared.logsProbes {
                 runtime.logger.debug("\(head.method) \(head.target) \(status)", metadata: ["peer": "\(remoteAddress)"])
             }
             finishResponse(keepAlive: keepAlive)
             return
         }
-        if shared.phase.rawValue >= ServerPhase.draining.rawValue {
-            answerDraining()
-            return
-        }
         let request = HTTPRequest(method: head.method, target: head.target, version: head.version,
-                                  headers: head.headers, body: body, remoteAddress: remoteAddress, isSecure: false)
+                                  headers: head.headers, body: body, remoteAddress: remoteAddress, isSecure: tls != nil)
         let response = shared.responder.respond(to: request)
         send(response, to: head)
+    }
+
+    func isProbe(_ head: HTTPRequestHead) -> Bool {
+        shared.probesEnabled && (head.method == .get || head.method == .head)
+            && ProbeResponses.match(head.target) != nil
     }
 
     /// Whether the connection stays open after answering `head`.
@@ -47,13 +47,14 @@ extension HTTPConnection {
             runtime.logger.error("refused an invalid response to \(head.method) \(HTTPConnection.path(of: head.target)): \(failure)")
             response = HTTPResponse(status: .internalServerError)
         }
+        compressIfWorthwhile(&response, for: head)
         var keepAlive = keepsAlive(head)
         if response.headers.listContains("Connection", token: "close") { keepAlive = false }
         let headOnly = head.method == .head
         let code = response.status.code
         let bodyless = (100...199).contains(code) || code == 204 || code == 304
         let date = runtime.date.bytes
-        let serverName = shared.configuration.serverName
+        let serverName = shared.serverName
         var bodyBytes = 0
 
         switch response.body {
@@ -76,6 +77,7 @@ extension HTTPConnection {
             // HTTP/1.0 has no chunked coding: the body then ends when the connection closes.
             let chunked = head.version != .http1_0
             if !chunked { keepAlive = false }
+            let encoder = headOnly || bodyless ? nil : streamEncoderIfWanted(&response.headers, for: head)
             ResponseHeadWriter.append(status: response.status, headers: response.headers,
                                       framing: chunked && !bodyless ? .chunked : .none,
                                       connection: connectionField(head, keepAlive: keepAlive),
@@ -83,13 +85,15 @@ extension HTTPConnection {
             if headOnly || bodyless {
                 finishResponse(keepAlive: keepAlive)
             } else {
+                streamEncoder = encoder
                 startStream(producer, chunked: chunked, keepAlive: keepAlive)
             }
         case .webSocket(let upgrade):
             acceptWebSocket(upgrade, head: head, response: response)
         }
-        if shared.configuration.accessLog {
-            runtime.logger.info("\(head.method) \(head.target) \(code) \(bodyBytes)", metadata: ["peer": "\(remoteAddress)"])
+        if shared.accessLog {
+            let logged = phase == .webSocket ? 101 : code
+            runtime.logger.info("\(head.method) \(head.target) \(logged) \(bodyBytes)", metadata: ["peer": "\(remoteAddress)"])
         }
     }
 
@@ -106,7 +110,7 @@ extension HTTPConnection {
 
     /// Answers `status` with a problem+json body and closes. Used for parse errors, limits and
     /// timeouts; the connection closes because its framing can no longer be trusted.
-    func answerError(_ status: HTTPStatus, reason: String) {
+    func answerError(_ status: HTTPStatus, reason: String, extraHeaders: HTTPHeaders = [:]) {
         switch phase {
         case .streaming, .webSocket, .lingering, .closed:
             closeNow(reason: .clientClosed)  // an answer is already under way: nothing can follow it
@@ -120,13 +124,15 @@ extension HTTPConnection {
         inbound = []
         inboundStart = 0
         let payload = ProblemBody.bytes(status: status, detail: reason)
-        ResponseHeadWriter.append(status: status, headers: ["Content-Type": "application/problem+json"],
+        var headers = extraHeaders
+        headers.set("Content-Type", "application/problem+json")
+        ResponseHeadWriter.append(status: status, headers: headers,
                                   framing: .contentLength(payload.count), connection: .close,
-                                  date: runtime.date.bytes, serverName: shared.configuration.serverName, into: &outbound)
+                                  date: runtime.date.bytes, serverName: shared.serverName, into: &outbound)
         outbound.append(contentsOf: payload)
         phase = .closingAfterFlush
         runtime.loop.counters.requests.wrappingAdd(1, ordering: .relaxed)
-        if shared.configuration.accessLog {
+        if shared.accessLog {
             runtime.logger.info("rejected request: \(status.code) \(reason)", metadata: ["peer": "\(remoteAddress)"])
         }
     }
@@ -138,7 +144,7 @@ extension HTTPConnection {
                                   headers: ["Content-Type": "application/problem+json",
                                             "Retry-After": String(shared.configuration.drainRetryAfterSeconds)],
                                   framing: .contentLength(payload.count), connection: .close,
-                                  date: runtime.date.bytes, serverName: shared.configuration.serverName, into: &outbound)
+                                  date: runtime.date.bytes, serverName: shared.serverName, into: &outbound)
         outbound.append(contentsOf: payload)
         currentHead = nil
         chunkedDecoder = nil
@@ -146,17 +152,71 @@ extension HTTPConnection {
         phase = .closingAfterFlush
     }
 
-    /// Writes queued bytes until the socket would block.
+    /// Writes queued bytes until the socket would block (through TLS when it is on).
     func flush() {
-        let total = outbound.count
-        while outboundStart < total {
-            let start = outboundStart
-            let written = outbound.withUnsafeBytes { bytes -> Int in
+        if let tls {
+            if outboundStart < outbound.count, tls.isHandshakeComplete {
+                let from = outboundStart
+                let failure = outbound.withUnsafeBytes { bytes -> TLSError? in
+                    do throws(TLSError) {
+                        try tls.writePlaintext(UnsafeRawBufferPointer(rebasing: bytes[from...]))
+                        return nil
+                    } catch {
+                        return error
+                    }
+                }
+                if let failure {
+                    runtime.logger.debug("TLS write failed: \(failure)")
+                    closeNow(reason: .clientClosed)
+                    return
+                }
+                outboundStart = outbound.count
+            }
+            tls.takeCiphertext(into: &tlsOutbound)
+            if outboundStart >= outbound.count { releaseOutbound() }
+            switch writeToSocket(&tlsOutbound, &tlsOutboundStart) {
+            case .failed:
+                closeNow(reason: .clientClosed)
+                return
+            case .blocked:
+                return
+            case .done:
+                if tlsOutbound.capacity > 64 * 1024 { tlsOutbound = [] } else { tlsOutbound.removeAll(keepingCapacity: true) }
+                tlsOutboundStart = 0
+            }
+        } else {
+            switch writeToSocket(&outbound, &outboundStart) {
+            case .failed:
+                closeNow(reason: .clientClosed)
+                return
+            case .blocked:
+                return
+            case .done:
+                releaseOutbound()
+            }
+        }
+        if phase == .closingAfterFlush, !hasPendingOutput { beginLingering() }
+    }
+
+    private func releaseOutbound() {
+        // Keep a modest buffer for the next answer; give back what a large body needed.
+        if outbound.capacity > 64 * 1024 { outbound = [] } else { outbound.removeAll(keepingCapacity: true) }
+        outboundStart = 0
+    }
+
+    enum WriteOutcome { case done, blocked, failed }
+
+    /// Sends `buffer[start...]` until done or the socket would block; advances `start`.
+    func writeToSocket(_ buffer: inout [UInt8], _ start: inout Int) -> WriteOutcome {
+        let total = buffer.count
+        while start < total {
+            let from = start
+            let written = buffer.withUnsafeBytes { bytes -> Int in
                 guard let base = bytes.baseAddress else { return 0 }
-                return Glibc.send(fd, base + start, total - start, Int32(MSG_NOSIGNAL))
+                return Glibc.send(fd, base + from, total - from, Int32(MSG_NOSIGNAL))
             }
             if written > 0 {
-                outboundStart += written
+                start += written
                 lastWriteProgress = runtime.now
                 continue
             }
@@ -164,20 +224,16 @@ extension HTTPConnection {
             if written < 0, error == EINTR { continue }
             if written < 0, error == EAGAIN || error == EWOULDBLOCK {
                 if deadlineKind != .write { lastWriteProgress = runtime.now }
-                break
+                // Compact a large, mostly written buffer.
+                if start > 64 * 1024, start > buffer.count / 2 {
+                    buffer.removeSubrange(0..<start)
+                    start = 0
+                }
+                return .blocked
             }
-            closeNow(reason: .clientClosed)
-            return
+            return .failed
         }
-        if outboundStart >= outbound.count {
-            // Keep a modest buffer for the next answer; give back what a large body needed.
-            if outbound.capacity > 64 * 1024 { outbound = [] } else { outbound.removeAll(keepingCapacity: true) }
-            outboundStart = 0
-            if phase == .closingAfterFlush { beginLingering() }
-        } else if outboundStart > 64 * 1024, outboundStart > outbound.count / 2 {
-            outbound.removeSubrange(0..<outboundStart)
-            outboundStart = 0
-        }
+        return .done
     }
 }
 

@@ -3,7 +3,7 @@ extension HTTPConnection {
     /// The head is queued; hand the producer its writer.
     func startStream(_ producer: StreamingBody, chunked: Bool, keepAlive: Bool) {
         let writer = ConnectionStreamWriter(loop: runtime.loop, connectionToken: token,
-                                            bound: shared.configuration.outboundBufferBytes)
+                                            bound: shared.outboundBufferBytes)
         stream = writer
         streamIsChunked = chunked
         streamKeepAlive = keepAlive
@@ -20,6 +20,10 @@ extension HTTPConnection {
         for chunk in batch.chunks { appendStreamBytes(chunk) }
         if batch.finish {
             if let final = batch.finalBytes { appendStreamBytes(final) }
+            if let encoder = streamEncoder {
+                streamEncoder = nil
+                appendFramed(encoder.finish())
+            }
             stream = nil
             if streamIsChunked {
                 ResponseHeadWriter.appendStatic(ResponseHeadWriter.lastChunk, to: &outbound)
@@ -35,6 +39,12 @@ extension HTTPConnection {
     }
 
     private func appendStreamBytes(_ bytes: [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        // Each write is flushed through gzip so an event reaches the client at once.
+        appendFramed(streamEncoder.map { $0.compress(bytes, flush: true) } ?? bytes)
+    }
+
+    private func appendFramed(_ bytes: [UInt8]) {
         guard !bytes.isEmpty else { return }
         if streamIsChunked {
             bytes.withUnsafeBytes { ResponseHeadWriter.appendChunk($0, to: &outbound) }

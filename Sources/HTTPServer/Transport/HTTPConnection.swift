@@ -51,10 +51,13 @@ final class HTTPConnection {
     var peerClosedInput = false
     /// Answer what is in flight, then close (drain, errors).
     var closeAfterResponse = false
+    /// Parsing stopped because too many answers sat unread; resumes once they drain.
+    var inputStalled = false
 
     // The request whose body is being read.
     var currentHead: HTTPRequestHead?
     var bodyRemaining = 0
+    var bodyLimit = 0
     var body: [UInt8] = []
     var chunkedDecoder: ChunkedBodyDecoder?
 
@@ -62,6 +65,16 @@ final class HTTPConnection {
     var stream: ConnectionStreamWriter?
     var streamIsChunked = true
     var streamKeepAlive = false
+    var streamEncoder: GzipStreamEncoder?
+
+    // After a WebSocket upgrade.
+    var webSocket: WebSocketChannel?
+
+    // TLS: plaintext `outbound` is encrypted into `tlsOutbound` at flush time.
+    var tls: TLSSession?
+    var tlsOutbound: [UInt8] = []
+    var tlsOutboundStart = 0
+    let acceptedAt: UInt64
 
     private var remoteAddressCache: String?
 
@@ -73,6 +86,7 @@ final class HTTPConnection {
         parser = HTTPHeadParser(limits: runtime.shared.configuration.parserLimits)
         headStartedAt = runtime.now
         idleSince = runtime.now
+        acceptedAt = runtime.now
     }
 
     var remoteAddress: String {
@@ -83,7 +97,8 @@ final class HTTPConnection {
     }
 
     var hasBufferedInput: Bool { inboundStart < inbound.count }
-    var pendingOutputBytes: Int { outbound.count - outboundStart }
+    var pendingOutputBytes: Int { outbound.count - outboundStart + tlsOutbound.count - tlsOutboundStart }
+    var hasPendingOutput: Bool { outboundStart < outbound.count || tlsOutboundStart < tlsOutbound.count }
 
     /// Called once the connection is registered with epoll.
     func start() {
@@ -109,9 +124,18 @@ final class HTTPConnection {
     /// adjust the epoll interest.
     func finishTurn() {
         guard phase != .closed else { return }
-        if outboundStart < outbound.count { flush() }
+        if hasPendingOutput { flush() }
+        while inputStalled, phase == .awaitingHead, pendingOutputBytes < shared.outboundBufferBytes {
+            // The socket took enough of the answers: go on with the requests the peer pipelined
+            // (each round consumes input, so this ends).
+            inputStalled = false
+            processBufferedInput()
+            if hasPendingOutput { flush() }
+        }
+        if phase == .closingAfterFlush, !hasPendingOutput { beginLingering() }
         guard phase != .closed else { return }
         stream?.publishBacklog(pendingOutputBytes)
+        webSocket?.session.publishBacklog(pendingOutputBytes)
         refreshDeadline()
         updateInterest()
     }
@@ -126,7 +150,7 @@ final class HTTPConnection {
             return true
         case .awaitingHead, .readingBody:
             // Pipelined requests wait while the answers already queued are not being read.
-            return pendingOutputBytes < shared.configuration.outboundBufferBytes
+            return pendingOutputBytes < shared.outboundBufferBytes
         case .streaming, .webSocket:
             // Keep reading to notice the peer leaving; buffer a bounded amount meanwhile.
             return inbound.count - inboundStart < LoopRuntime.readBufferSize
@@ -136,7 +160,7 @@ final class HTTPConnection {
     func updateInterest() {
         var wanted: UInt32 = 0
         if wantsInput { wanted |= LinuxCalls.epollIn | LinuxCalls.epollRdHup }
-        if outboundStart < outbound.count { wanted |= LinuxCalls.epollOut }
+        if hasPendingOutput { wanted |= LinuxCalls.epollOut }
         guard wanted != interest else { return }
         interest = wanted
         runtime.updateInterest(fd: fd, token: token, events: wanted)
@@ -150,8 +174,10 @@ final class HTTPConnection {
         let at: UInt64
         if phase == .closed {
             (kind, at) = (.none, .max)
-        } else if outboundStart < outbound.count {
+        } else if hasPendingOutput {
             (kind, at) = (.write, lastWriteProgress &+ timeouts.write)
+        } else if let tls, !tls.isHandshakeComplete {
+            (kind, at) = (.tlsHandshake, acceptedAt &+ timeouts.tlsHandshake)
         } else {
             switch phase {
             case .awaitingHead:
@@ -164,7 +190,11 @@ final class HTTPConnection {
                 (kind, at) = (.body, bodyStartedAt &+ timeouts.body)
             case .lingering:
                 (kind, at) = (.linger, lingerStartedAt &+ timeouts.linger)
-            case .streaming, .webSocket, .closingAfterFlush, .closed:
+            case .webSocket:
+                // After our close frame the peer has the linger time to answer it.
+                let sent = webSocket?.closeSentAt ?? .max
+                (kind, at) = sent == .max ? (.none, .max) : (.linger, sent &+ timeouts.linger)
+            case .streaming, .closingAfterFlush, .closed:
                 (kind, at) = (.none, .max)
             }
         }
@@ -205,6 +235,15 @@ final class HTTPConnection {
             closeNow(reason: .clientClosed)
             return
         }
+        if let tls {
+            // close_notify first, best effort: the socket already took everything else.
+            tls.shutdown()
+            tls.takeCiphertext(into: &tlsOutbound)
+            if tlsOutboundStart < tlsOutbound.count, writeToSocket(&tlsOutbound, &tlsOutboundStart) == .failed {
+                closeNow(reason: .clientClosed)
+                return
+            }
+        }
         shutdown(fd, Int32(SHUT_WR))
         phase = .lingering
         lingerStartedAt = runtime.now
@@ -224,9 +263,16 @@ final class HTTPConnection {
         currentHead = nil
         body = []
         runtime.forget(self)
+        tlsOutbound = []
+        tls = nil
+        streamEncoder = nil
         if let stream {
             self.stream = nil
             stream.streamEnded(reason)
+        }
+        if webSocket != nil {
+            reportWebSocketClose()
+            webSocket = nil
         }
     }
 
@@ -234,10 +280,12 @@ final class HTTPConnection {
     func serverDraining() {
         closeAfterResponse = true
         switch phase {
-        case .awaitingHead where !hasBufferedInput && outboundStart == outbound.count:
+        case .awaitingHead where !hasBufferedInput && !hasPendingOutput:
             closeNow(reason: .serverShutdown)
         case .streaming:
             stream?.signalShutdown()
+        case .webSocket:
+            webSocket?.session.requestClose(code: WebSocketCloseCode.goingAway, reason: "server shutting down")
         default:
             break
         }

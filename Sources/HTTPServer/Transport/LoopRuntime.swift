@@ -13,6 +13,8 @@ final class LoopRuntime {
     static let readBufferSize = 64 * 1024
 
     let loop: EventLoop
+    /// Every loop of the server (this one included), for balancing new connections.
+    let peers: [EventLoop]
     let shared: ServerShared
     let calls: LinuxCalls.Table
     /// Monotonic nanoseconds, read once per loop iteration.
@@ -23,6 +25,8 @@ final class LoopRuntime {
     let readBuffer: UnsafeMutableRawBufferPointer
 
     private var connections: [HTTPConnection?] = []
+    /// Reused for TLS plaintext (see `takeTLSScratch`).
+    private var tlsScratch: [UInt8] = []
     private var timers = TimerHeap()
     private var timerTasks: [UInt64: (LoopRuntime) -> Void] = [:]
     private var nextTimerTaskID: UInt64 = 0
@@ -32,8 +36,9 @@ final class LoopRuntime {
     private var running = true
     private var drainStarted = false
 
-    init(loop: EventLoop, shared: ServerShared, listenerFD: Int32) {
+    init(loop: EventLoop, peers: [EventLoop], shared: ServerShared, listenerFD: Int32) {
         self.loop = loop
+        self.peers = peers
         self.shared = shared
         self.calls = loop.calls
         self.listenerFD = listenerFD
@@ -71,6 +76,8 @@ final class LoopRuntime {
         }
         closeListener()
         closeAllConnections(reason: .serverShutdown)
+        // Connections handed to this loop while it stopped are closed by their tasks.
+        runTasks()
     }
 
     private func dispatch(events: UInt32, token: UInt64) {
@@ -129,14 +136,48 @@ final class LoopRuntime {
             }
             loop.counters.accepted.wrappingAdd(1, ordering: .relaxed)
             let open = shared.openConnections.wrappingAdd(1, ordering: .relaxed).newValue
-            if open > shared.configuration.maxConnections {
+            if open > shared.maxConnections {
                 shared.openConnections.wrappingSubtract(1, ordering: .relaxed)
                 shared.rejectedConnections.wrappingAdd(1, ordering: .relaxed)
                 OverCapacityRejection.reject(fd: fd, date: date.bytes)
                 continue
             }
-            register(fd: fd)
+            balance(fd: fd)
         }
+    }
+
+    /// The kernel spreads accepts over the loops' SO_REUSEPORT sockets by a hash, which leaves
+    /// some loops with many more connections than others (and their clients with longer
+    /// waits). A connection accepted here goes to the loop with the fewest when this one has
+    /// more than that plus one: a task and a wake-up, once per connection.
+    private func balance(fd: Int32) {
+        var target = loop
+        var fewest = loop.counters.open.load(ordering: .relaxed)
+        for peer in peers where peer !== loop {
+            let count = peer.counters.open.load(ordering: .relaxed)
+            if count + 1 < fewest {
+                fewest = count
+                target = peer
+            }
+        }
+        target.counters.open.wrappingAdd(1, ordering: .relaxed)
+        if target === loop {
+            register(fd: fd)
+        } else {
+            target.execute { runtime in runtime.adopt(fd: fd) }
+        }
+    }
+
+    /// A connection accepted by another loop, now ours.
+    private func adopt(fd: Int32) {
+        guard running, !drainStarted else {
+            loop.counters.open.wrappingSubtract(1, ordering: .relaxed)
+            shared.openConnections.wrappingSubtract(1, ordering: .relaxed)
+            close(fd)
+            if drainStarted { shared.checkDrainComplete() }
+            return
+        }
+        register(fd: fd)
     }
 
     private func register(fd: Int32) {
@@ -150,6 +191,18 @@ final class LoopRuntime {
             connections.append(contentsOf: repeatElement(nil, count: max(index + 1 - connections.count, connections.count / 2 + 16)))
         }
         connections[index] = connection
+        if let context = shared.configuration.tls {
+            do {
+                connection.tls = try TLSSession(context: context)
+            } catch {
+                logger.error("cannot create a TLS session: \(error)")
+                close(fd)
+                connections[index] = nil
+                shared.openConnections.wrappingSubtract(1, ordering: .relaxed)
+                loop.counters.open.wrappingSubtract(1, ordering: .relaxed)
+                return
+            }
+        }
         guard epollControl(calls, epollFD: loop.epollFD, operation: LinuxCalls.epollCtlAdd, fd: fd,
                            events: connection.interest, data: token) == 0 else {
             logger.error("epoll_ctl(ADD) failed for a new connection (errno \(errno))")
@@ -159,10 +212,24 @@ final class LoopRuntime {
         connection.start()
     }
 
+    /// The loop's plaintext buffer for TLS reads, taken out while in use.
+    func takeTLSScratch() -> [UInt8] {
+        var scratch: [UInt8] = []
+        swap(&scratch, &tlsScratch)
+        return scratch
+    }
+
+    func returnTLSScratch(_ scratch: [UInt8]) {
+        guard scratch.capacity <= 256 * 1024 else { return }
+        tlsScratch = scratch
+        tlsScratch.removeAll(keepingCapacity: true)
+    }
+
     /// Called by a connection as it closes.
     func forget(_ connection: HTTPConnection) {
         let index = Int(connection.fd)
         if index < connections.count, connections[index] === connection { connections[index] = nil }
+        loop.counters.open.wrappingSubtract(1, ordering: .relaxed)
         shared.openConnections.wrappingSubtract(1, ordering: .acquiringAndReleasing)
         if drainStarted { shared.checkDrainComplete() }
     }

@@ -1,0 +1,120 @@
+import Synchronization
+
+/// The `WebSocketSession` handed to the application. Any thread may send: frames are encoded
+/// by the caller, queued under a lock within the connection's outbound bound, and written by
+/// the loop after one coalesced wake-up. `close` asks the loop to start the close handshake.
+final class ConnectionWebSocketSession: WebSocketSession {
+    private struct State {
+        var frames: [[UInt8]] = []
+        var queuedBytes = 0
+        var socketBacklog = 0
+        var closeRequest: (code: UInt16, reason: String)?
+        var ended = false
+        var wakeScheduled = false
+    }
+
+    struct Batch {
+        var frames: [[UInt8]]
+        var closeRequest: (code: UInt16, reason: String)?
+    }
+
+    private let loop: EventLoop
+    private let connectionToken: UInt64
+    private let bound: Int
+    private let state = Mutex(State())
+
+    init(loop: EventLoop, connectionToken: UInt64, bound: Int) {
+        self.loop = loop
+        self.connectionToken = connectionToken
+        self.bound = max(1, bound)
+    }
+
+    @discardableResult
+    func send(text: String) -> StreamWriteResult {
+        enqueue(WebSocketFrameCodec.encode(opcode: .text, payload: text.utf8))
+    }
+
+    @discardableResult
+    func send(binary: [UInt8]) -> StreamWriteResult {
+        enqueue(WebSocketFrameCodec.encode(opcode: .binary, payload: binary))
+    }
+
+    func close(code: UInt16, reason: String) {
+        let wake = state.withLock { state -> Bool in
+            guard !state.ended, state.closeRequest == nil else { return false }
+            state.closeRequest = (code, reason)
+            return scheduleWake(&state)
+        }
+        if wake { wakeLoop() }
+    }
+
+    var isOpen: Bool { state.withLock { !$0.ended && $0.closeRequest == nil } }
+
+    private func enqueue(_ frame: [UInt8]) -> StreamWriteResult {
+        let (result, wake) = state.withLock { state -> (StreamWriteResult, Bool) in
+            guard !state.ended, state.closeRequest == nil else { return (.closed, false) }
+            let backlog = state.queuedBytes &+ state.socketBacklog
+            guard backlog == 0 || backlog &+ frame.count <= bound else { return (.overflow, false) }
+            state.frames.append(frame)
+            state.queuedBytes &+= frame.count
+            return (.queued, scheduleWake(&state))
+        }
+        if wake { wakeLoop() }
+        return result
+    }
+
+    private func scheduleWake(_ state: inout State) -> Bool {
+        guard !state.wakeScheduled else { return false }
+        state.wakeScheduled = true
+        return true
+    }
+
+    private func wakeLoop() {
+        let token = connectionToken
+        loop.execute { runtime in runtime.connection(for: token)?.webSocketHasOutput() }
+    }
+
+    // MARK: loop side
+
+    func takeBatch() -> Batch {
+        state.withLock { state in
+            state.wakeScheduled = false
+            let batch = Batch(frames: state.frames, closeRequest: state.closeRequest)
+            state.frames.removeAll()
+            state.queuedBytes = 0
+            return batch
+        }
+    }
+
+    func publishBacklog(_ bytes: Int) { state.withLock { $0.socketBacklog = bytes } }
+
+    /// The server initiates the close (drain): same as the application calling `close`.
+    func requestClose(code: UInt16, reason: String) { close(code: code, reason: reason) }
+
+    func markEnded() {
+        state.withLock { state in
+            state.ended = true
+            state.frames.removeAll()
+            state.queuedBytes = 0
+        }
+    }
+}
+
+/// A connection's WebSocket state after the 101: the protocol machine, the session and the
+/// application's callbacks. Loop thread only.
+final class WebSocketChannel {
+    var machine: WebSocketServerProtocol
+    let session: ConnectionWebSocketSession
+    let upgrade: WebSocketUpgrade
+    /// When our close frame went out (.max: not yet): the peer has `lingerOnClose` to answer.
+    var closeSentAt: UInt64 = .max
+    /// The close code received or sent, reported to `onClose`.
+    var closeCode: UInt16?
+    var closeReported = false
+
+    init(machine: WebSocketServerProtocol, session: ConnectionWebSocketSession, upgrade: WebSocketUpgrade) {
+        self.machine = machine
+        self.session = session
+        self.upgrade = upgrade
+    }
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Throughput of our server's GET /healthz against Hummingbird 2 and nginx, in one run:
+# builds isolationd in release, then runs the shared compare.sh (wrk on loopback).
+#
+#   scripts/bench.sh                      # ROUNDS=3 DURATION=8s (compare.sh defaults)
+#   ROUNDS=1 DURATION=5s scripts/bench.sh # quick look while iterating
+#   scripts/bench.sh /readyz              # another path
+#
+# compare.sh exports PORT to our command; the binary listens on 127.0.0.1:$PORT.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+COMPARE=${COMPARE:-}
+if [ -z "$COMPARE" ]; then
+  for candidate in "$ROOT/../shared/bench/compare.sh" "$ROOT/../../shared/bench/compare.sh"; do
+    [ -x "$candidate" ] || [ -f "$candidate" ] && { COMPARE=$candidate; break; }
+  done
+fi
+[ -n "$COMPARE" ] || { echo "bench.sh: cannot find shared/bench/compare.sh (set COMPARE=path)" >&2; exit 2; }
+
+swift build -c release --product isolationd --package-path "$ROOT" 2>&1 | tail -1
+BIN=$(swift build -c release --package-path "$ROOT" --show-bin-path)/isolationd
+exec bash "$COMPARE" "$BIN" "${1:-/healthz}"
