@@ -90,19 +90,20 @@ private let invalidConfigurations: [InvalidConfiguration] = [
           message: "streams.heartbeat_seconds must be a number of seconds > 0"),
     .init(json: #"{"idempotency": {"ttl_seconds": 0}}"#, keyPath: "idempotency.ttl_seconds",
           message: "idempotency.ttl_seconds must be a number of seconds > 0"),
-    .init(json: #"{"agents": {}}"#, keyPath: "agents", message: "agents must be an array of objects"),
+    .init(json: #"{"agents": {}}"#, keyPath: "agents",
+          message: "agents must be an array of agent objects or the path of a JSON file holding one"),
     .init(json: #"{"agents": [{"name": "a b", "kind": "builtin"}]}"#, keyPath: "agents[0].name",
-          message: "agents[0].name must be 1 to 64 characters of A-Z a-z 0-9 . _ -"),
+          message: "agents[0].name must be 1-64 of A-Z a-z 0-9 _ . - starting with a letter or digit"),
     .init(json: #"{"agents": [{"name": "a", "kind": "shell"}]}"#, keyPath: "agents[0].kind",
-          message: "agents[0].kind must be one of: builtin, process"),
+          message: "agents[0].kind must be \"builtin\" or \"process\", got \"shell\""),
     .init(json: #"{"agents": [{"name": "a", "kind": "process"}]}"#, keyPath: "agents[0].command",
-          message: "agents[0].command must be a non-empty array of strings for a process agent"),
-    .init(json: #"{"agents": [{"name": "a", "kind": "process", "command": ["x"], "limits": {"open_files": 1}}]}"#,
-          keyPath: "agents[0].limits.open_files", message: "agents[0].limits.open_files must be an integer >= 3 or null"),
-    .init(json: #"{"agents": [{"name": "a", "kind": "builtin"}, {"name": "a", "kind": "builtin"}]}"#,
+          message: "agents[0].command is required: a non-empty array of strings, the program first"),
+    .init(json: #"{"agents": [{"name": "a", "kind": "process", "command": ["/x"], "limits": {"open_files": 1}}]}"#,
+          keyPath: "agents[0].limits.open_files", message: "agents[0].limits.open_files must be between 8 and 1048576, got 1"),
+    .init(json: #"{"agents": [{"name": "a", "kind": "builtin", "builtin": "echo"}, {"name": "a", "kind": "builtin", "builtin": "echo"}]}"#,
           keyPath: "agents[1].name", message: "agents[1].name repeats \"a\" of agents[0]"),
     .init(json: #"{"agents": [{"name": "a", "kind": "builtin", "command": ["x"]}]}"#, keyPath: "agents[0].command",
-          message: "agents[0].command is not a known setting"),
+          message: "agents[0].command unknown field (allowed: builtin, description, kind, name, timeout_seconds)"),
     .init(json: #"{"logging": {"level": "verbose"}}"#, keyPath: "logging.level",
           message: "logging.level must be one of: trace, debug, info, notice, warning, error, critical"),
     .init(json: #"{"logging": {"format": "xml"}}"#, keyPath: "logging.format", message: "logging.format must be one of: json, text"),
@@ -125,7 +126,7 @@ struct ConfigurationValidationTests {
         _ = try ServiceConfiguration.parse(#"{"server": {"port": 8080.0}}"#)
         _ = try ServiceConfiguration.parse(#"{"auth": {"demo_keys": false, "api_keys": [{"user_id": "u", "sha256": "\#(hexA)"}]}}"#)
         _ = try ServiceConfiguration.parse(#"{"auth": {"mode": "jwt", "api_keys": [], "jwt": {"hs256_secret": "\#(hexA)"}}}"#)
-        _ = try ServiceConfiguration.parse(#"{"agents": [{"name": "a", "kind": "process", "command": ["x"], "limits": {"open_files": 3}}]}"#)
+        _ = try ServiceConfiguration.parse(#"{"agents": [{"name": "a", "kind": "process", "command": ["/x"], "limits": {"open_files": 8}}]}"#)
         _ = try ServiceConfiguration.parse(#"{"agents": []}"#)
     }
 }

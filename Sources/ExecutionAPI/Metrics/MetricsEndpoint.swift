@@ -1,0 +1,126 @@
+import CoreMetrics
+import ExecutionCore
+import HTTPServer
+import Synchronization
+
+/// `GET /metrics`: refreshes the gauges read from the core and the server (open connections,
+/// factory figures, breaker state, runs by outcome, stream subscribers, events published and
+/// cut-off subscribers, live contexts, idempotency keys), then renders the registry (the
+/// Prometheus text the executable's exporter makes) followed by the request metrics. No metric
+/// carries a user, run or raw-path label.
+public struct MetricsEndpoint: Sendable {
+    /// The registry as Prometheus text.
+    public let render: @Sendable () -> [UInt8]
+    public let contentType: String
+    /// Needs an authenticated admin (`metrics.require_admin`).
+    public let requireAdmin: Bool
+    /// The server, once started (its connection counters).
+    public let server: ServerReference
+
+    public init(render: @escaping @Sendable () -> [UInt8], contentType: String, requireAdmin: Bool,
+                server: ServerReference = ServerReference()) {
+        self.render = render
+        self.contentType = contentType
+        self.requireAdmin = requireAdmin
+        self.server = server
+    }
+
+    /// The route's template, for `HTTPMetrics(routes:)`.
+    public static let path = "/metrics"
+
+    /// Installs `GET /metrics`. Install it last: `requestMetrics` is made from the router's
+    /// templates (plus `MetricsEndpoint.path`).
+    public func install(on router: inout Router, service: ExecutionService, requestMetrics: HTTPMetrics?) {
+        let gauges = CoreGauges()
+        let endpoint = self
+        router.get(MetricsEndpoint.path) { request in
+            if endpoint.requireAdmin {
+                do throws(AuthError) {
+                    let principal = try service.authenticator.authenticate(headers: request.headers)
+                    guard principal.isAdmin else { return ProblemMapping.forbidden(role: "admin").response() }
+                } catch {
+                    return ProblemMapping.problem(for: error).response()
+                }
+            }
+            gauges.refresh(service: service, server: endpoint.server.counters)
+            var body = endpoint.render()
+            if let requestMetrics { body += requestMetrics.render() }
+            return HTTPResponse(status: .ok, contentType: endpoint.contentType, body: body)
+        }
+    }
+}
+
+/// The HTTP server a metrics endpoint reads its connection counters from, attached after start
+/// (the server is made after the router that serves `/metrics`).
+///
+/// The reference is published through an atomic word holding a retained pointer (0: none), not
+/// a Mutex: readers on the loops and the one writer then synchronise in a way ThreadSanitizer
+/// sees (Synchronization's Mutex is a futex it cannot follow on Linux).
+public final class ServerReference: Sendable {
+    private let bits = Atomic<UInt>(0)
+    public init() {}
+
+    /// Attaches `server` (once; later calls are ignored).
+    public func attach(_ server: HTTPServer) {
+        let retained = UInt(bitPattern: Unmanaged.passRetained(server).toOpaque())
+        if !bits.compareExchange(expected: 0, desired: retained, ordering: .releasing).exchanged,
+           let pointer = UnsafeRawPointer(bitPattern: retained) {
+            Unmanaged<HTTPServer>.fromOpaque(pointer).release()
+        }
+    }
+
+    var counters: HTTPServerCounters? {
+        let value = bits.load(ordering: .acquiring)
+        guard value != 0, let pointer = UnsafeRawPointer(bitPattern: value) else { return nil }
+        // Never released while attached (the reference lives as long as the process's server).
+        return Unmanaged<HTTPServer>.fromOpaque(pointer).takeUnretainedValue().counters
+    }
+
+    deinit {
+        let value = bits.load(ordering: .acquiring)
+        if value != 0, let pointer = UnsafeRawPointer(bitPattern: value) {
+            Unmanaged<HTTPServer>.fromOpaque(pointer).release()
+        }
+    }
+}
+
+/// Gauges mirroring the core's own counters at scrape time (the core keeps each figure in one
+/// place; these only copy it).
+final class CoreGauges: Sendable {
+    private func gauge(_ label: String, _ dimensions: [(String, String)] = []) -> Gauge {
+        Gauge(label: label, dimensions: dimensions)
+    }
+
+    func refresh(service: ExecutionService, server: HTTPServerCounters?) {
+        if let server {
+            gauge("isolationd_http_open_connections").record(server.openConnections)
+            gauge("isolationd_http_connections_accepted").record(server.acceptedConnections)
+            gauge("isolationd_http_connections_rejected").record(server.rejectedConnections)
+        }
+        let factory = service.factory.metrics
+        gauge("isolationd_engines_active").record(factory.activeEnginesCount)
+        gauge("isolationd_engines_created").record(factory.totalEnginesCreated)
+        gauge("isolationd_engines_cleaned").record(factory.totalEnginesCleaned)
+        gauge("isolationd_engine_creation_errors").record(factory.creationErrors)
+        gauge("isolationd_engine_cleanup_errors").record(factory.cleanupErrors)
+        gauge("isolationd_engine_timeout_cleanups").record(factory.timeoutCleanups)
+        gauge("isolationd_engine_user_limit_rejections").record(factory.userLimitRejections)
+        gauge("isolationd_engine_global_limit_rejections").record(factory.globalLimitRejections)
+        gauge("isolationd_engine_breaker_rejections").record(factory.breakerRejections)
+        gauge("isolationd_users_with_engines").record(factory.perUserActive.count)
+        for state in CircuitBreakerState.allCases {
+            gauge("isolationd_breaker_state", [("state", state.rawValue)]).record(factory.breakerState == state ? 1 : 0)
+        }
+        for (outcome, count) in service.runOutcomes.counts {
+            gauge("isolationd_runs_finished", [("outcome", outcome)]).record(count)
+        }
+        let hub = service.hub.statistics
+        gauge("isolationd_stream_subscribers").record(hub.liveSubscribers)
+        gauge("isolationd_events_published").record(Int64(clamping: hub.published))
+        gauge("isolationd_events_delivered").record(Int64(clamping: hub.delivered))
+        gauge("isolationd_stream_slow_consumer_cutoffs").record(Int64(clamping: hub.slowConsumerCutoffs))
+        gauge("isolationd_events_retained").record(hub.retainedEvents)
+        gauge("isolationd_contexts_live").record(service.contexts.totalCount)
+        gauge("isolationd_idempotency_keys").record(service.idempotency.count)
+    }
+}
