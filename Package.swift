@@ -25,35 +25,38 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
 
+        // Mutex that ThreadSanitizer can follow; below both HTTPServer and ExecutionCore.
+        .target(name: "VisibleLocks", swiftSettings: settings),
+
         // Sockets, epoll, HTTP/1.1, TLS, gzip, SSE and WebSocket. Knows no domain word.
         .target(name: "HTTPServer",
-                dependencies: ["COpenSSL", "CZlib", .product(name: "Logging", package: "swift-log")],
+                dependencies: ["COpenSSL", "CZlib", "VisibleLocks", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: settings),
         // Contexts, factory, engines, agents, event hub. Knows no HTTP word, imports no socket.
         .target(name: "ExecutionCore",
-                dependencies: [.product(name: "Logging", package: "swift-log")],
+                dependencies: ["VisibleLocks", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: settings),
         // The only layer that knows both: routes, auth, problem+json, streams.
         .target(name: "ExecutionAPI",
-                dependencies: ["HTTPServer", "ExecutionCore", "COpenSSL",
+                dependencies: ["HTTPServer", "ExecutionCore", "COpenSSL", "VisibleLocks",
                                .product(name: "Logging", package: "swift-log"),
                                .product(name: "Metrics", package: "swift-metrics")],
                 swiftSettings: settings),
         .executableTarget(name: "isolationd",
-                          dependencies: ["ExecutionAPI", "HTTPServer", "ExecutionCore",
+                          dependencies: ["ExecutionAPI", "HTTPServer", "ExecutionCore", "VisibleLocks",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log"),
                                          .product(name: "Metrics", package: "swift-metrics"),
                                          .product(name: "Prometheus", package: "swift-prometheus")],
                           swiftSettings: settings),
-        .executableTarget(name: "core-bench", dependencies: ["ExecutionCore"], swiftSettings: settings),
+        .executableTarget(name: "core-bench", dependencies: ["ExecutionCore", "VisibleLocks"], swiftSettings: settings),
 
         // Shared by every test target: ephemeral-port servers, raw-socket HTTP, SSE and WebSocket clients.
-        .target(name: "IsolationdTesting", dependencies: ["HTTPServer", "ExecutionCore"], swiftSettings: settings),
+        .target(name: "IsolationdTesting", dependencies: ["HTTPServer", "ExecutionCore", "VisibleLocks"], swiftSettings: settings),
 
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "IsolationdTesting"], swiftSettings: settings),
-        .testTarget(name: "ExecutionCoreTests", dependencies: ["ExecutionCore", "IsolationdTesting"], swiftSettings: settings),
-        .testTarget(name: "ExecutionAPITests", dependencies: ["ExecutionAPI", "IsolationdTesting"], swiftSettings: settings),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "IsolationdTesting", "VisibleLocks"], swiftSettings: settings),
+        .testTarget(name: "ExecutionCoreTests", dependencies: ["ExecutionCore", "IsolationdTesting", "VisibleLocks"], swiftSettings: settings),
+        .testTarget(name: "ExecutionAPITests", dependencies: ["ExecutionAPI", "IsolationdTesting", "VisibleLocks"], swiftSettings: settings),
         .testTarget(name: "IntegrationTests",
                     dependencies: ["ExecutionAPI", "HTTPServer", "ExecutionCore", "IsolationdTesting"],
                     swiftSettings: settings),

@@ -1,6 +1,7 @@
 import Glibc
 import HTTPServer
 import Synchronization
+import VisibleLocks
 
 /// A raw-socket HTTP/1.1 client for tests: sends exactly the bytes it is given and parses one
 /// response at a time (Content-Length, chunked, or read-until-close), so tests can drive
@@ -12,7 +13,7 @@ public final class RawHTTPClient: Sendable {
     /// Set for an HTTPS connection: all bytes go through it.
     let tls: TLSClientSession?
     /// Bytes received but not consumed yet.
-    let pending = Mutex<[UInt8]>([])
+    let pending = VisibleMutex<[UInt8]>([])
     /// Set once the descriptor is closed: closing twice could close a reused descriptor number
     /// that now belongs to someone else (the in-process server, another client).
     private let closed = Atomic<Bool>(false)

@@ -1,6 +1,7 @@
 import COpenSSL
 import Glibc
 import Synchronization
+import VisibleLocks
 
 /// The client side of TLS for `RawHTTPClient`: OpenSSL over the blocking socket, no certificate
 /// verification (tests use throw-away self-signed certificates), ALPN "http/1.1" offered.
@@ -11,7 +12,7 @@ final class TLSClientSession: Sendable {
     }
 
     /// The OpenSSL objects, used under the lock: one blocking operation at a time.
-    private let handles: Mutex<Handles>
+    private let handles: VisibleMutex<Handles>
     let negotiatedALPN: String?
 
     init(fd: Int32) throws {
@@ -33,7 +34,7 @@ final class TLSClientSession: Sendable {
         var length: UInt32 = 0
         SSL_get0_alpn_selected(ssl, &data, &length)
         negotiatedALPN = data.map { String(decoding: UnsafeBufferPointer(start: $0, count: Int(length)), as: UTF8.self) }
-        handles = Mutex(Handles(context: context, ssl: ssl))
+        handles = VisibleMutex(Handles(context: context, ssl: ssl))
     }
 
     deinit {

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ExecutionCore
 import Synchronization
+import VisibleLocks
 
 /// Process agent latency: from `start` to the first event reaching the run's output (on the
 /// reactor thread), and to the run's end. Runs one at a time, so the figure is the reactor's
@@ -72,7 +73,7 @@ enum ProcessBench {
 
 /// Records when the first event and the end arrive (monotonic seconds).
 final class TimingOutput: AgentRunOutput {
-    private let state = Mutex<(first: Double?, end: Double?)>((nil, nil))
+    private let state = VisibleMutex<(first: Double?, end: Double?)>((nil, nil))
     func progress(_ type: EventType, data: JSONValue) {
         let now = monotonicSeconds()
         state.withLock { if $0.first == nil { $0.first = now } }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Synchronization
+import VisibleLocks
 
 /// The write end of the self-pipe, read by the signal handler. A global `Atomic` so the handler
 /// (which may run on any thread, at any moment) reads it without a lock; lock-free atomic loads
@@ -98,7 +99,7 @@ public final class TerminationLatch: Sendable {
         case waiting([CheckedContinuation<Int32, Never>])
         case signalled(Int32)
     }
-    private let state = Mutex(State.waiting([]))
+    private let state = VisibleMutex(State.waiting([]))
 
     public init() {}
 

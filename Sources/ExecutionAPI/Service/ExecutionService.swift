@@ -1,6 +1,7 @@
 import ExecutionCore
 import Logging
 import Synchronization
+import VisibleLocks
 
 /// The execution core assembled from the configuration: the context policy and registry, the
 /// event hub, the agent catalog, the engine factory and the idempotency store, plus what the
@@ -22,7 +23,7 @@ public final class ExecutionService: Sendable {
     public let idempotency: any IdempotencyStore
     /// Terminal runs by outcome (counted as engines publish their terminal events).
     public let runOutcomes: RunOutcomeCounter
-    private let housekeeping: Mutex<Task<Void, Never>?> = Mutex(nil)
+    private let housekeeping: VisibleMutex<Task<Void, Never>?> = VisibleMutex(nil)
 
     /// The `streams` section (per-user cap, heartbeat, retry), for the streaming endpoints.
     public var streams: StreamSettings { configuration.streams }

@@ -1,4 +1,5 @@
 import Synchronization
+import VisibleLocks
 
 /// Live contexts, owned per user: a `ContextStore` (bounded per user and in total) plus a TTL and
 /// a background sweep that drops expired contexts every `sweepInterval` on the injected clock.
@@ -7,7 +8,7 @@ public final class ContextRegistry: Sendable {
     /// How long a registered context lives.
     public let ttl: Duration
     private let clock: any ExecutionClock
-    private let sweeper: Mutex<PeriodicTask?> = Mutex(nil)
+    private let sweeper: VisibleMutex<PeriodicTask?> = VisibleMutex(nil)
     private let sweeps = Atomic<Int>(0)
 
     /// - Parameter sweepInterval: how often expired contexts are dropped in the background; nil
@@ -23,7 +24,7 @@ public final class ContextRegistry: Sendable {
                 self.sweepExpired()
                 return true
             }
-            sweeper.withTracedLock { $0 = task }
+            sweeper.withLock { $0 = task }
         }
     }
 
@@ -65,8 +66,8 @@ public final class ContextRegistry: Sendable {
 
     /// Stops the background sweep and waits for it.
     public func shutdown() async {
-        await sweeper.withTracedLock { $0 }?.stop()
+        await sweeper.withLock { $0 }?.stop()
     }
 
-    deinit { sweeper.withTracedLock { $0 }?.cancel() }
+    deinit { sweeper.withLock { $0 }?.cancel() }
 }

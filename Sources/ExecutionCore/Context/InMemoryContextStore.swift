@@ -1,4 +1,5 @@
 import Synchronization
+import VisibleLocks
 
 /// The embedded `ContextStore`: per-user buckets behind one short lock. Bounded per user and in
 /// total; expired contexts are invisible at once and dropped by `removeExpired` (the registry's
@@ -27,7 +28,7 @@ public final class InMemoryContextStore: ContextStore {
 
     public let maxPerUser: Int
     public let maxTotal: Int
-    private let state = Mutex(State())
+    private let state = VisibleMutex(State())
 
     public init(maxPerUser: Int = 100, maxTotal: Int = 100_000) {
         self.maxPerUser = max(1, maxPerUser)
@@ -35,7 +36,7 @@ public final class InMemoryContextStore: ContextStore {
     }
 
     public func insert(_ context: UserExecutionContext, expiresAt: Timestamp, now: Timestamp) throws(ContextRegistryError) {
-        let refusal: ContextRegistryError? = state.withTracedLock { state in
+        let refusal: ContextRegistryError? = state.withLock { state in
             if state.users[context.userID]?[context.requestID] != nil {
                 state.users[context.userID]?[context.requestID]?.expiresAt = expiresAt
                 return nil
@@ -55,14 +56,14 @@ public final class InMemoryContextStore: ContextStore {
     }
 
     public func context(requestID: String, userID: String, now: Timestamp) -> UserExecutionContext? {
-        state.withTracedLock { state in
+        state.withLock { state in
             guard let entry = state.users[userID]?[requestID], entry.expiresAt > now else { return nil }
             return entry.context
         }
     }
 
     public func contexts(userID: String, now: Timestamp) -> [UserExecutionContext] {
-        state.withTracedLock { state in
+        state.withLock { state in
             (state.users[userID] ?? [:]).values
                 .filter { $0.expiresAt > now }
                 .sorted { $0.sequence < $1.sequence }
@@ -71,7 +72,7 @@ public final class InMemoryContextStore: ContextStore {
     }
 
     public func remove(requestID: String, userID: String) -> Bool {
-        state.withTracedLock { state in
+        state.withLock { state in
             guard state.users[userID]?.removeValue(forKey: requestID) != nil else { return false }
             state.total -= 1
             if state.users[userID]?.isEmpty == true { state.users[userID] = nil }
@@ -80,14 +81,14 @@ public final class InMemoryContextStore: ContextStore {
     }
 
     public func removeExpired(now: Timestamp) -> Int {
-        state.withTracedLock { state in
+        state.withLock { state in
             let before = state.total
             for userID in Array(state.users.keys) { state.dropExpired(userID: userID, now: now) }
             return before - state.total
         }
     }
 
-    public func count(userID: String) -> Int { state.withTracedLock { $0.users[userID]?.count ?? 0 } }
+    public func count(userID: String) -> Int { state.withLock { $0.users[userID]?.count ?? 0 } }
 
-    public var totalCount: Int { state.withTracedLock { $0.total } }
+    public var totalCount: Int { state.withLock { $0.total } }
 }

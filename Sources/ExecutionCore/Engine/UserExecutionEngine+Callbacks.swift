@@ -1,3 +1,4 @@
+import VisibleLocks
 extension UserExecutionEngine {
     /// An agent's progress event. Only progress types are forwarded; anything else fails the run
     /// (`bad_output`) and stops the agent, since the engine alone emits lifecycle events.
@@ -5,7 +6,7 @@ extension UserExecutionEngine {
         let now = clock.now()
         let ctx = tableContext
         var effects = EngineEffects()
-        core.withTracedLock { core in
+        core.withLock { core in
             guard let run = core.table.live[runID], run.state != .queued else { return }
             if type.isAgentProgress {
                 emitter.emit(type, executionID: runID, agent: run.agent, data: data)
@@ -26,7 +27,7 @@ extension UserExecutionEngine {
         let now = clock.now()
         let ctx = tableContext
         var effects = EngineEffects()
-        core.withTracedLock { core in
+        core.withLock { core in
             guard let run = core.table.live[runID], run.state != .queued else { return }
             let end: RunEnd
             if let reason = run.stopReason {
@@ -49,7 +50,7 @@ extension UserExecutionEngine {
         let now = clock.now()
         let ctx = tableContext
         var effects = EngineEffects()
-        core.withTracedLock { core in
+        core.withLock { core in
             guard let run = core.table.live[runID], run.state != .queued else { return }
             let end: RunEnd
             switch (timer, run.stopReason) {

@@ -1,3 +1,4 @@
+import VisibleLocks
 /// What the factory's sweep should do with an engine.
 enum SweepVerdict: Equatable {
     case keep
@@ -9,13 +10,13 @@ enum SweepVerdict: Equatable {
 
 extension UserExecutionEngine {
     /// True while a run is queued, running or cancelling.
-    var hasLiveRuns: Bool { core.withTracedLock { !$0.table.live.isEmpty } }
+    var hasLiveRuns: Bool { core.withLock { !$0.table.live.isEmpty } }
 
     /// Decides the sweep's action, retiring the engine (no new runs) once past its lifetime.
     /// Running runs are never a reason to clean, except past the lifetime's grace period, and then
     /// they end with the reason `max_lifetime`.
     func sweepVerdict(now: Timestamp, idleTimeout: Duration, runGrace: Duration) -> SweepVerdict {
-        core.withTracedLock { core in
+        core.withLock { core in
             switch core.phase {
             case .cleaning, .cleaned: return .keep
             case .open where now >= expiresAt: core.phase = .retiring
@@ -30,7 +31,7 @@ extension UserExecutionEngine {
 
     /// Stops accepting runs (shutdown drain); live runs continue.
     func retire() {
-        core.withTracedLock { core in
+        core.withLock { core in
             if case .open = core.phase { core.phase = .retiring }
         }
     }
@@ -41,7 +42,7 @@ extension UserExecutionEngine {
     /// False when someone else already claimed it, or the guard failed.
     func beginCleanup(reason: CancelReason, now: Timestamp, idleFor idleTimeout: Duration? = nil) -> Bool {
         var effects = EngineEffects()
-        let claimed: Bool = core.withTracedLock { core in
+        let claimed: Bool = core.withLock { core in
             switch core.phase {
             case .cleaning, .cleaned: return false
             case .open, .retiring: break
@@ -64,6 +65,6 @@ extension UserExecutionEngine {
 
     /// Second half: the engine is `cleaned` for good.
     func finishCleanup() {
-        core.withTracedLock { $0.phase = .cleaned }
+        core.withLock { $0.phase = .cleaned }
     }
 }

@@ -1,4 +1,5 @@
 import Synchronization
+import VisibleLocks
 
 /// One user's execution engine (SPEC.md §3), bound to one context for life, never shared, never
 /// reused. Runs agents by name, at most `maxConcurrentRuns` at once, the rest in a bounded queue;
@@ -32,7 +33,7 @@ public final class UserExecutionEngine: Sendable {
 
     let agents: any AgentProvider
     let clock: any ExecutionClock
-    let core: Mutex<Core>
+    let core: VisibleMutex<Core>
 
     /// Builds an engine from the parts the factory prepared (see `EngineBuilder`).
     public init(parts: EngineParts) {
@@ -44,7 +45,7 @@ public final class UserExecutionEngine: Sendable {
         createdAt = parts.createdAt
         expiresAt = parts.expiresAt
         emitter = EngineEventEmitter(context: parts.context, engineID: parts.id, sink: parts.eventSink, clock: parts.clock)
-        core = Mutex(Core(table: RunTable(historySize: parts.configuration.historySize, createdAt: parts.createdAt)))
+        core = VisibleMutex(Core(table: RunTable(historySize: parts.configuration.historySize, createdAt: parts.createdAt)))
     }
 
     var tableContext: RunTableContext {
@@ -65,7 +66,7 @@ public final class UserExecutionEngine: Sendable {
                           createdAt: now)
         let ctx = tableContext
         var effects = EngineEffects()
-        let outcome: Result<RunSnapshot, RunRequestError> = core.withTracedLock { core in
+        let outcome: Result<RunSnapshot, RunRequestError> = core.withLock { core in
             switch core.phase {
             case .cleaning, .cleaned: return .failure(.engineCleaned)
             case .retiring: return .failure(.engineRetiring)
@@ -107,7 +108,7 @@ public final class UserExecutionEngine: Sendable {
         let now = clock.now()
         let ctx = tableContext
         var effects = EngineEffects()
-        let outcome: CancelOutcome = core.withTracedLock { core in
+        let outcome: CancelOutcome = core.withLock { core in
             guard let run = core.table.live[runID] else {
                 return core.table.history.find(runID).map(CancelOutcome.alreadyTerminal) ?? .notFound
             }
@@ -129,19 +130,19 @@ public final class UserExecutionEngine: Sendable {
     /// One of this engine's runs, live or in its history.
     public func run(id runID: String) -> RunSnapshot? {
         let ctx = tableContext
-        return core.withTracedLock { $0.table.find(runID, ctx: ctx) }
+        return core.withLock { $0.table.find(runID, ctx: ctx) }
     }
 
     /// Live runs, then ended runs in the history, each oldest first.
     public var runs: [RunSnapshot] {
         let ctx = tableContext
-        return core.withTracedLock { $0.table.all(ctx: ctx) }
+        return core.withLock { $0.table.all(ctx: ctx) }
     }
 
     // MARK: - State
 
     public var state: EngineState {
-        core.withTracedLock { core in
+        core.withLock { core in
             switch core.phase {
             case .cleaning: .cleaning
             case .cleaned: .cleaned
@@ -153,19 +154,19 @@ public final class UserExecutionEngine: Sendable {
     /// False once the engine is past its lifetime or being cleaned.
     public var isAcceptingRuns: Bool {
         let now = clock.now()
-        return core.withTracedLock { core in
+        return core.withLock { core in
             if case .open = core.phase { return now < expiresAt }
             return false
         }
     }
 
-    public var stats: EngineStats { core.withTracedLock { $0.table.currentStats } }
+    public var stats: EngineStats { core.withLock { $0.table.currentStats } }
 
     /// The last time a run was admitted, started, reported progress or ended (or creation).
-    public var lastActivityAt: Timestamp { core.withTracedLock { $0.table.lastActivity } }
+    public var lastActivityAt: Timestamp { core.withLock { $0.table.lastActivity } }
 
     public var summary: EngineSummary {
-        let (engineState, accepting, lastActivity, stats, historyCount) = core.withTracedLock { core in
+        let (engineState, accepting, lastActivity, stats, historyCount) = core.withLock { core in
             let engineState: EngineState = switch core.phase {
             case .cleaning: .cleaning
             case .cleaned: .cleaned
@@ -202,7 +203,7 @@ public final class UserExecutionEngine: Sendable {
         }
         // The run may have been cancelled, timed out or cleaned while the agent started: then the
         // work it just began must stop too.
-        let stopNow: Bool = core.withTracedLock { core in
+        let stopNow: Bool = core.withLock { core in
             guard var run = core.table.live[launch.runID] else { return true }
             run.handle = handle
             core.table.live[launch.runID] = run

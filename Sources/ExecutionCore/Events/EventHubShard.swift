@@ -1,4 +1,5 @@
 import Synchronization
+import VisibleLocks
 
 /// A slice of the user table with its own lock and counters. A user always maps to the same
 /// shard; the shard lock is held only to find or evict a user's channel, never while publishing.

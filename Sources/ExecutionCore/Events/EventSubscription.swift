@@ -1,4 +1,5 @@
 import Synchronization
+import VisibleLocks
 
 /// A live, bounded view of one user's events. Made by `EventHub.subscribe`; the consumer pulls
 /// with `next` when its `wake` closure has fired, and ends it with `cancel` (a client leaving a

@@ -1,4 +1,5 @@
 import Synchronization
+import VisibleLocks
 
 /// One user's log and subscribers behind that user's own lock: users never contend with each
 /// other, and a publish and a subscribe of the same user are strictly ordered (that order is

@@ -1,4 +1,5 @@
 import Synchronization
+import VisibleLocks
 
 /// The breaker's state as seen from outside.
 public enum CircuitBreakerState: String, Sendable, Equatable, CaseIterable {
@@ -37,7 +38,7 @@ public final class CircuitBreaker: Sendable {
     /// The retry hint while a half-open probe is in flight.
     public let probeRetryAfter: Duration
     private let clock: any ExecutionClock
-    private let phase = Mutex<Phase>(.closed(consecutiveFailures: 0))
+    private let phase = VisibleMutex<Phase>(.closed(consecutiveFailures: 0))
 
     public init(failureThreshold: Int = 5, cooldown: Duration = .seconds(30),
                 probeRetryAfter: Duration = .seconds(1), clock: any ExecutionClock = SystemClock()) {
@@ -49,7 +50,7 @@ public final class CircuitBreaker: Sendable {
 
     public var state: CircuitBreakerState {
         let now = clock.now()
-        return phase.withTracedLock { phase in
+        return phase.withLock { phase in
             switch phase {
             case .closed: .closed
             case .open(let until): now >= until ? .halfOpen : .open
@@ -60,7 +61,7 @@ public final class CircuitBreaker: Sendable {
 
     /// Consecutive failures counted while closed (0 in the other states).
     public var consecutiveFailures: Int {
-        phase.withTracedLock { phase in
+        phase.withLock { phase in
             if case .closed(let failures) = phase { return failures }
             return 0
         }
@@ -69,7 +70,7 @@ public final class CircuitBreaker: Sendable {
     /// Asks to attempt the work.
     public func acquire() -> Decision {
         let now = clock.now()
-        return phase.withTracedLock { phase in
+        return phase.withLock { phase in
             switch phase {
             case .closed:
                 return .allowed(Permit(isProbe: false))
@@ -85,7 +86,7 @@ public final class CircuitBreaker: Sendable {
     }
 
     public func recordSuccess(_ permit: Permit) {
-        phase.withTracedLock { phase in
+        phase.withLock { phase in
             switch phase {
             case .closed: phase = .closed(consecutiveFailures: 0)
             case .halfOpen where permit.isProbe: phase = .closed(consecutiveFailures: 0)
@@ -96,7 +97,7 @@ public final class CircuitBreaker: Sendable {
 
     public func recordFailure(_ permit: Permit) {
         let now = clock.now()
-        phase.withTracedLock { phase in
+        phase.withLock { phase in
             switch phase {
             case .closed(let failures):
                 phase = failures + 1 >= failureThreshold ? .open(until: now + cooldown) : .closed(consecutiveFailures: failures + 1)
@@ -111,7 +112,7 @@ public final class CircuitBreaker: Sendable {
     /// is handed back so the next caller may probe.
     public func abandon(_ permit: Permit) {
         guard permit.isProbe else { return }
-        phase.withTracedLock { phase in
+        phase.withLock { phase in
             if case .halfOpen(probeInFlight: true) = phase { phase = .halfOpen(probeInFlight: false) }
         }
     }

@@ -1,4 +1,5 @@
 import Synchronization
+import VisibleLocks
 
 /// The answer to a slot reservation.
 public enum SlotReservation: Sendable, Equatable {
@@ -29,12 +30,12 @@ public final class InMemoryEngineSlots: EngineSlotAccounting {
         var total = 0
     }
 
-    private let counts = Mutex(Counts())
+    private let counts = VisibleMutex(Counts())
 
     public init() {}
 
     public func reserve(userID: String, userLimit: Int, globalLimit: Int) -> SlotReservation {
-        counts.withTracedLock { counts in
+        counts.withLock { counts in
             let held = counts.perUser[userID] ?? 0
             if held >= userLimit { return .userLimitReached(held: held) }
             if counts.total >= globalLimit { return .globalLimitReached }
@@ -45,7 +46,7 @@ public final class InMemoryEngineSlots: EngineSlotAccounting {
     }
 
     public func release(userID: String) -> Bool {
-        counts.withTracedLock { counts in
+        counts.withLock { counts in
             guard let held = counts.perUser[userID], held > 0 else { return false }
             counts.perUser[userID] = held > 1 ? held - 1 : nil
             counts.total -= 1
@@ -53,7 +54,7 @@ public final class InMemoryEngineSlots: EngineSlotAccounting {
         }
     }
 
-    public func held(userID: String) -> Int { counts.withTracedLock { $0.perUser[userID] ?? 0 } }
+    public func held(userID: String) -> Int { counts.withLock { $0.perUser[userID] ?? 0 } }
 
-    public var totalHeld: Int { counts.withTracedLock { $0.total } }
+    public var totalHeld: Int { counts.withLock { $0.total } }
 }

@@ -1,10 +1,11 @@
+import VisibleLocks
 extension ExecutionEngineFactory {
     /// Cleans the user's engine: its live runs end (`run_cancelled`, reason `engine_cleaned`), it
     /// leaves the registry and its slot is given back. Idempotent.
     public func cleanup(engineID: String, userID: String) -> CleanupOutcome {
-        let found: UserExecutionEngine? = registry.withTracedLock { $0.engine(id: engineID, userID: userID) }
+        let found: UserExecutionEngine? = registry.withLock { $0.engine(id: engineID, userID: userID) }
         guard let engine = found else {
-            let remembered = registry.withTracedLock { $0.recentlyCleaned.contains(engineID: engineID, userID: userID) }
+            let remembered = registry.withLock { $0.recentlyCleaned.contains(engineID: engineID, userID: userID) }
             return remembered ? .alreadyCleaned : .unknown
         }
         return cleanUp(engine, cause: .requested)
@@ -25,7 +26,7 @@ extension ExecutionEngineFactory {
         guard engine.beginCleanup(reason: cause.runReason, now: now, idleFor: idleFor) else {
             return idleFor == nil ? .alreadyCleaned : .unknown
         }
-        let removed = registry.withTracedLock { $0.remove(engine, cause: cause) }
+        let removed = registry.withLock { $0.remove(engine, cause: cause) }
         if !removed || !slots.release(userID: engine.context.userID) { count(.cleanupError) }
         engine.finishCleanup()
         return .cleaned
@@ -44,7 +45,7 @@ extension ExecutionEngineFactory {
     @discardableResult
     public func sweep() -> SweepReport {
         let now = clock.now()
-        let engines = registry.withTracedLock { Array($0.engines.values) }
+        let engines = registry.withLock { Array($0.engines.values) }
         var report = SweepReport()
         for engine in engines {
             switch engine.sweepVerdict(now: now, idleTimeout: configuration.idleTimeout, runGrace: configuration.runGrace) {

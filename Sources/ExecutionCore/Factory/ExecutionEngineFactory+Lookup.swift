@@ -1,12 +1,13 @@
+import VisibleLocks
 extension ExecutionEngineFactory {
     /// The user's engine with this id; nil for unknown ids and for other users' engines alike.
     public func engine(id: String, userID: String) -> UserExecutionEngine? {
-        registry.withTracedLock { $0.engine(id: id, userID: userID) }
+        registry.withLock { $0.engine(id: id, userID: userID) }
     }
 
     /// The user's live engines.
     public func engines(userID: String) -> [UserExecutionEngine] {
-        registry.withTracedLock { $0.engines(userID: userID) }
+        registry.withLock { $0.engines(userID: userID) }
     }
 
     /// Summaries of the user's live engines.
@@ -16,7 +17,7 @@ extension ExecutionEngineFactory {
 
     /// How many engines the user holds now.
     public func activeEngineCount(userID: String) -> Int {
-        registry.withTracedLock { $0.byUser[userID]?.count ?? 0 }
+        registry.withLock { $0.byUser[userID]?.count ?? 0 }
     }
 
     /// A run of any of the user's live engines (running, queued or in an engine's history).

@@ -1,4 +1,5 @@
 import Synchronization
+import VisibleLocks
 
 /// The only place engines are made and destroyed (SPEC.md §2): per-user slots reserved
 /// atomically, engines built outside any lock, one idempotent cleanup path, a background sweep
@@ -13,8 +14,8 @@ public final class ExecutionEngineFactory: Sendable {
     let clock: any ExecutionClock
     let slots: any EngineSlotAccounting
     let builder: any EngineBuilder
-    let registry: Mutex<EngineRegistry>
-    let sweeper: Mutex<PeriodicTask?> = Mutex(nil)
+    let registry: VisibleMutex<EngineRegistry>
+    let sweeper: VisibleMutex<PeriodicTask?> = VisibleMutex(nil)
 
     /// - Parameters:
     ///   - eventSink: where engines publish events (the event hub). Required: without it the
@@ -36,18 +37,18 @@ public final class ExecutionEngineFactory: Sendable {
         self.builder = builder
         breaker = CircuitBreaker(failureThreshold: configuration.breakerFailureThreshold,
                                  cooldown: configuration.breakerCooldown, clock: clock)
-        registry = Mutex(EngineRegistry(recentlyCleanedCapacity: configuration.recentlyCleanedCapacity))
+        registry = VisibleMutex(EngineRegistry(recentlyCleanedCapacity: configuration.recentlyCleanedCapacity))
         if runsBackgroundSweep, configuration.cleanupInterval > .zero {
             let task = PeriodicTask(clock: clock, interval: configuration.cleanupInterval) { [weak self] in
                 guard let self else { return false }
                 self.sweep()
                 return true
             }
-            sweeper.withTracedLock { $0 = task }
+            sweeper.withLock { $0 = task }
         }
     }
 
-    deinit { sweeper.withTracedLock { $0 }?.cancel() }
+    deinit { sweeper.withLock { $0 }?.cancel() }
 
     /// Makes an engine bound to `context`: validates it, takes one of the user's slots atomically,
     /// builds the engine without holding any lock, then registers it. Any failure after the slot
@@ -59,7 +60,7 @@ public final class ExecutionEngineFactory: Sendable {
             count(.creationError)
             throw .invalidContext(error)
         }
-        if registry.withTracedLock({ $0.closed }) { throw .shuttingDown }
+        if registry.withLock({ $0.closed }) { throw .shuttingDown }
 
         let permit: CircuitBreaker.Permit
         switch breaker.acquire() {
@@ -101,7 +102,7 @@ public final class ExecutionEngineFactory: Sendable {
             throw .buildFailed(message: String(describing: error))
         }
 
-        let committed = registry.withTracedLock { registry in
+        let committed = registry.withLock { registry in
             guard !registry.closed else { return false }
             registry.insert(engine)
             return true
@@ -121,7 +122,7 @@ public final class ExecutionEngineFactory: Sendable {
     /// idle timeout plus a sweep interval when all are busy. At least one second.
     private func retryHint(forUser userID: String) -> Duration {
         let now = clock.now()
-        let engines = registry.withTracedLock { $0.engines(userID: userID) }
+        let engines = registry.withLock { $0.engines(userID: userID) }
         var soonest = configuration.idleTimeout + configuration.cleanupInterval
         for engine in engines where !engine.hasLiveRuns {
             let idleEnds = engine.lastActivityAt + configuration.idleTimeout + configuration.cleanupInterval
@@ -137,7 +138,7 @@ public final class ExecutionEngineFactory: Sendable {
     }
 
     func count(_ event: CountedEvent) {
-        registry.withTracedLock { registry in
+        registry.withLock { registry in
             switch event {
             case .creationError: registry.counters.creationErrors += 1
             case .cleanupError: registry.counters.cleanupErrors += 1
@@ -151,7 +152,7 @@ public final class ExecutionEngineFactory: Sendable {
 
     /// The factory's figures now.
     public var metrics: FactoryMetrics {
-        var metrics = registry.withTracedLock { registry in
+        var metrics = registry.withLock { registry in
             var metrics = FactoryMetrics()
             let counters = registry.counters
             metrics.totalEnginesCreated = counters.created

@@ -1,11 +1,12 @@
 import Synchronization
+import VisibleLocks
 
 /// A background loop that runs `tick` every `interval` on an `ExecutionClock`, at absolute
 /// deadlines (start + k × interval, never behind now) so a manual clock moved before the loop first sleeps still
 /// fires. `tick` returns false when its owner is gone, which ends the loop; `stop()` cancels it
 /// and waits for it to finish. Background work is never left running after its owner stops.
 final class PeriodicTask: Sendable {
-    private let task: Mutex<Task<Void, Never>?> = Mutex(nil)
+    private let task: VisibleMutex<Task<Void, Never>?> = VisibleMutex(nil)
 
     init(clock: any ExecutionClock, interval: Duration, tick: @escaping @Sendable () -> Bool) {
         let start = clock.now()
@@ -18,20 +19,20 @@ final class PeriodicTask: Sendable {
                 if Task.isCancelled || !tick() { return }
             }
         }
-        task.withTracedLock { $0 = loop }
+        task.withLock { $0 = loop }
     }
 
     /// Cancels the loop without waiting (for `deinit`s).
     func cancel() {
-        task.withTracedLock { $0 }?.cancel()
+        task.withLock { $0 }?.cancel()
     }
 
     /// Cancels the loop and waits until it has returned.
     func stop() async {
-        guard let loop = task.withTracedLock({ $0 }) else { return }
+        guard let loop = task.withLock({ $0 }) else { return }
         loop.cancel()
         await loop.value
     }
 
-    deinit { task.withTracedLock { $0 }?.cancel() }
+    deinit { task.withLock { $0 }?.cancel() }
 }

@@ -1,4 +1,5 @@
 import Synchronization
+import VisibleLocks
 
 /// The embedded idempotency store: per-user maps spread over lock shards (users never contend with most others), entries expire after
 /// `ttl`, and each user holds at most `maxKeysPerUser` keys (the oldest is evicted first), so
@@ -21,7 +22,7 @@ public final class InMemoryIdempotencyStore: IdempotencyStore {
 
     /// Mutex is non-copyable, so each shard's lock lives in a small final class.
     private final class Shard: Sendable {
-        let state = Mutex(State())
+        let state = VisibleMutex(State())
     }
     private let shards: [Shard]
     public let ttl: Duration

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Synchronization
+import VisibleLocks
 
 /// Unique ids (RFC 9562 version 4 UUIDs) from the kernel's CSPRNG (/dev/urandom). Never derived from time, so
 /// two engines or requests made in the same instant can never collide (SPEC.md §6).
@@ -9,11 +10,11 @@ import Synchronization
 /// Random bytes are read a block at a time and handed out under a lock, so
 /// making an id costs a copy, not a system call.
 public enum RandomIdentifier {
-    private static let pool = Mutex(RandomPool())
+    private static let pool = VisibleMutex(RandomPool())
 
     /// A lowercase UUID string: "3f2a…-…".
     public static func uuid() -> String {
-        var bytes = pool.withTracedLock { $0.take16() }
+        var bytes = pool.withLock { $0.take16() }
         bytes.6 = (bytes.6 & 0x0F) | 0x40 // version 4
         bytes.8 = (bytes.8 & 0x3F) | 0x80 // RFC 4122 variant
         return withUnsafeBytes(of: &bytes) { raw in

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Logging
 import Synchronization
+import VisibleLocks
 
 /// Runs process agents: spawns children (`ProcessSpawner`) and watches all of them from ONE
 /// thread with `epoll` (stdout lines, stderr tail, stdin feeding, exit via pidfd), so a thousand
@@ -34,7 +35,7 @@ public final class ProcessReactor: Sendable {
     public let configuration: Configuration
     let mailbox: ReactorMailbox
     let spawner: ProcessSpawner
-    private let thread: Mutex<pthread_t?>
+    private let thread: VisibleMutex<pthread_t?>
 
     public init(configuration: Configuration = .init()) throws(ProcessReactorError) {
         guard let epoll = LinuxEpoll.shared else { throw ProcessReactorError("epoll is not available") }
@@ -67,7 +68,7 @@ public final class ProcessReactor: Sendable {
             close(epollFD)
             throw ProcessReactorError("pthread_create: \(SystemCalls.errorText(created))")
         }
-        self.thread = Mutex(threadID)
+        self.thread = VisibleMutex(threadID)
     }
 
     deinit { shutdown() }

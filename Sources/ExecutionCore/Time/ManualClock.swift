@@ -1,4 +1,5 @@
 import Synchronization
+import VisibleLocks
 
 /// A clock whose time moves only when told to (`advance(by:)`). Tests inject it so every timeout,
 /// sweep and grace period is exercised without sleeping: a sleeper whose deadline has passed is
@@ -21,18 +22,18 @@ public final class ManualClock: ExecutionClock {
         var sleepers: [UInt64: Sleeper] = [:]
     }
 
-    private let state: Mutex<State>
+    private let state: VisibleMutex<State>
 
     /// Starts at `start` (default: 2023-11-14T22:13:20Z, a fixed point so runs are reproducible).
     public init(start: Timestamp = Timestamp(nanoseconds: 1_700_000_000_000_000_000)) {
-        state = Mutex(State(now: start))
+        state = VisibleMutex(State(now: start))
     }
 
-    public func now() -> Timestamp { state.withTracedLock { $0.now } }
+    public func now() -> Timestamp { state.withLock { $0.now } }
 
     /// How many tasks are currently sleeping on this clock (tests wait for a timer to be armed).
     public var sleeperCount: Int {
-        state.withTracedLock { state in
+        state.withLock { state in
             state.sleepers.values.reduce(0) { count, sleeper in
                 if case .cancelled = sleeper { return count }
                 return count + 1
@@ -42,7 +43,7 @@ public final class ManualClock: ExecutionClock {
 
     /// Moves time forward and resumes every sleeper whose deadline is now reached.
     public func advance(by duration: Duration) {
-        let due: [CheckedContinuation<Void, any Error>] = state.withTracedLock { state in
+        let due: [CheckedContinuation<Void, any Error>] = state.withLock { state in
             state.now = state.now + duration
             var due: [CheckedContinuation<Void, any Error>] = []
             for (id, sleeper) in state.sleepers {
@@ -58,7 +59,7 @@ public final class ManualClock: ExecutionClock {
 
     public func sleep(until deadline: Timestamp) async throws {
         try Task.checkCancellation()
-        let id: UInt64? = state.withTracedLock { state in
+        let id: UInt64? = state.withLock { state in
             if deadline <= state.now { return nil }
             state.nextID &+= 1
             state.sleepers[state.nextID] = .pending(deadline: deadline)
@@ -68,7 +69,7 @@ public final class ManualClock: ExecutionClock {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 enum Action { case wait, resume, cancel }
-                let action: Action = state.withTracedLock { state in
+                let action: Action = state.withLock { state in
                     switch state.sleepers[id] {
                     case .pending(let deadline):
                         if deadline <= state.now {
@@ -89,7 +90,7 @@ public final class ManualClock: ExecutionClock {
                 }
             }
         } onCancel: {
-            let continuation: CheckedContinuation<Void, any Error>? = state.withTracedLock { state in
+            let continuation: CheckedContinuation<Void, any Error>? = state.withLock { state in
                 switch state.sleepers[id] {
                 case .pending:
                     state.sleepers[id] = .cancelled

@@ -1,6 +1,7 @@
 import Glibc
 import Logging
 import Synchronization
+import VisibleLocks
 
 /// The HTTP/1.1 server: N event-loop threads, each with its own SO_REUSEPORT listener and its own
 /// connections. Built-in probes answer before the responder; everything else goes to it.
@@ -16,7 +17,7 @@ public final class HTTPServer: Sendable {
     }
 
     private let shared: ServerShared
-    private let lifecycle = Mutex(Lifecycle())
+    private let lifecycle = VisibleMutex(Lifecycle())
 
     /// - Parameters:
     ///   - configuration: addresses, limits, timeouts, drain behaviour.

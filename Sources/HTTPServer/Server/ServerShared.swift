@@ -1,5 +1,6 @@
 import Logging
 import Synchronization
+import VisibleLocks
 
 /// Where the server is in its life. Stored in an Atomic so every loop reads it without a lock.
 enum ServerPhase: UInt8 {
@@ -106,7 +107,7 @@ final class ConnectionsClosedSignal: Sendable {
         var signalled = false
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
-    private let state = Mutex(State())
+    private let state = VisibleMutex(State())
 
     func signal() {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in

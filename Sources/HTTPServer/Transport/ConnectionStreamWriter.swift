@@ -1,4 +1,5 @@
 import Synchronization
+import VisibleLocks
 
 /// The `ResponseStreamWriter` handed to a streamed body's producer. Producers call it from any
 /// thread; it queues chunks under a lock and wakes the connection's loop once per batch (a
@@ -28,7 +29,7 @@ final class ConnectionStreamWriter: ResponseStreamWriter {
     private let loop: EventLoop
     private let connectionToken: UInt64
     private let bound: Int
-    private let state = Mutex(State())
+    private let state = VisibleMutex(State())
 
     init(loop: EventLoop, connectionToken: UInt64, bound: Int) {
         self.loop = loop

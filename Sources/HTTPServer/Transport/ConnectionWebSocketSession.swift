@@ -1,4 +1,5 @@
 import Synchronization
+import VisibleLocks
 
 /// The `WebSocketSession` handed to the application. Any thread may send: frames are encoded
 /// by the caller, queued under a lock within the connection's outbound bound, and written by
@@ -21,7 +22,7 @@ final class ConnectionWebSocketSession: WebSocketSession {
     private let loop: EventLoop
     private let connectionToken: UInt64
     private let bound: Int
-    private let state = Mutex(State())
+    private let state = VisibleMutex(State())
 
     init(loop: EventLoop, connectionToken: UInt64, bound: Int) {
         self.loop = loop

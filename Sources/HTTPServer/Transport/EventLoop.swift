@@ -1,5 +1,6 @@
 import Glibc
 import Synchronization
+import VisibleLocks
 
 /// The thread-safe handle of one event loop: other threads (stream writers, WebSocket sessions,
 /// the server's lifecycle) reach the loop only through `execute`, which queues a task and wakes
@@ -21,7 +22,7 @@ final class EventLoop: Sendable {
         var closed = false
     }
 
-    private let queue = Mutex(Queue())
+    private let queue = VisibleMutex(Queue())
     private let wakePending = Atomic<Bool>(false)
     /// pthread_self() of the loop thread once it runs (0 before): lets `execute` from the loop
     /// itself skip the eventfd write, since the loop drains its queue before sleeping again.

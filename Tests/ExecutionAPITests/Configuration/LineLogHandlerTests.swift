@@ -3,10 +3,11 @@ import ExecutionCore
 import Logging
 import Synchronization
 import Testing
+import VisibleLocks
 
 /// Collects what a `LogSink` receives.
 final class CollectedLines: Sendable {
-    let bytes = Mutex<[UInt8]>([])
+    let bytes = VisibleMutex<[UInt8]>([])
     var sink: LogSink { LogSink { line in self.bytes.withLock { $0.append(contentsOf: line) } } }
     var lines: [String] {
         let text = bytes.withLock { String(decoding: $0, as: UTF8.self) }

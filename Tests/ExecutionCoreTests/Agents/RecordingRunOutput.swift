@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Synchronization
 @testable import ExecutionCore
+import VisibleLocks
 
 /// The receiving side of a run as a test sees it: every progress event and the outcome, in
 /// order, with a bounded wait for the end. (The engine's real output publishes to the hub; this

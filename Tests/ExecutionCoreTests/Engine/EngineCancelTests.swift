@@ -1,6 +1,7 @@
 import Synchronization
 import Testing
 @testable import ExecutionCore
+import VisibleLocks
 
 @Suite("Engine cancel, stats and cleanup")
 struct EngineCancelTests {
@@ -91,10 +92,10 @@ struct EngineCancelTests {
         // An agent whose start calls back into the engine: it cancels its own run via the engine
         // before returning its handle (as a racing owner cancel would).
         final class SelfCancelling: AgentRunner {
-            let engineBox = Mutex<UserExecutionEngine?>(nil)
+            let engineBox = VisibleMutex<UserExecutionEngine?>(nil)
             let handle = ControlledHandleBox()
             func start(_ request: AgentRunRequest, output: any AgentRunOutput) throws(AgentStartError) -> any AgentRunHandle {
-                _ = engineBox.withTracedLock { $0 }?.cancelRun(id: request.executionID)
+                _ = engineBox.withLock { $0 }?.cancelRun(id: request.executionID)
                 return handle
             }
         }
@@ -109,7 +110,7 @@ struct EngineCancelTests {
         let factory = try ExecutionEngineFactory(eventSink: sink, agents: TestAgents(runners: ["self": runner]),
                                                  clock: clock, runsBackgroundSweep: false)
         let engine = try factory.create(for: try ContextPolicy().makeContext(userID: "alice", threadID: "t-1", clock: clock))
-        runner.engineBox.withTracedLock { $0 = engine }
+        runner.engineBox.withLock { $0 = engine }
         let run = try engine.startRun(agent: "self")
         #expect(engine.run(id: run.id)?.state == .cancelling)
         #expect(runner.handle.cancels == 1)

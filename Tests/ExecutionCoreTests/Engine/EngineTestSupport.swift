@@ -1,6 +1,7 @@
 import Synchronization
 import Testing
 @testable import ExecutionCore
+import VisibleLocks
 
 // Test doubles of the core's plug-in interfaces (EventSink, AgentRunner/AgentProvider,
 // EngineBuilder). They stand in for the event hub and real agents; the logic under test
@@ -8,10 +9,10 @@ import Testing
 
 /// Records every published event, numbering them per user like the hub does.
 final class RecordingEventSink: EventSink {
-    private let state = Mutex<(events: [EventEnvelope], sequences: [String: UInt64])>(([], [:]))
+    private let state = VisibleMutex<(events: [EventEnvelope], sequences: [String: UInt64])>(([], [:]))
 
     func publish(_ draft: EventDraft) -> EventEnvelope {
-        state.withTracedLock { state in
+        state.withLock { state in
             let id = (state.sequences[draft.identity.userID] ?? 0) + 1
             state.sequences[draft.identity.userID] = id
             let envelope = EventEnvelope(id: id, draft: draft, json: [])
@@ -20,7 +21,7 @@ final class RecordingEventSink: EventSink {
         }
     }
 
-    var events: [EventEnvelope] { state.withTracedLock { $0.events } }
+    var events: [EventEnvelope] { state.withLock { $0.events } }
 
     func events(executionID: String) -> [EventEnvelope] { events.filter { $0.executionID == executionID } }
     func types(executionID: String) -> [EventType] { events(executionID: executionID).map(\.type) }
@@ -37,7 +38,7 @@ struct StartedRun: Sendable {
 /// The handle of a controlled run: records cancels; optionally confirms them at once, the way a
 /// process agent reports its end after SIGTERM.
 final class ControlledHandle: AgentRunHandle {
-    private let cancels = Mutex<[Duration]>([])
+    private let cancels = VisibleMutex<[Duration]>([])
     private let output: any AgentRunOutput
     let confirmsCancel: Bool
 
@@ -47,28 +48,28 @@ final class ControlledHandle: AgentRunHandle {
     }
 
     func cancel(gracePeriod: Duration) {
-        cancels.withTracedLock { $0.append(gracePeriod) }
+        cancels.withLock { $0.append(gracePeriod) }
         if confirmsCancel { output.finish(.failed(kind: "terminated", message: "stopped by signal")) }
     }
 
-    var cancelCount: Int { cancels.withTracedLock { $0.count } }
-    var gracePeriods: [Duration] { cancels.withTracedLock { $0 } }
+    var cancelCount: Int { cancels.withLock { $0.count } }
+    var gracePeriods: [Duration] { cancels.withLock { $0 } }
 }
 
 /// An agent the test drives by hand: it starts, then does whatever the test tells its output.
 final class ControlledRunner: AgentRunner {
-    private let started = Mutex<[StartedRun]>([])
+    private let started = VisibleMutex<[StartedRun]>([])
     let confirmsCancel: Bool
 
     init(confirmsCancel: Bool = false) { self.confirmsCancel = confirmsCancel }
 
     func start(_ request: AgentRunRequest, output: any AgentRunOutput) throws(AgentStartError) -> any AgentRunHandle {
         let handle = ControlledHandle(output: output, confirmsCancel: confirmsCancel)
-        started.withTracedLock { $0.append(StartedRun(request: request, output: output, handle: handle)) }
+        started.withLock { $0.append(StartedRun(request: request, output: output, handle: handle)) }
         return handle
     }
 
-    var runs: [StartedRun] { started.withTracedLock { $0 } }
+    var runs: [StartedRun] { started.withLock { $0 } }
 
     func run(_ executionID: String) -> StartedRun? { runs.first { $0.request.executionID == executionID } }
 }
@@ -173,7 +174,7 @@ struct EngineFixture {
 
 /// A thread-safe list tasks can append to.
 final class Collected<Element: Sendable>: Sendable {
-    private let items = Mutex<[Element]>([])
-    func append(_ item: Element) { items.withTracedLock { $0.append(item) } }
-    var all: [Element] { items.withTracedLock { $0 } }
+    private let items = VisibleMutex<[Element]>([])
+    func append(_ item: Element) { items.withLock { $0.append(item) } }
+    var all: [Element] { items.withLock { $0 } }
 }

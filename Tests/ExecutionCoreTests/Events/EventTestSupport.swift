@@ -1,5 +1,6 @@
 import Synchronization
 @testable import ExecutionCore
+import VisibleLocks
 
 func draft(user: String = "alice", thread: String = "thread-1", run: String = "run-1", execution: String = "exec-1",
            type: EventType = .agentThinking, data: JSONValue = .object(["step": .integer(1)]),

@@ -1,6 +1,7 @@
 import HTTPServer
 import IsolationdTesting
 import Synchronization
+import VisibleLocks
 
 /// Answers every request with "METHOD target" plus its body, as text; counts requests.
 func echoResponder() -> ClosureResponder {
@@ -12,7 +13,7 @@ func echoResponder() -> ClosureResponder {
 
 /// Collects values from any thread (stream callbacks).
 final class Recorder<Value: Sendable>: Sendable {
-    private let values = Mutex<[Value]>([])
+    private let values = VisibleMutex<[Value]>([])
     func append(_ value: Value) { values.withLock { $0.append(value) } }
     var all: [Value] { values.withLock { $0 } }
 

@@ -2,11 +2,12 @@
 import Glibc
 #endif
 import Synchronization
+import VisibleLocks
 
 /// Where log lines go. Each line reaches the destination in one piece: writes are serialised
 /// by a lock, so lines from different threads never interleave.
 public final class LogSink: Sendable {
-    private let lock = Mutex(())
+    private let lock = VisibleMutex(())
     private let writeLine: @Sendable ([UInt8]) -> Void
 
     /// Lines handed to `write` (tests collect them).
