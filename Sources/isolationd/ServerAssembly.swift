@@ -1,4 +1,5 @@
 import ExecutionAPI
+import ExecutionCore
 import HTTPServer
 import Logging
 
@@ -11,58 +12,70 @@ struct RunningService {
     var drain: @Sendable () async -> Void
 }
 
-/// Where the HTTP server is built from the configuration and started.
+/// Where the service is assembled from the configuration and started: the execution core
+/// (`ExecutionService`), the REST routes, any additional routes (the event streams), the
+/// metrics endpoint, and the HTTP server.
 enum ServerAssembly {
     struct StartFailure: Error, CustomStringConvertible {
         var description: String
     }
 
-    /// Builds `HTTPServerConfiguration` from `configuration.server`, starts `HTTPServer` (its
-    /// built-in `/livez`, `/healthz`, `/readyz` answer before the responder) and returns how to
-    /// drain it. The responder is `PlaceholderResponder` until the API router is wired here.
+    /// Routes installed beside the REST routes, with the service they read from (the event-stream
+    /// endpoints are installed through this hook).
+    typealias AdditionalRoutes = (inout Router, ExecutionService) -> Void
+
+    /// Builds the core and the router, starts `HTTPServer` (its built-in `/livez`, `/healthz`,
+    /// `/readyz` answer before the router) and returns how to drain both.
     static func start(configuration: ServiceConfiguration, authenticator: Authenticator,
-                      metrics: PrometheusExporter?, logger: Logger) throws -> RunningService {
+                      metrics: PrometheusExporter?, logger: Logger,
+                      additionalRoutes: AdditionalRoutes = EventRoutesHook.install) throws -> RunningService {
         if configuration.server.tls != nil {
             // Serving plain HTTP when TLS was asked for would be worse than not starting.
             throw StartFailure(description: "server.tls is set, but this build's HTTP server has no TLS support yet")
         }
+        let service: ExecutionService
+        do {
+            service = try ExecutionService(configuration: configuration, authenticator: authenticator,
+                                           logger: Logger(label: "isolationd.service"))
+        } catch {
+            throw StartFailure(description: error.description)
+        }
+
+        let serverReference = ServerReference()
+        let endpoint = metrics.map {
+            MetricsEndpoint(render: $0.renderer, contentType: PrometheusExporter.contentType,
+                            requireAdmin: configuration.metrics.requireAdmin, server: serverReference)
+        }
+        var router = Router()
+        APIRoutes.install(on: &router, service: service, metrics: endpoint)
+        additionalRoutes(&router, service)
+        let responder = APIResponder(router: router, metrics: metrics == nil ? nil : HTTPMetrics())
+
         let serverConfiguration = configuration.server.httpServerConfiguration(accessLog: configuration.logging.accessLog)
-        let responder = PlaceholderResponder(authenticator: authenticator, metrics: metrics,
-                                             metricsRequireAdmin: configuration.metrics.requireAdmin)
         let server = HTTPServer(configuration: serverConfiguration, responder: responder,
                                 logger: Logger(label: "isolationd.http"))
         do {
             try server.start()
         } catch {
+            Task { await service.shutdown(deadline: .zero) }
             throw StartFailure(description: "\(error)")
         }
+        serverReference.attach(server)
         return RunningService(port: server.boundPort) {
-            await server.drain()
+            // Both at once: the server stops taking work and lets streams say goodbye while the
+            // factory gives running runs their grace, then ends the rest with reason `shutdown`.
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await server.drain() }
+                group.addTask { await service.shutdown() }
+            }
+            serverReference.detach()
             server.stop()
         }
     }
 }
 
-/// Answers what the service can answer before the API routes are wired: `GET /metrics`
-/// (Prometheus text; admin only when `metrics.require_admin`) and 404 problem+json for the rest.
-struct PlaceholderResponder: HTTPResponder {
-    let authenticator: Authenticator
-    let metrics: PrometheusExporter?
-    let metricsRequireAdmin: Bool
-
-    func respond(to request: HTTPRequest) -> HTTPResponse {
-        guard request.path == "/metrics", let metrics else { return ProblemDetails.notFound().response() }
-        guard request.method == .get || request.method == .head else {
-            return ProblemDetails.methodNotAllowed(allowed: [.get, .head]).response()
-        }
-        if metricsRequireAdmin {
-            do {
-                let principal = try authenticator.authenticate(headers: request.headers)
-                guard principal.isAdmin else { return ProblemDetails.forbidden(missingRole: "admin").response() }
-            } catch {
-                return ProblemDetails.unauthorized(error).response()
-            }
-        }
-        return HTTPResponse(status: .ok, contentType: PrometheusExporter.contentType, body: metrics.render())
-    }
+/// The hook for the event-stream routes (`/v1/events`, `/v1/runs/{id}/events`, `/v1/events/ws`);
+/// they are built on their own branch and installed here once merged.
+enum EventRoutesHook {
+    static func install(on router: inout Router, service: ExecutionService) {}
 }

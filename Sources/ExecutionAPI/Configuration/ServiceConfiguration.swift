@@ -14,7 +14,8 @@ public struct ServiceConfiguration: Sendable {
     public var events = EventSettings()
     public var streams = StreamSettings()
     public var idempotency = IdempotencySettings()
-    public var agents = AgentSettings.defaultList
+    /// The configured agents, decoded by the core's parser (`AgentDefinition`); see `AgentsSection`.
+    public var agents: [AgentDefinition] = []
     public var logging = LoggingSettings()
     public var metrics = MetricsSettings()
 
@@ -30,8 +31,10 @@ public struct ServiceConfiguration: Sendable {
     }
 
     /// Reads a parsed document, after applying the overrides found in `environment` (pass
-    /// `ProcessEnvironment.current()` in production, a dictionary in tests).
-    public init(json: JSONValue, environment: [String: String] = [:]) throws(ConfigurationError) {
+    /// `ProcessEnvironment.current()` in production, a dictionary in tests). Relative paths of
+    /// process agents (and an `agents` file) are resolved against `baseDirectory`, the
+    /// configuration file's directory.
+    public init(json: JSONValue, environment: [String: String] = [:], baseDirectory: String = ".") throws(ConfigurationError) {
         guard case .object = json else {
             throw ConfigurationError(keyPath: "", message: "the configuration must be a JSON object, not \(json.typeName)")
         }
@@ -47,21 +50,10 @@ public struct ServiceConfiguration: Sendable {
         idempotency = try root.section("idempotency") { (o: inout ConfigObject) throws(ConfigurationError) in
             try IdempotencySettings(reading: &o)
         }
-        let defaultAgents: [JSONValue] = [
-            .object(["name": .string("echo"), "kind": .string("builtin"), "builtin": .string("echo")]),
-            .object(["name": .string("tools"), "kind": .string("builtin"), "builtin": .string("tools")]),
-        ]
-        agents = try root.objectArray("agents", default: defaultAgents) { (o: inout ConfigObject, _) throws(ConfigurationError) in
-            try AgentSettings(reading: &o)
-        }
-        var names: [String: Int] = [:]
-        for (index, agent) in agents.enumerated() {
-            if let first = names[agent.name] {
-                throw ConfigurationError(keyPath: "agents[\(index)].name",
-                                         message: "agents[\(index)].name repeats \"\(agent.name)\" of agents[\(first)]")
-            }
-            names[agent.name] = index
-        }
+        let agentsValue = root.optionalValue("agents")
+        let (agentDefinitions, agentsView) = try AgentsSection.read(agentsValue, baseDirectory: baseDirectory)
+        agents = agentDefinitions
+        root.record("agents", agentsView)
         logging = try root.section("logging") { (o: inout ConfigObject) throws(ConfigurationError) in try LoggingSettings(reading: &o) }
         metrics = try root.section("metrics") { (o: inout ConfigObject) throws(ConfigurationError) in try MetricsSettings(reading: &o) }
         redacted = try root.finish()
@@ -90,23 +82,31 @@ public struct ServiceConfiguration: Sendable {
     }
 
     /// Parses JSON text, then reads it as `init(json:environment:)` does.
-    public static func parse(_ text: String, environment: [String: String] = [:]) throws(ConfigurationError) -> ServiceConfiguration {
-        try parse(bytes: Array(text.utf8), source: "the configuration", environment: environment)
+    public static func parse(_ text: String, environment: [String: String] = [:],
+                             baseDirectory: String = ".") throws(ConfigurationError) -> ServiceConfiguration {
+        try parse(bytes: Array(text.utf8), source: "the configuration", environment: environment, baseDirectory: baseDirectory)
     }
 
     /// Reads the file at `path` (read once; nothing is written) with `environment`'s overrides.
     public static func load(path: String, environment: [String: String]) throws(ConfigurationError) -> ServiceConfiguration {
         let bytes = try ConfigurationFile.read(path)
-        return try parse(bytes: bytes, source: path, environment: environment)
+        return try parse(bytes: bytes, source: path, environment: environment, baseDirectory: directory(of: path))
     }
 
-    static func parse(bytes: [UInt8], source: String, environment: [String: String]) throws(ConfigurationError) -> ServiceConfiguration {
+    /// The directory part of `path` ("." for a bare file name).
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    static func parse(bytes: [UInt8], source: String, environment: [String: String],
+                      baseDirectory: String) throws(ConfigurationError) -> ServiceConfiguration {
         let json: JSONValue
         do {
             json = try JSONValue.parse(bytes)
         } catch {
             throw ConfigurationError(keyPath: "", message: "\(source) is not valid JSON: \(error)")
         }
-        return try ServiceConfiguration(json: json, environment: environment)
+        return try ServiceConfiguration(json: json, environment: environment, baseDirectory: baseDirectory)
     }
 }

@@ -31,7 +31,7 @@ struct ConfigurationLoadingTests {
              "factory": {"max_engines_per_user": 7, "per_user_overrides": {"vip": 20}, "breaker": {"cooldown_seconds": 5}},
              "logging": {"level": "warning", "format": "json", "access_log": false},
              "agents": [{"name": "py", "kind": "process", "command": ["/usr/bin/python3", "agent.py"],
-                         "environment": {"API_TOKEN": "s3cr3t"}, "timeout_seconds": 12, "limits": {"cpu_seconds": 5}}]}
+                         "environment": {"set": {"API_TOKEN": "s3cr3t"}}, "timeout_seconds": 12, "limits": {"cpu_seconds": 5}}]}
             """)
         #expect(config.server.port == 9191)
         #expect(config.server.timeouts.idleSeconds == 1.5)
@@ -46,15 +46,29 @@ struct ConfigurationLoadingTests {
         #expect(config.logging.accessLog == false)
         let agent = try #require(config.agents.first)
         #expect(agent.name == "py")
-        #expect(agent.runTimeoutSeconds == 12)
+        #expect(agent.timeout == .seconds(12))
         guard case .process(let process) = agent.kind else {
             Issue.record("expected a process agent")
             return
         }
         #expect(process.command == ["/usr/bin/python3", "agent.py"])
-        #expect(process.environment == ["API_TOKEN": "s3cr3t"])
-        #expect(process.cpuSeconds == 5)
-        #expect(process.memoryBytes == nil)
+        #expect(process.environment.set == ["API_TOKEN": "s3cr3t"])
+        #expect(process.limits.cpuSeconds == 5)
+        #expect(process.limits.addressSpaceBytes == nil)
+        // The secret value never reaches the effective (logged) view.
+        #expect(!config.redacted.serializedString().contains("s3cr3t"))
+    }
+
+    @Test("agents may come from a file named relative to the configuration's directory")
+    func agentsFromFile() throws {
+        let config = try ServiceConfiguration.load(path: "\(packageRoot)/config/isolationd.json",
+                                                   environment: ["ISOLATIOND_AGENTS": "agents/agents.example.json"])
+        #expect(config.agents.map(\.name) == ["echo", "tools", "sleep", "research", "summarise"])
+        guard case .process(let research)? = config.agents.first(where: { $0.name == "research" })?.kind else {
+            Issue.record("research is not a process agent")
+            return
+        }
+        #expect(research.workingDirectory == "\(packageRoot)/config/agents")
     }
 
     @Test("missing sections take their defaults")

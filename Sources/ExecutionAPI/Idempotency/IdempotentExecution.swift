@@ -1,0 +1,77 @@
+import ExecutionCore
+import HTTPServer
+
+/// `Idempotency-Key` handling for creating operations (SPEC.md §7): the first request with a key
+/// runs and its answer is kept (per user, for the store's TTL); a retry with the same key and
+/// the same request gets that answer again (`Idempotent-Replayed: true`); the same key with
+/// another request is 422; the same key while the first is still running is 409. Answers that
+/// say "try again" (5xx, 429) are not kept, so the retry really runs.
+public struct IdempotentExecution: Sendable {
+    public static let headerName = "Idempotency-Key"
+    let store: any IdempotencyStore
+    let clock: any ExecutionClock
+
+    public init(store: any IdempotencyStore, clock: any ExecutionClock) {
+        self.store = store
+        self.clock = clock
+    }
+
+    /// Runs `operation` under the request's key, if it has one; without a key it just runs.
+    /// `route` is the route template, part of the fingerprint with the method and the body.
+    public func run(_ request: HTTPRequest, route: String, userID: String,
+                    _ operation: () throws(ProblemDetails) -> HTTPResponse) throws(ProblemDetails) -> HTTPResponse {
+        guard let key = request.headers[Self.headerName] else { return try operation() }
+        guard Self.isValidKey(key) else { throw BodyProblem.badIdempotencyKey }
+        let fingerprint = Self.fingerprint(method: request.method.rawValue, route: route, body: request.body)
+        switch store.begin(userID: userID, key: key, fingerprint: fingerprint, now: clock.now()) {
+        case .replay(let payload):
+            guard let stored = StoredResponse.decode(payload) else { throw ProblemDetails.internalError }
+            return stored.response()
+        case .inProgress:
+            throw ProblemDetails("idempotency-in-progress", title: "Request in progress", status: .conflict,
+                                 detail: "a request with this Idempotency-Key is still being processed; retry shortly")
+                .retrying(after: 1)
+        case .fingerprintMismatch:
+            throw ProblemDetails("idempotency-key-reused", title: "Idempotency-Key reused", status: .unprocessableContent,
+                                 detail: "this Idempotency-Key was used with a different request; use a new key for a new request")
+        case .proceed:
+            break
+        }
+        let response: HTTPResponse
+        do throws(ProblemDetails) {
+            response = try operation()
+        } catch {
+            finish(error.response(), userID: userID, key: key)
+            throw error
+        }
+        finish(response, userID: userID, key: key)
+        return response
+    }
+
+    private func finish(_ response: HTTPResponse, userID: String, key: String) {
+        let code = response.status.code
+        guard code < 500, code != 429, let stored = StoredResponse(response) else {
+            store.release(userID: userID, key: key)
+            return
+        }
+        store.complete(userID: userID, key: key, payload: stored.encoded(), now: clock.now())
+    }
+
+    /// SHA-256 of method, route template and body, each length-delimited.
+    static func fingerprint(method: String, route: String, body: [UInt8]) -> [UInt8] {
+        var material: [UInt8] = []
+        material.reserveCapacity(method.utf8.count + route.utf8.count + body.count + 2)
+        material.append(contentsOf: method.utf8)
+        material.append(0)
+        material.append(contentsOf: route.utf8)
+        material.append(0)
+        material.append(contentsOf: body)
+        return withUnsafeBytes(of: OpenSSLCrypto.sha256(material).storage) { Array($0) }
+    }
+
+    /// 1-255 visible ASCII characters.
+    static func isValidKey(_ key: String) -> Bool {
+        let utf8 = key.utf8
+        return !utf8.isEmpty && utf8.count <= 255 && utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
+    }
+}

@@ -1,0 +1,82 @@
+import ExecutionCore
+
+/// Small constructors that keep `OpenAPIDocument` readable.
+enum OA {
+    static func ref(_ name: String) -> JSONValue { .object(["$ref": .string("#/components/schemas/" + name)]) }
+    static func str(_ description: String? = nil) -> JSONValue {
+        var o: JSONObject = ["type": .string("string")]
+        if let description { o["description"] = .string(description) }
+        return .object(o)
+    }
+    static func nullableString(_ description: String) -> JSONValue {
+        .object(["type": .array([.string("string"), .string("null")]), "description": .string(description)])
+    }
+    static let integer: JSONValue = .object(["type": .string("integer")])
+    static let number: JSONValue = .object(["type": .string("number")])
+    static let boolean: JSONValue = .object(["type": .string("boolean")])
+    static let freeObject: JSONValue = .object(["type": .string("object"), "additionalProperties": .bool(true)])
+    static func enumeration(_ words: [String], _ description: String) -> JSONValue {
+        .object(["type": .string("string"), "enum": .array(words.map(JSONValue.string)), "description": .string(description)])
+    }
+    static func array(_ items: JSONValue) -> JSONValue { .object(["type": .string("array"), "items": items]) }
+
+    /// A closed object schema (unknown members are refused by the API, so the schema says so).
+    static func object(_ properties: [String: JSONValue], required: [String] = [], closed: Bool = true) -> JSONValue {
+        var o: JSONObject = ["type": .string("object"), "properties": .object(properties)]
+        if !required.isEmpty { o["required"] = .array(required.map(JSONValue.string)) }
+        if closed { o["additionalProperties"] = .bool(false) }
+        return .object(o)
+    }
+
+    static func jsonBody(_ schema: JSONValue, required: Bool = true) -> JSONValue {
+        .object(["required": .bool(required), "content": .object(["application/json": .object(["schema": schema])])])
+    }
+
+    static func response(_ description: String, schema: JSONValue? = nil, mediaType: String = "application/json",
+                         headers: [String: JSONValue] = [:]) -> JSONValue {
+        var o: JSONObject = ["description": .string(description)]
+        if let schema { o["content"] = .object([mediaType: .object(["schema": schema])]) }
+        if !headers.isEmpty { o["headers"] = .object(headers) }
+        return .object(o)
+    }
+
+    static func problem(_ description: String) -> JSONValue {
+        .object(["$ref": .string("#/components/responses/" + description)])
+    }
+
+    static let locationHeader: JSONValue = .object(["description": .string("The created resource."),
+                                                    "schema": .object(["type": .string("string")])])
+    static let retryAfterHeader: JSONValue = .object(["description": .string("Seconds to wait before retrying."),
+                                                      "schema": .object(["type": .string("integer")])])
+
+    static func parameter(_ name: String, in location: String, _ description: String, required: Bool = false,
+                          schema: JSONValue = str()) -> JSONValue {
+        .object(["name": .string(name), "in": .string(location), "required": .bool(required),
+                 "description": .string(description), "schema": schema])
+    }
+
+    static func idParameter(_ resource: String) -> JSONValue {
+        parameter("id", in: "path", "The \(resource) id. Another user's id is answered 404, like an unknown one.", required: true)
+    }
+
+    static let idempotencyKey = parameter("Idempotency-Key", in: "header",
+        "Retries with the same key and body replay the first answer (Idempotent-Replayed: true); the same key with another body is 422; while the first is in progress 409. Scoped per user.")
+
+    static func operation(_ id: String, _ summary: String, tags: [String], parameters: [JSONValue] = [],
+                          body: JSONValue? = nil, responses: [String: JSONValue], secured: Bool = true) -> JSONValue {
+        var o: JSONObject = ["operationId": .string(id), "summary": .string(summary),
+                             "tags": .array(tags.map(JSONValue.string)), "responses": .object(responses)]
+        if !parameters.isEmpty { o["parameters"] = .array(parameters) }
+        if let body { o["requestBody"] = body }
+        o["security"] = secured ? .array([.object(["bearer": .array([])])]) : .array([])
+        return .object(o)
+    }
+
+    /// The error answers every authenticated operation may give.
+    static func withCommonErrors(_ responses: [String: JSONValue]) -> [String: JSONValue] {
+        var all = responses
+        all["401"] = problem("Unauthorized")
+        all["default"] = problem("Problem")
+        return all
+    }
+}

@@ -1,0 +1,25 @@
+import ExecutionCore
+import HTTPServer
+
+/// Every REST route of the service, installed on a `Router`.
+///
+/// `/v1/...` routes authenticate (401 + `WWW-Authenticate`); `/openapi.json` and `/metrics`
+/// (unless `metrics.require_admin`) do not. The event-stream routes (`/v1/events`,
+/// `/v1/runs/{id}/events`, `/v1/events/ws`) are installed by their own code on the same router
+/// (see `ServerAssembly`'s `additionalRoutes`), using `APIRoutes.authenticated`.
+public enum APIRoutes {
+    /// Installs the REST routes. `metrics` serves `GET /metrics` when given.
+    public static func install(on router: inout Router, service: ExecutionService, metrics: MetricsEndpoint? = nil) {
+        let idempotent = IdempotentExecution(store: service.idempotency, clock: service.clock)
+        ContextRoutes(service: service, idempotent: idempotent).install(on: &router)
+        EngineRoutes(service: service, idempotent: idempotent).install(on: &router)
+        RunRoutes(service: service).install(on: &router)
+        ServiceRoutes(service: service).install(on: &router)
+        let document = OpenAPIDocument.bytes
+        router.get("/openapi.json") { _ in
+            HTTPResponse(status: .ok, contentType: "application/json", body: document)
+        }
+        if let metrics { metrics.install(on: &router, service: service) }
+        router.notFound = { _ in ProblemDetails.notFound("no route matches the request path").response() }
+    }
+}

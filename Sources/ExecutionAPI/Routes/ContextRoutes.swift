@@ -1,0 +1,105 @@
+import ExecutionCore
+import HTTPServer
+
+/// `/v1/contexts`: create, read, derive children, audit, delete. Contexts belong to the
+/// authenticated user; another user's id is answered exactly like an unknown one.
+struct ContextRoutes {
+    let service: ExecutionService
+    let idempotent: IdempotentExecution
+
+    static let createFields = ["thread_id", "run_id", "websocket_client_id", "agent_context", "audit_metadata"]
+    static let childFields = ["operation_name", "agent_context", "audit_metadata"]
+
+    func install(on router: inout Router) {
+        let auth = service.authenticator
+        // Two JSON objects of at most max_json_bytes each, plus ids and syntax.
+        let bodyLimit = 2 * service.configuration.contexts.maxJSONBytes + 16_384
+        router.post("/v1/contexts", maxBodySize: bodyLimit, handler: APIRoutes.authenticated(auth, create))
+        router.get("/v1/contexts/:id", handler: APIRoutes.authenticated(auth, read))
+        router.delete("/v1/contexts/:id", handler: APIRoutes.authenticated(auth, delete))
+        router.post("/v1/contexts/:id/children", maxBodySize: bodyLimit, handler: APIRoutes.authenticated(auth, createChild))
+        router.get("/v1/contexts/:id/audit", handler: APIRoutes.authenticated(auth, audit))
+    }
+
+    static func representation(_ context: UserExecutionContext) -> JSONValue {
+        guard case .object(var object) = context.jsonValue else { return context.jsonValue }
+        object["id"] = .string(context.requestID)
+        return .object(object)
+    }
+
+    static func location(_ context: UserExecutionContext) -> String { "/v1/contexts/" + context.requestID }
+
+    @Sendable func create(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {
+        try idempotent.run(request.http, route: "/v1/contexts", userID: request.userID) { () throws(ProblemDetails) -> HTTPResponse in
+            let body = try JSONBody.read(request.http)
+            try body.refuseUnknown(allowed: Self.createFields)
+            let threadID = try body.requiredString("thread_id")
+            let runID = try body.optionalString("run_id")
+            let websocketClientID = try body.optionalString("websocket_client_id")
+            let agentContext = try body.optionalObject("agent_context")
+            let auditMetadata = try body.optionalObject("audit_metadata")
+            let context: UserExecutionContext
+            do throws(ContextValidationError) {
+                context = try service.contextPolicy.makeContext(
+                    userID: request.userID, threadID: threadID, runID: runID, websocketClientID: websocketClientID,
+                    agentContext: agentContext, auditMetadata: auditMetadata, clock: service.clock)
+            } catch {
+                throw ProblemMapping.problem(for: error)
+            }
+            try register(context)
+            return APIRoutes.json(.created, Self.representation(context), location: Self.location(context))
+        }
+    }
+
+    func register(_ context: UserExecutionContext) throws(ProblemDetails) {
+        do throws(ContextRegistryError) {
+            try service.contexts.register(context)
+        } catch {
+            throw ProblemMapping.problem(for: error, retryAfterSeconds: min(60, service.configuration.contexts.ttlSeconds))
+        }
+    }
+
+    func lookup(_ request: APIRequest) throws(ProblemDetails) -> UserExecutionContext {
+        let id = try request.pathID(of: .context)
+        guard let context = service.contexts.context(requestID: id, userID: request.userID) else {
+            throw ProblemMapping.notFound(.context)
+        }
+        return context
+    }
+
+    @Sendable func read(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {
+        APIRoutes.json(.ok, Self.representation(try lookup(request)))
+    }
+
+    @Sendable func audit(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {
+        APIRoutes.json(.ok, try lookup(request).auditTrail(now: service.clock.now()).jsonValue)
+    }
+
+    /// Deleting a context cleans the engines bound to it (their runs end `engine_cleaned`).
+    @Sendable func delete(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {
+        let context = try lookup(request)
+        service.factory.cleanupEngines(forContextRequestID: context.requestID, userID: request.userID)
+        guard service.contexts.remove(requestID: context.requestID, userID: request.userID) else {
+            throw ProblemMapping.notFound(.context)
+        }
+        return HTTPResponse(status: .noContent)
+    }
+
+    @Sendable func createChild(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {
+        let parent = try lookup(request)
+        let body = try JSONBody.read(request.http)
+        try body.refuseUnknown(allowed: Self.childFields)
+        let operationName = try body.requiredString("operation_name")
+        let agentContext = try body.optionalObject("agent_context")
+        let auditMetadata = try body.optionalObject("audit_metadata")
+        let child: UserExecutionContext
+        do throws(ContextValidationError) {
+            child = try parent.child(operationName: operationName, agentContext: agentContext,
+                                     auditMetadata: auditMetadata, policy: service.contextPolicy, clock: service.clock)
+        } catch {
+            throw ProblemMapping.problem(for: error)
+        }
+        try register(child)
+        return APIRoutes.json(.created, Self.representation(child), location: Self.location(child))
+    }
+}
