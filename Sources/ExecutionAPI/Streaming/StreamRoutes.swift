@@ -14,3 +14,18 @@ public enum StreamRoutes {
         router.get("/v1/events/ws") { WebSocketEventsEndpoint.events($0, environment) }
     }
 }
+
+extension StreamRoutes {
+    /// Installs the stream routes on `service`'s hub, authenticator, runs and `streams` settings,
+    /// with a pump made here (heartbeat from `streams.heartbeat_seconds`). The pump lives as long
+    /// as the process: streams need it until the end of a drain. Returns it (for its statistics).
+    @discardableResult
+    public static func install(on router: inout Router, service: ExecutionService) -> EventStreamPump {
+        let settings = service.streams
+        let pump = EventStreamPump(heartbeatInterval: .nanoseconds(Int64(settings.heartbeatSeconds * 1e9)))
+        let environment = EventStreamEnvironment(hub: service.hub, authenticator: service.authenticator, pump: pump,
+                                                 settings: settings, factory: service.factory)
+        install(on: &router, environment: environment)
+        return pump
+    }
+}
