@@ -19,4 +19,7 @@ fi
 
 swift build -c release --product isolationd --package-path "$ROOT" 2>&1 | tail -1
 BIN=$(swift build -c release --package-path "$ROOT" --show-bin-path)/isolationd
-exec bash "$COMPARE" "$BIN" "${1:-/healthz}"
+bash "$COMPARE" "$BIN" "${1:-/healthz}"
+
+# Event streams (issue 5): idle-subscriber memory, publish -> SSE latency, fan-out deliveries.
+SKIP_BUILD=1 bash "$ROOT/scripts/bench-streams.sh"
