@@ -88,6 +88,7 @@ final class EventStreamBridge: Sendable {
     // MARK: Signals (any thread)
 
     func attach(_ sink: any EventStreamSink) {
+        lastWrite.store(Monotonic.now(), ordering: .relaxed)
         wantsHeartbeats.store(sink.wantsHeartbeats, ordering: .relaxed)
         attached.store(true, ordering: .releasing)
         post(.attach(sink))
@@ -169,7 +170,8 @@ final class EventStreamBridge: Sendable {
         }
         if let ending = drain(sink, &core, &wrote) { return ending }
         if shutdown { return end(.serverShutdown, &core) }
-        if heartbeat, !wrote {
+        // Only a stream still quiet for a whole interval (a signal may be older than a write).
+        if heartbeat, !wrote, Monotonic.now() &- lastWrite.load(ordering: .relaxed) >= pump.heartbeatInterval.nanoseconds {
             if let ending = check(sink.heartbeat(), &wrote) { return end(ending, &core) }
             pump.countHeartbeat()
         }
