@@ -181,7 +181,8 @@ final class EventStreamBridge: Sendable {
     /// Takes everything waiting and writes it, batch by batch.
     private func drain(_ sink: any EventStreamSink, _ core: inout Core, _ wrote: inout Bool) -> StreamEnding? {
         while let subscription = core.subscription {
-            let batch = subscription.next(maxEvents: 256)
+            // Bounded batches: one chunk stays well inside the connection's outbound bound.
+            let batch = subscription.next(maxEvents: 128)
             var gap = batch.gap
             var events = batch.events
             var runFinished = false
@@ -268,6 +269,7 @@ final class EventStreamBridge: Sendable {
         core.subscription?.cancel()
         core.subscription = nil
         core.sink?.end(ending, lastEventID: core.position)
+        core.sink = nil
         return ending
     }
 }

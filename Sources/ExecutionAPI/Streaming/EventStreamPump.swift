@@ -154,7 +154,11 @@ public final class EventStreamPump: Sendable {
                 if batch.isEmpty, !state.stopping { state.sleeping = true }
                 return state.stopping
             }
-            if stop { return }
+            if stop {
+                // Streams scheduled before the stop (e.g. told to end by `shutdown`) get their turn.
+                for stream in batch { stream.run() }
+                return
+            }
             if batch.isEmpty {
                 let waitMs = max(0, (nextTick - Monotonic.now()) / 1_000_000) + 1
                 var poller = pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)
