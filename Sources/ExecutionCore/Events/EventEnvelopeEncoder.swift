@@ -1,126 +1,126 @@
-/// Serializes envelopes (SPEC.md §4) in two steps so the part that needs the per-user id is a
-/// few bytes appended under the user's lock: everything else is encoded first, outside any lock.
-/// The id is the last member (`{"type":…,"data":{…},"id":N}`); member order carries no meaning
-/// in JSON, and this way the buffer built outside the lock is completed in place, not copied.
+/// Serializes envelopes (SPEC.md §4). Member order: the identity of the run first (the same for
+/// all of a run's events, so its bytes are cached per user: `EnvelopePrefix`), then type,
+/// timestamp and data, and the per-user id last — `{"user_id":…,…,"agent":…,"type":…,
+/// "timestamp":…,"data":{…},"id":N}`. Member order carries no meaning in JSON; this one lets
+/// everything but the id be built outside any lock, and the id be appended in place under the
+/// user's lock into room reserved for it.
 enum EventEnvelopeEncoder {
-    /// `{"type":…,"user_id":…,…,"data":{…}` (not closed). Returns the data actually encoded:
-    /// `draft.data`, or a summary object when it exceeds `maxDataBytes`.
-    static func encodeBody(_ draft: EventDraft, data: JSONValue, maxDataBytes: Int) -> (body: [UInt8], data: JSONValue) {
+    /// Room kept at the end of a body for `,"id":N}` (UInt64 has at most 20 digits).
+    static let idReserve = 28
+
+    /// `{"user_id":…,"thread_id":…,"run_id":…,"execution_id":…,"request_id":…,"engine_id":…,
+    /// "agent":…` for a draft's identity.
+    static func prefix(_ draft: EventDraft) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(384)
-        out.append(UInt8(ascii: "{"))
-        field("type", draft.type.rawValue, first: true, into: &out)
-        field("user_id", draft.identity.userID, into: &out)
-        field("thread_id", draft.identity.threadID, into: &out)
-        field("run_id", draft.identity.runID, into: &out)
-        field("execution_id", draft.executionID, into: &out)
-        field("request_id", draft.identity.requestID, into: &out)
-        field("engine_id", draft.identity.engineID, into: &out)
-        field("agent", draft.agent, into: &out)
-        out.append(contentsOf: #","timestamp":""#.utf8)
-        writeTimestamp(draft.timestamp, into: &out)
-        out.append(contentsOf: #"","data":"#.utf8)
-        let dataStart = out.count
-        data.write(into: &out)
-        var data = data
-        if out.count - dataStart > maxDataBytes {
-            // Too big to fan out even after per-value bounds: say so instead of sending it.
-            let original = out.count - dataStart
-            out.removeSubrange(dataStart...)
-            data = .object(["truncated": .bool(true), "original_bytes": .integer(Int64(original))])
-            data.write(into: &out)
+        out.reserveCapacity(256)
+        func field(_ name: StaticString, _ value: String) {
+            name.withUTF8Buffer { out.append(contentsOf: $0) }
+            EventJSON.writeString(value, into: &out)
         }
-        out.reserveCapacity(out.count + 28) // room for `,"id":N}` so `finish` never reallocates
-        return (out, data)
+        field(#"{"user_id":"#, draft.identity.userID)
+        field(#","thread_id":"#, draft.identity.threadID)
+        field(#","run_id":"#, draft.identity.runID)
+        field(#","execution_id":"#, draft.executionID)
+        field(#","request_id":"#, draft.identity.requestID)
+        field(#","engine_id":"#, draft.identity.engineID)
+        field(#","agent":"#, draft.agent)
+        return out
     }
 
-    /// Completes a body from `encodeBody` with `,"id":N}`.
+    /// The envelope without its id: prefix, type, timestamp and data, with `idReserve` bytes of
+    /// spare capacity. `data` replaces `draft.data` when set (sanitised). Returns the data that
+    /// differs from `draft.data`, if any: `data`, or a summary object when the JSON of the data
+    /// exceeds `maxDataBytes`.
+    static func encodeBody(_ draft: EventDraft, prefix: [UInt8], data: JSONValue?,
+                           maxDataBytes: Int) -> (body: [UInt8], data: JSONValue?) {
+        var data = data
+        var dataBytes: [UInt8] = []
+        dataBytes.reserveCapacity(128)
+        EventJSON.writeValue(data ?? draft.data, into: &dataBytes)
+        if dataBytes.count > maxDataBytes {
+            // Too big to fan out even after per-value bounds: say so instead of sending it.
+            let summary: JSONValue = .object(["truncated": .bool(true), "original_bytes": .integer(Int64(dataBytes.count))])
+            data = summary
+            dataBytes.removeAll(keepingCapacity: true)
+            EventJSON.writeValue(summary, into: &dataBytes)
+        }
+        // Int64 nanoseconds end in 2262, so a non-negative time always has the 24-byte form.
+        let slowTimestamp: [UInt8]? = draft.timestamp.nanoseconds >= 0 ? nil : Array(draft.timestamp.iso8601.utf8)
+        let timestampBytes = slowTimestamp?.count ?? 24
+        let typeName = draft.type.staticName
+        let total = prefix.count + literalBytes + typeName.utf8CodeUnitCount + timestampBytes + dataBytes.count + idReserve
+        let body = [UInt8](unsafeUninitializedCapacity: total) { buffer, count in
+            let start = buffer.baseAddress.unsafelyUnwrapped
+            var writer = RawWriter(start)
+            prefix.withUnsafeBufferPointer { writer.bytes($0) }
+            writer.literal(#","type":""#)
+            writer.literal(typeName)
+            writer.literal(#"","timestamp":""#)
+            if let slowTimestamp {
+                slowTimestamp.withUnsafeBufferPointer { writer.bytes($0) }
+            } else {
+                EventJSON.writeTimestamp(nanoseconds: draft.timestamp.nanoseconds, to: writer.position)
+                writer.advance(24)
+            }
+            writer.literal(#"","data":"#)
+            dataBytes.withUnsafeBufferPointer { writer.bytes($0) }
+            count = writer.position - start
+        }
+        return (body, data)
+    }
+
+    /// Bytes of the literal parts written by `encodeBody` around type, timestamp and data.
+    private static let literalBytes = #","type":""#.utf8.count + #"","timestamp":""#.utf8.count + #"","data":"#.utf8.count
+
+    /// Completes a body from `encodeBody` with `,"id":N}` (within the reserved room).
     static func finish(_ body: inout [UInt8], id: UInt64) {
-        body.append(contentsOf: #","id":"#.utf8)
-        writeUnsigned(id, into: &body)
+        let marker: StaticString = #","id":"#
+        marker.withUTF8Buffer { body.append(contentsOf: $0) }
+        EventJSON.writeUnsigned(id, into: &body)
         body.append(UInt8(ascii: "}"))
     }
+}
+
+/// A run identity's encoded envelope prefix, kept by the user's channel for the next event of
+/// the same run. Matching compares strings, which is cheap when they share storage (an engine
+/// stamps every event of a run from the same context values).
+final class EnvelopePrefix: Sendable {
+    let identity: EventIdentity
+    let executionID: String
+    let agent: String
+    let bytes: [UInt8]
+
+    init(_ draft: EventDraft) {
+        identity = draft.identity
+        executionID = draft.executionID
+        agent = draft.agent
+        bytes = EventEnvelopeEncoder.prefix(draft)
+    }
+
+    func matches(_ draft: EventDraft) -> Bool {
+        draft.executionID == executionID && draft.identity == identity && draft.agent == agent
+    }
+}
+
+/// Writes bytes through a raw pointer into memory sized beforehand by the caller.
+private struct RawWriter {
+    var position: UnsafeMutablePointer<UInt8>
+
+    init(_ start: UnsafeMutablePointer<UInt8>) { position = start }
 
     @inline(__always)
-    private static func field(_ name: StaticString, _ value: String, first: Bool = false, into out: inout [UInt8]) {
-        if !first { out.append(UInt8(ascii: ",")) }
-        out.append(UInt8(ascii: "\""))
-        name.withUTF8Buffer { out.append(contentsOf: $0) }
-        out.append(contentsOf: #"":"#.utf8)
-        writeString(value, into: &out)
-    }
+    mutating func advance(_ count: Int) { position += count }
 
-    /// A JSON string literal. Same output as `JSONValue.writeString`; the common case (ids and
-    /// names with nothing to escape) is one bounds check per byte and a single copy.
     @inline(__always)
-    static func writeString(_ value: String, into out: inout [UInt8]) {
-        let copied: Bool? = value.utf8.withContiguousStorageIfAvailable { bytes in
-            for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5C { return false }
-            out.append(0x22)
-            out.append(contentsOf: bytes)
-            out.append(0x22)
-            return true
-        }
-        if copied != true { JSONValue.writeString(value, into: &out) }
-    }
-
-    static func writeUnsigned(_ value: UInt64, into out: inout [UInt8]) {
-        var magnitude = value
-        let start = out.count
-        repeat {
-            out.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
-        } while magnitude > 0
-        out[start...].reverse()
-    }
-
-    /// The same text as `Timestamp.iso8601` ("2026-11-26T07:27:23.123Z"), written without
-    /// `gmtime_r` or temporary arrays: this runs once per published event.
-    static func writeTimestamp(_ timestamp: Timestamp, into out: inout [UInt8]) {
-        let ns = timestamp.nanoseconds
-        // Int64 nanoseconds end in 2262, so every non-negative value has a four-digit year.
-        guard ns >= 0 else {
-            out.append(contentsOf: timestamp.iso8601.utf8)
-            return
-        }
-        let totalSeconds = ns / 1_000_000_000
-        let millis = Int((ns % 1_000_000_000) / 1_000_000)
-        let days = totalSeconds / 86_400
-        let secondOfDay = Int(totalSeconds % 86_400)
-        let (year, month, day) = civilDate(daysSinceEpoch: days)
-        digits(year, 4, &out); out.append(UInt8(ascii: "-"))
-        digits(month, 2, &out); out.append(UInt8(ascii: "-"))
-        digits(day, 2, &out); out.append(UInt8(ascii: "T"))
-        digits(secondOfDay / 3600, 2, &out); out.append(UInt8(ascii: ":"))
-        digits(secondOfDay / 60 % 60, 2, &out); out.append(UInt8(ascii: ":"))
-        digits(secondOfDay % 60, 2, &out); out.append(UInt8(ascii: "."))
-        digits(millis, 3, &out); out.append(UInt8(ascii: "Z"))
+    mutating func literal(_ text: StaticString) {
+        position.update(from: text.utf8Start, count: text.utf8CodeUnitCount)
+        position += text.utf8CodeUnitCount
     }
 
     @inline(__always)
-    private static func digits(_ value: Int, _ width: Int, _ out: inout [UInt8]) {
-        var divisor = 1
-        for _ in 1..<width { divisor *= 10 }
-        var v = value
-        while divisor > 0 {
-            out.append(UInt8(ascii: "0") + UInt8(v / divisor % 10))
-            v %= divisor
-            divisor /= 10
-        }
-    }
-
-    /// Proleptic Gregorian date for a day count since 1970-01-01 (non-negative), after
-    /// H. Hinnant's "days_from_civil" inverse.
-    static func civilDate(daysSinceEpoch: Int64) -> (year: Int, month: Int, day: Int) {
-        let z = daysSinceEpoch + 719_468
-        let era = z / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        return (Int(year), Int(month), Int(day))
+    mutating func bytes(_ source: UnsafeBufferPointer<UInt8>) {
+        guard let base = source.baseAddress, source.count > 0 else { return }
+        position.update(from: base, count: source.count)
+        position += source.count
     }
 }

@@ -38,8 +38,12 @@ public final class EventHub: EventSink {
 
     func shard(for userID: String) -> EventHubShard {
         // FNV-1a: cheap, and stable for the life of the process, which is all sharding needs.
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in userID.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        var userID = userID
+        let hash = userID.withUTF8 { bytes in
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            return hash
+        }
         return shards[Int(hash % UInt64(shards.count))]
     }
 
@@ -47,15 +51,21 @@ public final class EventHub: EventSink {
 
     @discardableResult
     public func publish(_ draft: EventDraft) -> EventEnvelope {
-        let sanitized = sanitizer.sanitize(draft.data)
-        // Destructured so `body` is uniquely owned: completing it under the lock must not copy.
-        var (body, data) = EventEnvelopeEncoder.encodeBody(draft, data: sanitized,
-                                                           maxDataBytes: configuration.sanitizer.maxDataBytes)
+        // nil: the draft's data is already clean (the common case), and is used as it is.
+        let sanitized = sanitizer.sanitizedIfChanged(draft.data)
         let userID = draft.identity.userID
         let shard = shard(for: userID)
+        var channel = shard.channel(for: userID, makeLog: makeLog, now: draft.timestamp)
+        // Encoded outside the user's lock; destructured so `body` is uniquely owned and
+        // completing it under the lock never copies.
+        var (body, data) = EventEnvelopeEncoder.encodeBody(draft, prefix: channel.prefix(for: draft), data: sanitized,
+                                                           maxDataBytes: configuration.sanitizer.maxDataBytes)
         while true {
-            let channel = shard.channel(for: userID, makeLog: makeLog, now: draft.timestamp)
-            guard let outcome = append(draft, data: data, body: &body, to: channel) else { continue }
+            guard let outcome = append(draft, data: data, body: &body, to: channel) else {
+                // Evicted between lookup and lock: the user's next channel continues the ids.
+                channel = shard.channel(for: userID, makeLog: makeLog, now: draft.timestamp)
+                continue
+            }
             shard.published.add(1, ordering: .relaxed)
             if outcome.delivered > 0 { shard.delivered.add(UInt64(outcome.delivered), ordering: .relaxed) }
             if outcome.retainedDelta != 0 { shard.retainedEvents.add(outcome.retainedDelta, ordering: .relaxed) }
@@ -64,7 +74,6 @@ public final class EventHub: EventSink {
                 shard.liveSubscribers.subtract(outcome.cutOff, ordering: .relaxed)
             }
             outcome.wakes.callAll()
-            data = .null
             return outcome.event.envelope
         }
     }
@@ -79,15 +88,13 @@ public final class EventHub: EventSink {
 
     /// Numbers, records and fans out under the user's lock; nil when the channel was evicted
     /// meanwhile (the caller looks the user up again).
-    private func append(_ draft: EventDraft, data: JSONValue, body: inout [UInt8],
+    private func append(_ draft: EventDraft, data: JSONValue?, body: inout [UInt8],
                         to channel: UserEventChannel) -> AppendOutcome? {
         channel.state.withLock { state -> AppendOutcome? in
             if state.retired { return nil }
             let id = state.log.lastID &+ 1
             EventEnvelopeEncoder.finish(&body, id: id)
-            var envelope = EventEnvelope(id: id, draft: draft, json: body)
-            envelope.data = data
-            let event = PublishedEvent(envelope)
+            let event = PublishedEvent(id: id, draft: draft, data: data, json: body)
             var outcome = AppendOutcome(event: event)
             outcome.retainedDelta = 1 - state.log.append(event)
             state.lastActivity = max(state.lastActivity, draft.timestamp)
@@ -227,6 +234,7 @@ public final class EventHub: EventSink {
                     }
                     guard let lastID else { continue }
                     table.channels.removeValue(forKey: userID)
+                    if table.recent === channel { table.recent = nil }
                     if lastID > 0 { table.retiredLastIDs[userID] = lastID }
                     count += 1
                 }

@@ -5,6 +5,8 @@ import Synchronization
 final class EventHubShard: Sendable {
     struct Table {
         var channels: [String: UserEventChannel] = [:]
+        /// The channel used last: a user publishing a run's events finds it without hashing.
+        var recent: UserEventChannel?
         /// Last ids of evicted users, so a user's ids never restart within the process.
         var retiredLastIDs: [String: UInt64] = [:]
     }
@@ -20,10 +22,15 @@ final class EventHubShard: Sendable {
     /// The user's channel, made (continuing any earlier id sequence) when absent.
     func channel(for userID: String, makeLog: EventLogFactory, now: Timestamp) -> UserEventChannel {
         table.withLock { table in
-            if let channel = table.channels[userID] { return channel }
+            if let recent = table.recent, recent.userID == userID { return recent }
+            if let channel = table.channels[userID] {
+                table.recent = channel
+                return channel
+            }
             let lastID = table.retiredLastIDs.removeValue(forKey: userID) ?? 0
             let channel = UserEventChannel(userID: userID, log: makeLog(userID, lastID), now: now)
             table.channels[userID] = channel
+            table.recent = channel
             return channel
         }
     }

@@ -1,11 +1,3 @@
-/// A published event, shared by reference between a user's replay ring and the queues of its
-/// subscribers: holding it costs one reference count, however many fields the envelope has.
-public final class PublishedEvent: Sendable {
-    public let envelope: EventEnvelope
-    public init(_ envelope: EventEnvelope) { self.envelope = envelope }
-    public var id: UInt64 { envelope.id }
-}
-
 /// One user's ordered event log: it numbers events and keeps the most recent ones for resume.
 ///
 /// The hub calls a log only while holding that user's lock, so an implementation sees one

@@ -37,48 +37,69 @@ public struct EventSanitizer: Sendable {
     public let configuration: Configuration
     /// Lowercased ASCII needles, compared byte-wise against keys without allocating.
     private let needles: [[UInt8]]
+    /// Bit n set when some needle starts with byte n (lowercased ASCII letters fold onto it):
+    /// most key positions are rejected with one table test.
+    private let firstBytes: (UInt64, UInt64)
+    private let shortestNeedle: Int
 
     public init(_ configuration: Configuration = .init()) {
         self.configuration = configuration
-        needles = configuration.redactKeys.compactMap { key in
+        let needles = configuration.redactKeys.compactMap { key -> [UInt8]? in
             let bytes = Array(key.lowercased().utf8)
             return bytes.isEmpty ? nil : bytes
         }
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        for needle in needles {
+            // A needle starting with a non-ASCII byte can still match: allow every high byte.
+            if needle[0] >= 0x80 { high = .max; low = .max; continue }
+            for byte in [needle[0], Self.upper(needle[0])] {
+                if byte < 64 { low |= 1 << UInt64(byte) } else { high |= 1 << UInt64(byte - 64) }
+            }
+        }
+        self.needles = needles
+        self.firstBytes = (low, high)
+        self.shortestNeedle = needles.map(\.count).min() ?? 0
     }
 
     /// The sanitised form of `value` (the same value when nothing needed changing).
     public func sanitize(_ value: JSONValue) -> JSONValue {
-        needsChange(value, depth: 0) ? rebuilt(value, depth: 0) : value
+        sanitizedIfChanged(value) ?? value
+    }
+
+    /// The sanitised form of `value`, or nil when it needs no change.
+    public func sanitizedIfChanged(_ value: JSONValue) -> JSONValue? {
+        needsChange(value, depth: 0) ? rebuilt(value, depth: 0) : nil
     }
 
     /// True when `key` looks like it names a secret (case-insensitive substring match).
     public func isSecretKey(_ key: String) -> Bool {
-        if needles.isEmpty { return false }
+        guard shortestNeedle > 0, key.utf8.count >= shortestNeedle else { return false }
         var key = key
         return key.withUTF8 { bytes in
-            for needle in needles where Self.containsIgnoringASCIICase(bytes, needle) { return true }
+            let lastStart = bytes.count - shortestNeedle
+            var start = 0
+            while start <= lastStart {
+                let byte = bytes[start]
+                let candidate = byte < 64 ? firstBytes.0 & (1 << UInt64(byte)) : (byte < 128 ? firstBytes.1 & (1 << UInt64(byte - 64)) : firstBytes.1)
+                if candidate != 0 {
+                    for needle in needles where Self.matches(bytes, at: start, needle) { return true }
+                }
+                start += 1
+            }
             return false
         }
     }
 
-    private static func containsIgnoringASCIICase(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
-        guard haystack.count >= needle.count else { return false }
-        let first = needle[0]
-        var start = 0
-        let lastStart = haystack.count - needle.count
-        while start <= lastStart {
-            if lower(haystack[start]) == first {
-                var matched = true
-                var i = 1
-                while i < needle.count {
-                    if lower(haystack[start + i]) != needle[i] { matched = false; break }
-                    i += 1
-                }
-                if matched { return true }
-            }
-            start += 1
-        }
-        return false
+    private static func matches(_ haystack: UnsafeBufferPointer<UInt8>, at start: Int, _ needle: [UInt8]) -> Bool {
+        guard haystack.count - start >= needle.count else { return false }
+        for i in 0..<needle.count where lower(haystack[start + i]) != needle[i] { return false }
+        return true
+    }
+
+    @inline(__always)
+    private static func upper(_ byte: UInt8) -> UInt8 {
+        byte >= 0x61 && byte <= 0x7A ? byte & ~0x20 : byte
     }
 
     @inline(__always)

@@ -65,32 +65,38 @@ struct SubscriberQueue {
         return true
     }
 
-    /// Takes up to `maxEvents` items. The envelopes are copied out of their shared boxes here,
-    /// on the consumer's thread, so publishers only ever move references.
+    /// Takes up to `maxEvents` items (whole arrays are handed over without copying).
     mutating func take(maxEvents: Int) -> EventBatch {
         var batch = EventBatch(gap: gap)
         gap = nil
         var budget = max(1, maxEvents)
-        let waiting = min(budget, pendingCount)
-        if waiting > 0 { batch.events.reserveCapacity(waiting) }
         if replayIndex < replay.count {
             let count = min(budget, replay.count - replayIndex)
-            for event in replay[replayIndex..<(replayIndex + count)] { batch.events.append(event.envelope) }
-            replayIndex += count
+            if replayIndex == 0 && count == replay.count {
+                swap(&batch.events, &replay)
+            } else {
+                batch.events.append(contentsOf: replay[replayIndex..<(replayIndex + count)])
+                replayIndex += count
+            }
             if replayIndex >= replay.count { replay = []; replayIndex = 0 }
             budget -= count
         }
         let liveWaiting = live.count - liveHead
         if budget > 0 && liveWaiting > 0 {
             let count = min(budget, liveWaiting)
-            for event in live[liveHead..<(liveHead + count)] { batch.events.append(event.envelope) }
-            liveHead += count
-            if liveHead == live.count {
-                live.removeAll(keepingCapacity: true)
-                liveHead = 0
-            } else if liveHead >= capacity / 2 {
-                live.removeFirst(liveHead)
-                liveHead = 0
+            if batch.events.isEmpty && liveHead == 0 && count == live.count {
+                swap(&batch.events, &live)
+                live.reserveCapacity(min(capacity, max(16, batch.events.count)))
+            } else {
+                batch.events.append(contentsOf: live[liveHead..<(liveHead + count)])
+                liveHead += count
+                if liveHead == live.count {
+                    live.removeAll(keepingCapacity: true)
+                    liveHead = 0
+                } else if liveHead >= capacity / 2 {
+                    live.removeFirst(liveHead)
+                    liveHead = 0
+                }
             }
         }
         if pendingCount == 0 {

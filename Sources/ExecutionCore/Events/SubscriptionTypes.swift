@@ -39,7 +39,8 @@ public struct EventGap: Sendable, Hashable {
 /// then events by ascending id, then — once nothing else is left — the termination reason.
 public struct EventBatch: Sendable {
     public var gap: EventGap?
-    public var events: [EventEnvelope]
+    /// In id order; `event.json` is the serialized envelope, `event.envelope` all its fields.
+    public var events: [PublishedEvent]
     /// Set when the subscription has ended and every event before the end has been handed out.
     /// Later calls return it again with no events.
     public var termination: SubscriptionTermination?
@@ -47,7 +48,7 @@ public struct EventBatch: Sendable {
     /// comes for items that were already waiting.
     public var hasMore: Bool
 
-    public init(gap: EventGap? = nil, events: [EventEnvelope] = [], termination: SubscriptionTermination? = nil,
+    public init(gap: EventGap? = nil, events: [PublishedEvent] = [], termination: SubscriptionTermination? = nil,
                 hasMore: Bool = false) {
         self.gap = gap
         self.events = events

@@ -15,10 +15,24 @@ final class UserEventChannel: Sendable {
 
     let userID: String
     let state: Mutex<State>
+    /// Encoded identity prefixes of this user's recent runs, newest first (a few at most).
+    private let prefixes = Mutex<[EnvelopePrefix]>([])
+    private static let prefixCacheSize = 4
 
     init(userID: String, log: any EventLog, now: Timestamp) {
         self.userID = userID
         self.state = Mutex(State(log: log, lastActivity: now))
+    }
+
+    /// The envelope prefix for `draft`'s run identity, from the cache or freshly encoded.
+    func prefix(for draft: EventDraft) -> [UInt8] {
+        if let cached = prefixes.withLock({ cache in cache.first { $0.matches(draft) } }) { return cached.bytes }
+        let made = EnvelopePrefix(draft)
+        prefixes.withLock { cache in
+            cache.insert(made, at: 0)
+            if cache.count > Self.prefixCacheSize { cache.removeLast() }
+        }
+        return made.bytes
     }
 
     /// Removes `subscription` if it is still registered; returns whether it was.

@@ -10,22 +10,74 @@ struct EventEncodingTests {
                                 1_764_142_043_123_456_789, Int64.max]
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<2000 { samples.append(Int64.random(in: 0...4_102_444_800_000_000_000, using: &generator)) }
+        samples.append(-1_500_000_000) // before 1970: the slow path
         for ns in samples {
-            var out: [UInt8] = []
-            EventEnvelopeEncoder.writeTimestamp(Timestamp(nanoseconds: ns), into: &out)
-            #expect(String(decoding: out, as: UTF8.self) == Timestamp(nanoseconds: ns).iso8601, "\(ns)")
+            #expect(EventJSON.timestampText(Timestamp(nanoseconds: ns)) == Timestamp(nanoseconds: ns).iso8601, "\(ns)")
         }
     }
 
-    @Test("strings that need escaping are escaped like the JSON serializer does")
+    @Test("strings that need escaping are escaped like the JSON serializer does, at every position")
     func escaping() throws {
-        for text in ["plain", "quo\"te", "back\\slash", "new\nline", "tab\t", "ctl\u{01}", "é😀", ""] {
+        var texts = ["plain", "quo\"te", "back\\slash", "new\nline", "tab\t", "ctl\u{01}", "é😀", "", "\u{7F}ok", "ééééééééé"]
+        // Each special byte at each offset of a 17-byte string (the 8-byte scan and its tail).
+        for special in ["\"", "\\", "\u{1F}", "\u{00}"] {
+            for offset in 0..<17 {
+                var characters = Array(repeating: "a", count: 17)
+                characters[offset] = special
+                texts.append(characters.joined())
+            }
+        }
+        for text in texts {
             var out: [UInt8] = []
-            EventEnvelopeEncoder.writeString(text, into: &out)
+            EventJSON.writeString(text, into: &out)
             var reference: [UInt8] = []
             JSONValue.writeString(text, into: &reference)
             #expect(out == reference)
             #expect(try JSONValue.parse(out) == .string(text))
+        }
+    }
+
+    @Test("data is written as valid JSON equal to the value (object members in any order)")
+    func values() throws {
+        let values: [JSONValue] = [
+            .null, .bool(true), .bool(false), .integer(0), .integer(-42), .integer(.min), .integer(.max), .double(1.5),
+            .string("x\"y"), .array([]), .object([:]),
+            .object(["a": .array([.integer(1), .object(["b": .null, "c": .string("é")])]), "d": .double(-0.25), "e": .bool(false)]),
+        ]
+        for value in values {
+            var out: [UInt8] = []
+            EventJSON.writeValue(value, into: &out)
+            #expect(try JSONValue.parse(out) == value)
+        }
+    }
+
+    @Test("identities that need escaping and times before 1970 still give exact envelopes")
+    func slowPaths() throws {
+        let hub = EventHub()
+        let subscription = try hub.subscribe(userID: "we\"ird\\user", wake: {})
+        var odd = draft(user: "we\"ird\\user", thread: "tab\there", at: Timestamp(nanoseconds: -86_400_000_000_000))
+        odd.agent = "agent\u{01}"
+        hub.publish(odd)
+        let json = try JSONValue.parse(try #require(subscription.next().events.first).json)
+        #expect(json["user_id"] == .string("we\"ird\\user"))
+        #expect(json["thread_id"] == .string("tab\there"))
+        #expect(json["agent"] == .string("agent\u{01}"))
+        #expect(json["timestamp"] == .string(Timestamp(nanoseconds: -86_400_000_000_000).iso8601))
+    }
+
+    @Test("interleaved runs of one user each keep their own identity in the JSON (prefix cache)")
+    func interleavedRuns() throws {
+        let hub = EventHub()
+        let subscription = try hub.subscribe(userID: "alice", wake: {})
+        for n in 0..<30 {
+            hub.publish(draft(thread: "t\(n % 6)", run: "r\(n % 6)", execution: "e\(n % 6)"))
+        }
+        for (n, event) in subscription.next().events.enumerated() {
+            let json = try JSONValue.parse(event.json)
+            #expect(json["thread_id"] == .string("t\(n % 6)"))
+            #expect(json["run_id"] == .string("r\(n % 6)"))
+            #expect(json["execution_id"] == .string("e\(n % 6)"))
+            #expect(json["id"] == .integer(Int64(n + 1)))
         }
     }
 
