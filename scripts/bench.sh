@@ -5,6 +5,8 @@
 #   scripts/bench.sh                      # ROUNDS=3 DURATION=8s (compare.sh defaults)
 #   ROUNDS=1 DURATION=5s scripts/bench.sh # quick look while iterating
 #   scripts/bench.sh /readyz              # another path
+#   scripts/bench.sh POST                 # POST /v1/contexts (300-byte body, demo API key,
+#                                         # config/bench.json) against Hummingbird's POST /echo
 #
 # compare.sh exports PORT to our command; the binary listens on 127.0.0.1:$PORT.
 set -euo pipefail
@@ -19,6 +21,12 @@ fi
 
 swift build -c release --product isolationd --package-path "$ROOT" 2>&1 | tail -1
 BIN=$(swift build -c release --package-path "$ROOT" --show-bin-path)/isolationd
+if [ "${1:-}" = POST ]; then
+  # The context-creation path: auth, one JSON parse, validation, registry, one serialization.
+  BODY=${BODY_FILE:-$(dirname "$COMPARE")/context-body.json}
+  METHOD=POST BODY_FILE=$BODY OURS_HEADER='Authorization: Bearer isod-demo-alice-2c2fc452d01d7aa25a42090a' \
+    exec bash "$COMPARE" "$BIN serve --config $ROOT/config/bench.json --port \$PORT" "${2:-/v1/contexts}"
+fi
 bash "$COMPARE" "$BIN" "${1:-/healthz}"
 
 # Event streams (issue 5): idle-subscriber memory, publish -> SSE latency, fan-out deliveries.

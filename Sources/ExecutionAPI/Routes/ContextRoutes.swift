@@ -29,6 +29,13 @@ struct ContextRoutes {
 
     static func location(_ context: UserExecutionContext) -> String { "/v1/contexts/" + context.requestID }
 
+    static func created(_ context: UserExecutionContext) -> HTTPResponse {
+        var headers = HTTPHeaders()
+        headers.add("Content-Type", "application/json")
+        headers.add("Location", location(context))
+        return HTTPResponse(status: .created, headers: headers, body: .bytes(ContextRepresentation.bytes(context)))
+    }
+
     @Sendable func create(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {
         try idempotent.run(request.http, route: "/v1/contexts", userID: request.userID) { () throws(ProblemDetails) -> HTTPResponse in
             let body = try JSONBody.read(request.http)
@@ -47,7 +54,7 @@ struct ContextRoutes {
                 throw ProblemMapping.problem(for: error)
             }
             try register(context)
-            return APIRoutes.json(.created, Self.representation(context), location: Self.location(context))
+            return Self.created(context)
         }
     }
 
@@ -68,7 +75,7 @@ struct ContextRoutes {
     }
 
     @Sendable func read(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {
-        APIRoutes.json(.ok, Self.representation(try lookup(request)))
+        HTTPResponse(status: .ok, contentType: "application/json", body: ContextRepresentation.bytes(try lookup(request)))
     }
 
     @Sendable func audit(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {
@@ -100,6 +107,6 @@ struct ContextRoutes {
             throw ProblemMapping.problem(for: error)
         }
         try register(child)
-        return APIRoutes.json(.created, Self.representation(child), location: Self.location(child))
+        return Self.created(child)
     }
 }

@@ -123,7 +123,7 @@ struct ConfigurationRedactionTests {
         let secret = "an-hs256-secret-that-is-long-enough-0123456789"
         let config = try ServiceConfiguration.parse("""
             {"auth": {"mode": "api_keys_or_jwt", "jwt": {"algorithms": ["HS256"], "hs256_secret": "\(secret)"}},
-             "agents": [{"name": "p", "kind": "process", "command": ["/bin/true"], "environment": {"TOKEN": "agent-token-value"}}]}
+             "agents": [{"name": "p", "kind": "process", "command": ["/bin/true"], "environment": {"set": {"TOKEN": "agent-token-value"}}}]}
             """)
         let text = config.redacted.serializedString()
         #expect(!text.contains(secret))

@@ -100,7 +100,7 @@ private let invalidConfigurations: [InvalidConfiguration] = [
           message: "agents[0].command is required: a non-empty array of strings, the program first"),
     .init(json: #"{"agents": [{"name": "a", "kind": "process", "command": ["/x"], "limits": {"open_files": 1}}]}"#,
           keyPath: "agents[0].limits.open_files", message: "agents[0].limits.open_files must be between 8 and 1048576, got 1"),
-    .init(json: #"{"agents": [{"name": "a", "kind": "builtin"}, {"name": "a", "kind": "builtin"}]}"#,
+    .init(json: #"{"agents": [{"name": "a", "kind": "builtin", "builtin": "echo"}, {"name": "a", "kind": "builtin", "builtin": "echo"}]}"#,
           keyPath: "agents[1].name", message: "agents[1].name repeats \"a\" of agents[0]"),
     .init(json: #"{"agents": [{"name": "a", "kind": "builtin", "command": ["x"]}]}"#, keyPath: "agents[0].command",
           message: "agents[0].command unknown field (allowed: builtin, description, kind, name, timeout_seconds)"),
@@ -126,7 +126,7 @@ struct ConfigurationValidationTests {
         _ = try ServiceConfiguration.parse(#"{"server": {"port": 8080.0}}"#)
         _ = try ServiceConfiguration.parse(#"{"auth": {"demo_keys": false, "api_keys": [{"user_id": "u", "sha256": "\#(hexA)"}]}}"#)
         _ = try ServiceConfiguration.parse(#"{"auth": {"mode": "jwt", "api_keys": [], "jwt": {"hs256_secret": "\#(hexA)"}}}"#)
-        _ = try ServiceConfiguration.parse(#"{"agents": [{"name": "a", "kind": "process", "command": ["x"], "limits": {"open_files": 3}}]}"#)
+        _ = try ServiceConfiguration.parse(#"{"agents": [{"name": "a", "kind": "process", "command": ["/x"], "limits": {"open_files": 8}}]}"#)
         _ = try ServiceConfiguration.parse(#"{"agents": []}"#)
     }
 }
