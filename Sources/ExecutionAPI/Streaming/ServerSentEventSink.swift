@@ -14,7 +14,7 @@ enum SSEFraming {
 
     /// `id: N\nevent: type\ndata: {json}\n\n` appended to `out`.
     @inline(__always)
-    static func appendEvent(_ envelope: EventEnvelope, to out: inout [UInt8]) {
+    static func appendEvent(_ envelope: PublishedEvent, to out: inout [UInt8]) {
         out.append(contentsOf: "id: ".utf8)
         appendDecimal(envelope.id, to: &out)
         out.append(contentsOf: "\nevent: ".utf8)
@@ -61,7 +61,7 @@ final class ServerSentEventSink: EventStreamSink {
         writer.write(SSEFraming.retry(milliseconds: retryMilliseconds))
     }
 
-    func deliver(gap: EventGap?, events: [EventEnvelope]) -> StreamWriteResult {
+    func deliver(gap: EventGap?, events: [PublishedEvent]) -> StreamWriteResult {
         var out: [UInt8] = []
         var capacity = gap == nil ? 0 : 160
         for event in events { capacity &+= event.json.count &+ 64 }

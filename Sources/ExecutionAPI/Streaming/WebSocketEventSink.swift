@@ -19,7 +19,7 @@ final class WebSocketEventSink: EventStreamSink {
 
     func open() -> StreamWriteResult { .queued }
 
-    func deliver(gap: EventGap?, events: [EventEnvelope]) -> StreamWriteResult {
+    func deliver(gap: EventGap?, events: [PublishedEvent]) -> StreamWriteResult {
         if let gap {
             let result = send(StreamNotice.gap(gap))
             if result != .queued { return result }

@@ -7,7 +7,7 @@ extension Timestamp {
         guard nanoseconds >= 0 else { return iso8601 } // Int64 nanoseconds: years 1970...2262 here
         let totalSeconds = nanoseconds / 1_000_000_000
         let millis = Int((nanoseconds % 1_000_000_000) / 1_000_000)
-        let (year, month, day) = EventEnvelopeEncoder.civilDate(daysSinceEpoch: totalSeconds / 86_400)
+        let (year, month, day) = EventJSON.civilDate(daysSinceEpoch: totalSeconds / 86_400)
         let secondOfDay = Int(totalSeconds % 86_400)
         return String(unsafeUninitializedCapacity: 24) { buffer in
             var index = 0

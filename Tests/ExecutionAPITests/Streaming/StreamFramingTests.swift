@@ -23,7 +23,7 @@ struct StreamFramingTests {
     func eventFrame() {
         let event = Self.envelope(id: 12, data: .object(["text": .string("line one\nline two\r\nthree\u{2028}")]))
         var out: [UInt8] = []
-        SSEFraming.appendEvent(event, to: &out)
+        SSEFraming.appendEvent(PublishedEvent(event), to: &out)
         var parser = SSEParser()
         let items = parser.feed(out)
         #expect(items == [.event(SSEEvent(id: "12", event: "tool_completed", data: String(decoding: event.json, as: UTF8.self)))])
@@ -41,7 +41,7 @@ struct StreamFramingTests {
     @Test("notices carry no id, so they never move the client's Last-Event-ID")
     func notices() throws {
         var out: [UInt8] = []
-        SSEFraming.appendEvent(Self.envelope(id: 3, data: .null), to: &out)
+        SSEFraming.appendEvent(PublishedEvent(Self.envelope(id: 3, data: .null)), to: &out)
         SSEFraming.appendNotice(event: "gap", json: StreamNotice.gap(EventGap(requestedAfter: 1, firstAvailableID: 9, lostCount: 7)), to: &out)
         var parser = SSEParser()
         let items = parser.feed(out)

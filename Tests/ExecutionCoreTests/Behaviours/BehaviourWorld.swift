@@ -33,7 +33,7 @@ struct BehaviourWorld {
     func events(userID: String, filter: EventFilter = .all) -> [EventEnvelope] {
         guard let subscription = try? hub.subscribe(userID: userID, filter: filter, after: 0, wake: {}) else { return [] }
         defer { subscription.cancel() }
-        return subscription.next().events
+        return subscription.next().events.map(\.envelope)
     }
 
     func events(userID: String, executionID: String) -> [EventEnvelope] {

@@ -52,7 +52,7 @@ struct EngineProcessAgentTests {
             guard let subscription = try? hub.subscribe(userID: "alice", filter: EventFilter(executionID: executionID),
                                                         after: 0, wake: {}) else { return [] }
             defer { subscription.cancel() }
-            return subscription.next().events
+            return subscription.next().events.map(\.envelope)
         }
 
         func pid(_ executionID: String) -> Int32? {
