@@ -200,9 +200,10 @@ final class EventStreamBridge: Sendable {
                 core.run = run
             }
             if gap != nil || !events.isEmpty {
-                let result = sink.deliver(gap: gap, events: events)
+                let (result, written) = sink.deliver(gap: gap, events: events)
+                // The resume point is the last event actually queued, even when the batch was cut short.
+                if written > 0 { core.position = events[written - 1].id }
                 if let ending = check(result, &wrote) { return end(ending, &core) }
-                if let last = events.last { core.position = last.id }
             }
             if runFinished { return end(.runFinished, &core) }
             if let termination = batch.termination {

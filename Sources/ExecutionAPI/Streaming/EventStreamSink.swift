@@ -20,7 +20,8 @@ protocol EventStreamSink: Sendable {
     /// The first bytes of the stream (SSE: `retry:`).
     func open() -> StreamWriteResult
     /// Writes a gap notice (if any) and events, in order, as few writes as the transport allows.
-    func deliver(gap: EventGap?, events: [PublishedEvent]) -> StreamWriteResult
+    /// `written`: how many of `events` were queued (all of them unless the result is not `.queued`).
+    func deliver(gap: EventGap?, events: [PublishedEvent]) -> (result: StreamWriteResult, written: Int)
     func heartbeat() -> StreamWriteResult
     /// Confirms a WebSocket `subscribe` message.
     func acknowledge(filter: EventFilter, after: UInt64?) -> StreamWriteResult

@@ -61,14 +61,15 @@ final class ServerSentEventSink: EventStreamSink {
         writer.write(SSEFraming.retry(milliseconds: retryMilliseconds))
     }
 
-    func deliver(gap: EventGap?, events: [PublishedEvent]) -> StreamWriteResult {
+    func deliver(gap: EventGap?, events: [PublishedEvent]) -> (result: StreamWriteResult, written: Int) {
         var out: [UInt8] = []
         var capacity = gap == nil ? 0 : 160
         for event in events { capacity &+= event.json.count &+ 64 }
         out.reserveCapacity(capacity)
         if let gap { SSEFraming.appendNotice(event: "gap", json: StreamNotice.gap(gap), to: &out) }
         for event in events { SSEFraming.appendEvent(event, to: &out) }
-        return writer.write(out)
+        let result = writer.write(out)
+        return (result, result == .queued ? events.count : 0)
     }
 
     func heartbeat() -> StreamWriteResult { writer.write(SSEFraming.ping) }

@@ -19,16 +19,16 @@ final class WebSocketEventSink: EventStreamSink {
 
     func open() -> StreamWriteResult { .queued }
 
-    func deliver(gap: EventGap?, events: [PublishedEvent]) -> StreamWriteResult {
+    func deliver(gap: EventGap?, events: [PublishedEvent]) -> (result: StreamWriteResult, written: Int) {
         if let gap {
             let result = send(StreamNotice.gap(gap))
-            if result != .queued { return result }
+            if result != .queued { return (result, 0) }
         }
-        for event in events {
+        for (index, event) in events.enumerated() {
             let result = send(event.json)
-            if result != .queued { return result }
+            if result != .queued { return (result, index) }
         }
-        return .queued
+        return (.queued, events.count)
     }
 
     func heartbeat() -> StreamWriteResult { .queued }

@@ -1,4 +1,5 @@
 import ExecutionAPI
+import Glibc
 import ExecutionCore
 import HTTPServer
 import IsolationdTesting
@@ -117,6 +118,40 @@ struct WebSocketStreamTests {
             staying.connection.close()
             await draining.value
             #expect(await StreamTestWorld.eventually { world.hub.statistics.liveSubscribers == 0 })
+        }
+    }
+
+    @Test("a WebSocket client that stops reading is closed with 1008 and a reason naming where to resume")
+    func slowConsumer() async throws {
+        let world = try StreamTestWorld(users: ["alice-01"],
+                                        hub: EventHubConfiguration(subscriberQueueCapacity: 100_000, maxSubscribersPerUser: 10))
+        var configuration = HTTPServerConfiguration.testing
+        configuration.outboundBufferBytes = 64 * 1024
+        try await world.serve(configuration: configuration) { _, port in
+            let token = StreamTestWorld.token("alice-01")
+            let client = try await WebSocketTestClient.connect(port: port, path: "/v1/events/ws", protocols: ["bearer", token])
+            defer { client.connection.close() }
+            var small: Int32 = 4096
+            setsockopt(client.connection.fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+            let payload = JSONValue.string(String(repeating: "y", count: 2000))
+            for _ in 0..<4000 { world.publish(user: "alice-01", data: .object(["blob": payload])) }
+            #expect(await StreamTestWorld.eventually { world.pump.statistics.endedSlowConsumer == 1 })
+            #expect(await StreamTestWorld.eventually { world.hub.statistics.liveSubscribers == 0 })
+            var large: Int32 = 1 << 20
+            setsockopt(client.connection.fd, SOL_SOCKET, SO_RCVBUF, &large, socklen_t(MemoryLayout<Int32>.size))
+            var lastID: Int64 = 0
+            var close: WebSocketTestClient.Frame?
+            for _ in 0..<4001 {
+                let frame = try await client.readDataOrClose()
+                if frame.opcode == .close { close = frame; break }
+                let id = try #require(Self.text(frame)?["id"]?.int64Value)
+                #expect(id == lastID + 1)
+                lastID = id
+            }
+            let frame = try #require(close)
+            #expect(frame.payload.prefix(2) == [0x03, 0xF0])  // 1008
+            let reason = String(decoding: frame.payload.dropFirst(2), as: UTF8.self)
+            #expect(reason == "slow consumer; resume after id \(lastID)")
         }
     }
 }
