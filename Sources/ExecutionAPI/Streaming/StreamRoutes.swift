@@ -22,7 +22,9 @@ extension StreamRoutes {
     @discardableResult
     public static func install(on router: inout Router, service: ExecutionService) -> EventStreamPump {
         let settings = service.streams
-        let pump = EventStreamPump(heartbeatInterval: .nanoseconds(Int64(settings.heartbeatSeconds * 1e9)))
+        // Clamped to a day: the setting is any positive number, and a Duration must not overflow.
+        let seconds = min(max(settings.heartbeatSeconds, 0.01), 86_400)
+        let pump = EventStreamPump(heartbeatInterval: .nanoseconds(Int64(seconds * 1e9)))
         let environment = EventStreamEnvironment(hub: service.hub, authenticator: service.authenticator, pump: pump,
                                                  settings: settings, factory: service.factory)
         install(on: &router, environment: environment)
