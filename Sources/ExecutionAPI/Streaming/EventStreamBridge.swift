@@ -77,7 +77,7 @@ final class EventStreamBridge: Sendable {
             bridge?.wake()
         }
         let run = runStream ? RunStreamState(fromStart: after == nil, endedBeforeSubscribe: runEnded()) : nil
-        bridge.core.withLock {
+        bridge.core.withStreamLock {
             $0.subscription = subscription
             $0.run = run
         }
@@ -95,7 +95,7 @@ final class EventStreamBridge: Sendable {
     }
 
     func post(_ signal: Signal) {
-        let schedule = inbox.withLock { inbox -> Bool in
+        let schedule = inbox.withStreamLock { inbox -> Bool in
             inbox.signals.append(signal)
             defer { inbox.scheduled = true }
             return !inbox.scheduled
@@ -105,7 +105,7 @@ final class EventStreamBridge: Sendable {
 
     /// The hub has items (called on a publisher's thread: only enqueue).
     func wake() {
-        let schedule = inbox.withLock { inbox -> Bool in
+        let schedule = inbox.withStreamLock { inbox -> Bool in
             defer { inbox.scheduled = true }
             return !inbox.scheduled
         }
@@ -125,7 +125,7 @@ final class EventStreamBridge: Sendable {
 
     /// Ends the stream without writing (the pump has stopped).
     func abandon() {
-        let ended = core.withLock { core -> Bool in
+        let ended = core.withStreamLock { core -> Bool in
             if core.ended { return false }
             core.ended = true
             core.subscription?.cancel()
@@ -138,12 +138,12 @@ final class EventStreamBridge: Sendable {
     // MARK: Work (pump thread)
 
     func run() {
-        let signals = inbox.withLock { inbox -> [Signal] in
+        let signals = inbox.withStreamLock { inbox -> [Signal] in
             inbox.scheduled = false
             defer { inbox.signals.removeAll() }
             return inbox.signals
         }
-        let ending: StreamEnding? = core.withLock { core in process(signals, &core) }
+        let ending: StreamEnding? = core.withStreamLock { core in process(signals, &core) }
         if let ending { pump.unregister(self, ending: ending) }
     }
 
