@@ -11,7 +11,7 @@ final class EventHubShard: Sendable {
         var retiredLastIDs: [String: UInt64] = [:]
     }
 
-    let table = Mutex(Table())
+    let table = VisibleMutex(Table())
     let published = Atomic<UInt64>(0)
     let delivered = Atomic<UInt64>(0)
     let slowConsumerCutoffs = Atomic<UInt64>(0)

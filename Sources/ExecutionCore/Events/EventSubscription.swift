@@ -16,7 +16,7 @@ public final class EventSubscription: Sendable {
     public let filter: EventFilter
     /// The filter is empty: publishers skip matching.
     let matchesAll: Bool
-    let queue: Mutex<SubscriberQueue>
+    let queue: VisibleMutex<SubscriberQueue>
     let wake: @Sendable () -> Void
     let channel: UserEventChannel
     let shard: EventHubShard
@@ -29,7 +29,7 @@ public final class EventSubscription: Sendable {
         self.userID = userID
         self.filter = filter
         self.matchesAll = filter.isEmpty
-        self.queue = Mutex(queue)
+        self.queue = VisibleMutex(queue)
         self.wake = wake
         self.channel = channel
         self.shard = shard

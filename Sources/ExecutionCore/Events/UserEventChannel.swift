@@ -14,14 +14,14 @@ final class UserEventChannel: Sendable {
     }
 
     let userID: String
-    let state: Mutex<State>
+    let state: VisibleMutex<State>
     /// Encoded identity prefixes of this user's recent runs, newest first (a few at most).
-    private let prefixes = Mutex<[EnvelopePrefix]>([])
+    private let prefixes = VisibleMutex<[EnvelopePrefix]>([])
     private static let prefixCacheSize = 4
 
     init(userID: String, log: any EventLog, now: Timestamp) {
         self.userID = userID
-        self.state = Mutex(State(log: log, lastActivity: now))
+        self.state = VisibleMutex(State(log: log, lastActivity: now))
     }
 
     /// The envelope prefix for `draft`'s run identity, from the cache or freshly encoded.

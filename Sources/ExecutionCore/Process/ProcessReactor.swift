@@ -141,7 +141,7 @@ final class ReactorMailbox: Sendable {
     }
 
     let eventFD: Int32
-    private let state = Mutex(State())
+    private let state = VisibleMutex(State())
     let activeRuns = Atomic<Int>(0)
     let nextRunID = Atomic<UInt64>(1)
 

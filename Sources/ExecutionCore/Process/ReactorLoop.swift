@@ -6,7 +6,7 @@ import Logging
 /// The process reactor's thread: one `epoll` over every child's pipes and pidfd, timers for
 /// kill deadlines, and reaping. All state here is touched only on that thread.
 final class ReactorLoop {
-    private enum Slot: UInt64 { case stdin = 1, stdout = 2, stderr = 3, pidfd = 4 }
+    enum Slot: UInt64 { case stdin = 1, stdout = 2, stderr = 3, pidfd = 4 }
     private static let mailboxTag: UInt64 = 0
     /// How often exits are polled when a child has no pidfd, and orphan groups are swept.
     private static let pollInterval: Int64 = 20_000_000
@@ -18,12 +18,12 @@ final class ReactorLoop {
     let epoll: LinuxEpoll
     let mailbox: ReactorMailbox
     let configuration: ProcessReactor.Configuration
-    private var runs: [UInt64: ChildRun] = [:]
+    var runs: [UInt64: ChildRun] = [:]
     /// Process groups whose stragglers may still need reaping (only with `reapOrphans`).
-    private var orphanGroups: [pid_t: Int64] = [:]
+    var orphanGroups: [pid_t: Int64] = [:]
     private var shutdownDeadline: Int64?
     private var readBuffer = [UInt8](repeating: 0, count: ReactorLoop.readChunk)
-    private var exitGrace: Int64 { configuration.exitGraceAfterTerminal.nanoseconds }
+    var exitGrace: Int64 { configuration.exitGraceAfterTerminal.nanoseconds }
 
     init(epoll: LinuxEpoll, epollFD: Int32, mailbox: ReactorMailbox, configuration: ProcessReactor.Configuration) {
         self.epoll = epoll
@@ -164,7 +164,7 @@ final class ReactorLoop {
         run.stdinPending = []
     }
 
-    private func readStdout(_ run: ChildRun) {
+    func readStdout(_ run: ChildRun) {
         for _ in 0..<Self.readsPerWake {
             guard run.stdoutFD >= 0 else { return }
             let count = readBuffer.withUnsafeMutableBytes { read(run.stdoutFD, $0.baseAddress, $0.count) }
@@ -183,7 +183,7 @@ final class ReactorLoop {
         }
     }
 
-    private func readStderr(_ run: ChildRun) {
+    func readStderr(_ run: ChildRun) {
         for _ in 0..<Self.readsPerWake {
             guard run.stderrFD >= 0 else { return }
             let count = readBuffer.withUnsafeMutableBytes { read(run.stderrFD, $0.baseAddress, $0.count) }
@@ -205,85 +205,6 @@ final class ReactorLoop {
         closeDescriptor(&run.stdoutFD)
     }
 
-    // MARK: Exit and reaping
-
-    /// Reaps the child if it has exited, then finishes the run. The group is killed *before*
-    /// reaping: while the exited leader is unreaped its pid (the group id) cannot be reused, so
-    /// the SIGKILL can only reach this run's stragglers.
-    private func childMayHaveExited(_ run: ChildRun) {
-        guard run.exit == nil else { return }
-        switch exitState(run.pid) {
-        case .running:
-            return
-        case .zombie:
-            kill(-run.pid, SIGKILL)
-            var status: Int32 = 0
-            var reaped: pid_t
-            repeat { reaped = waitpid(run.pid, &status, WNOHANG) } while reaped < 0 && errno == EINTR
-            if reaped == run.pid { run.exit = ChildExit(waitStatus: status) }
-        case .gone:
-            // Reaped by someone else (a stray waitpid(-1) elsewhere in the process): the status
-            // is lost and the pid may already be reused, so nothing is signalled.
-            break
-        }
-        // Everything the leader wrote is in the pipes now; take it before deciding.
-        readStdout(run)
-        readStderr(run)
-        if run.stdoutFD >= 0, !run.flushPartialLine(exitGrace: exitGrace) { run.killedByReactor = true }
-        finish(run)
-    }
-
-    private enum ExitState { case running, zombie, gone }
-
-    /// Whether `pid` has exited (a zombie, not yet reaped), without reaping it.
-    private func exitState(_ pid: pid_t) -> ExitState {
-        var info = siginfo_t()
-        var result: Int32
-        repeat { result = waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) } while result < 0 && errno == EINTR
-        if result != 0 { return .gone }
-        return info._sifields._kill.si_pid == pid ? .zombie : .running
-    }
-
-    private func finish(_ run: ChildRun) {
-        for slot in [Slot.stdin, .stdout, .stderr, .pidfd] {
-            switch slot {
-            case .stdin: closeDescriptor(&run.stdinFD)
-            case .stdout: closeDescriptor(&run.stdoutFD)
-            case .stderr: closeDescriptor(&run.stderrFD)
-            case .pidfd: closeDescriptor(&run.pidFD)
-            }
-        }
-        runs.removeValue(forKey: run.id)
-        if configuration.reapOrphans { orphanGroups[run.pid] = SystemCalls.monotonicNanoseconds() + 5_000_000_000 }
-        let outcome = run.outcome()
-        if case .failed(let kind, let message) = outcome, kind != "cancelled", kind != "shutdown" {
-            configuration.logger.warning("process agent failed", metadata: [
-                "agent": .string(run.agent), "kind": .string(kind), "message": .string(message),
-                "stderr": .string(String(decoding: run.stderrTail, as: UTF8.self))])
-        }
-        mailbox.activeRuns.subtract(1, ordering: .relaxed)
-        run.output.finish(outcome)
-    }
-
-    /// With `reapOrphans` (this process is PID 1 or a subreaper), a group's killed stragglers
-    /// become our children: reap them by group until none is left.
-    private func sweepOrphanGroups(now: Int64) {
-        for (group, giveUpAt) in orphanGroups {
-            var status: Int32 = 0
-            var result: pid_t
-            repeat { result = waitpid(-group, &status, WNOHANG) } while result > 0 || (result < 0 && errno == EINTR)
-            if result < 0 || now >= giveUpAt { orphanGroups.removeValue(forKey: group) }
-        }
-    }
-
-    /// At the shutdown deadline, runs whose child would not die are reported and dropped.
-    private func abandonRemaining() {
-        for run in Array(runs.values) {
-            configuration.logger.error("process agent did not exit after SIGKILL", metadata: ["pid": .stringConvertible(run.pid)])
-            finish(run)
-        }
-    }
-
     // MARK: Helpers
 
     private func signalGroup(_ run: ChildRun, _ signal: Int32) {
@@ -298,7 +219,7 @@ final class ReactorLoop {
         }
     }
 
-    private func closeDescriptor(_ fd: inout Int32) {
+    func closeDescriptor(_ fd: inout Int32) {
         guard fd >= 0 else { return }
         epoll.remove(epollFD, fd: fd)
         close(fd)

@@ -15,7 +15,7 @@ final class RecordingRunOutput: AgentRunOutput {
         var firstProgressAt: Int64?
     }
 
-    let state = Mutex(State())
+    let state = VisibleMutex(State())
 
     func progress(_ type: EventType, data: JSONValue) {
         let now = monotonicNanoseconds()

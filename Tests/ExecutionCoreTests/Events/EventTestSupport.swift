@@ -18,8 +18,8 @@ final class WakeCounter: Sendable {
 
 /// A clock tests move by hand; `sleep` is not used by the hub.
 final class TestClock: ExecutionClock {
-    let current: Mutex<Timestamp>
-    init(_ start: Timestamp = Timestamp(nanoseconds: 1_700_000_000_000_000_000)) { current = Mutex(start) }
+    let current: VisibleMutex<Timestamp>
+    init(_ start: Timestamp = Timestamp(nanoseconds: 1_700_000_000_000_000_000)) { current = VisibleMutex(start) }
     func now() -> Timestamp { current.withLock { $0 } }
     func advance(_ duration: Duration) { current.withLock { $0 = $0 + duration } }
     func sleep(until deadline: Timestamp) async throws {

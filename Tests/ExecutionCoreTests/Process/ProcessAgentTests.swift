@@ -87,6 +87,48 @@ struct ProcessAgentProtocolTests {
         #expect(second.progressTypes.isEmpty)
     }
 
+    @Test("events stream while the agent runs: the agent waits for the test to see its first event")
+    func streaming() async throws {
+        let scripts = ScriptDirectory()
+        defer { scripts.remove() }
+        let reactor = try quietReactor()
+        defer { reactor.shutdown() }
+        let flag = scripts.path + "/seen"
+        let agent = scripts.script("slow.sh", """
+        echo '{"type":"agent_thinking","data":{"step":1}}'
+        i=0
+        while [ ! -e '\(flag)' ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done
+        if [ -e '\(flag)' ]; then echo '{"type":"agent_completed","result":"saw the flag"}'; else exit 9; fi
+        """)
+        let output = RecordingRunOutput()
+        _ = try reactor.start(scripts.spec(agent), request: makeRequest(), output: output)
+        // Only a streamed first event lets the test create the flag the agent is waiting for.
+        #expect(await output.waitForProgress(count: 1))
+        #expect(output.outcome == nil)
+        if let handle = fopen(flag, "w") { fclose(handle) }
+        defer { unlink(flag) }
+        #expect(await output.waitForOutcome() == .completed(result: .string("saw the flag")))
+    }
+
+    @Test("stderr is kept bounded: a flood of it costs only its tail")
+    func stderrBounded() async throws {
+        let scripts = ScriptDirectory()
+        defer { scripts.remove() }
+        let reactor = try quietReactor()
+        defer { reactor.shutdown() }
+        let agent = scripts.script("noisy.sh", #"""
+        yes eeeeeeeeeeeeeeeeeeeeeeeeeeeeeee | head -c 2000000 >&2
+        echo 'last words' >&2
+        exit 2
+        """#)
+        let output = RecordingRunOutput()
+        _ = try reactor.start(scripts.spec(agent), request: makeRequest(), output: output)
+        guard case .failed(let kind, let message)? = await output.waitForOutcome() else { Issue.record("no failure"); return }
+        #expect(kind == "exit_status")
+        #expect(message.hasSuffix("last words"))
+        #expect(message.utf8.count < 400)
+    }
+
     @Test("an agent that lingers after its final event is killed after the exit grace; its result stands")
     func lingeringAfterResult() async throws {
         let scripts = ScriptDirectory()
