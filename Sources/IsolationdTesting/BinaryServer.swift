@@ -124,12 +124,16 @@ public final class BinaryServer: Sendable {
         return nil
     }
 
+    /// Kills the process if it still runs, then removes the temporary directory.
     deinit {
         if !reaped.load(ordering: .acquiring) {
             kill(pid, SIGKILL)
             var status: Int32 = 0
             waitpid(pid, &status, 0)
         }
+        unlink(directory + "/config.json")
+        unlink(directory + "/output.log")
+        rmdir(directory)
     }
 
     // MARK: process plumbing

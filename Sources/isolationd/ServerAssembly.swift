@@ -47,9 +47,12 @@ enum ServerAssembly {
                             requireAdmin: configuration.metrics.requireAdmin, server: serverReference)
         }
         var router = Router()
-        APIRoutes.install(on: &router, service: service, metrics: endpoint)
+        APIRoutes.install(on: &router, service: service)
         additionalRoutes(&router, service)
-        let responder = APIResponder(router: router, metrics: metrics == nil ? nil : HTTPMetrics())
+        // Last, so the request metrics know every route template (the streams' too).
+        let requestMetrics = endpoint.map { _ in HTTPMetrics(routes: router.patterns + [MetricsEndpoint.path]) }
+        endpoint?.install(on: &router, service: service, requestMetrics: requestMetrics)
+        let responder = APIResponder(router: router, metrics: requestMetrics)
 
         let serverConfiguration = configuration.server.httpServerConfiguration(accessLog: configuration.logging.accessLog)
         let server = HTTPServer(configuration: serverConfiguration, responder: responder,
@@ -68,7 +71,6 @@ enum ServerAssembly {
                 group.addTask { await server.drain() }
                 group.addTask { await service.shutdown() }
             }
-            serverReference.detach()
             server.stop()
         }
     }

@@ -29,6 +29,7 @@ public struct JSONBody: Sendable {
 
     /// `application/json`, any case, parameters (`; charset=utf-8`) allowed.
     static func isJSONMediaType(_ value: String) -> Bool {
+        if value == "application/json" { return true }  // what nearly every client sends
         var utf8 = value.utf8[...]
         if let semicolon = utf8.firstIndex(of: UInt8(ascii: ";")) { utf8 = utf8[..<semicolon] }
         while let last = utf8.last, last == 0x20 || last == 0x09 { utf8 = utf8.dropLast() }

@@ -1,46 +1,118 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CoreMetrics
 import Synchronization
 
-/// Request metrics by route template, method and status: `isolationd_http_requests_total` and the
-/// latency histogram `isolationd_http_request_duration_seconds` by route. Labels are route
-/// templates, methods and status codes only: never a user, a run or a raw path. Handles are
-/// made once per label set and cached, so the request path does one dictionary probe per metric.
+/// Request metrics, kept in atomics (no lock on the request path) and rendered as Prometheus
+/// text beside the registry's: `isolationd_http_requests_total{route,method,status}` and the
+/// histogram `isolationd_http_request_duration_seconds{route}`. Labels are route templates, a
+/// small set of methods and status codes: never a user, a run or a raw path. The label sets are
+/// fixed when it is made (the router's templates), so the request path only indexes arrays.
 public final class HTTPMetrics: Sendable {
-    struct CounterKey: Hashable {
-        var route: String
-        var method: String
-        var status: Int
+    /// A counter cell; a class so a fixed array of them can be shared by every loop.
+    final class Cell: Sendable {
+        let value = Atomic<Int>(0)
     }
 
-    private let counters = Mutex<[CounterKey: CoreMetrics.Counter]>([:])
-    private let timers = Mutex<[String: CoreMetrics.Timer]>([:])
-    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    static let methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"]
+    static let statuses = [200, 201, 202, 204, 304, 400, 401, 403, 404, 405, 408, 409, 411, 413, 414, 415, 417,
+                           422, 426, 429, 431, 500, 501, 503, 505]
+    /// Histogram upper bounds in nanoseconds (0.5 ms ... 10 s).
+    static let bucketBounds: [Int64] = [500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000, 25_000_000, 50_000_000,
+                                        100_000_000, 250_000_000, 500_000_000, 1_000_000_000, 2_500_000_000,
+                                        5_000_000_000, 10_000_000_000]
+    public static let unmatched = "unmatched"
 
-    public init() {}
+    /// Route templates, `unmatched` last.
+    public let routes: [String]
+    private let routeIndex: [String: Int]
+    private let statusIndex: [Int: Int]
+    private let counts: [Cell]
+    /// Per route: one cell per bucket, then +Inf, then the sum of nanoseconds.
+    private let histograms: [Cell]
 
-    /// Records one answered request. `route` is the template (`/v1/engines/:id`), or
-    /// `unmatched` for paths no route serves.
-    public func record(route: String, method: String, status: Int, nanoseconds: Int64) {
-        let methodLabel = HTTPMetrics.knownMethods.contains(method) ? method : "other"
-        let key = CounterKey(route: route, method: methodLabel, status: status)
-        let counter = counters.withLock { cache in
-            if let existing = cache[key] { return existing }
-            let made = CoreMetrics.Counter(label: "isolationd_http_requests_total",
-                                           dimensions: [("route", route), ("method", methodLabel), ("status", String(status))])
-            cache[key] = made
-            return made
+    public init(routes: [String]) {
+        var unique: [String] = []
+        for route in routes where !unique.contains(route) && route != HTTPMetrics.unmatched { unique.append(route) }
+        unique.append(HTTPMetrics.unmatched)
+        self.routes = unique
+        routeIndex = Dictionary(uniqueKeysWithValues: unique.enumerated().map { ($1, $0) })
+        statusIndex = Dictionary(uniqueKeysWithValues: HTTPMetrics.statuses.enumerated().map { ($1, $0) })
+        let statusSlots = HTTPMetrics.statuses.count + 1
+        counts = (0..<(unique.count * HTTPMetrics.methods.count * statusSlots)).map { _ in Cell() }
+        histograms = (0..<(unique.count * (HTTPMetrics.bucketBounds.count + 2))).map { _ in Cell() }
+    }
+
+    /// The index of a route template (`unmatched` for anything else).
+    public func index(ofRoute route: String) -> Int { routeIndex[route] ?? (routes.count - 1) }
+
+    /// Records one answered request.
+    public func record(routeIndex route: Int, method: String, status: Int, nanoseconds: Int64) {
+        let route = min(max(route, 0), routes.count - 1)
+        let methodSlot: Int = switch method {
+        case "GET": 0
+        case "HEAD": 1
+        case "POST": 2
+        case "PUT": 3
+        case "PATCH": 4
+        case "DELETE": 5
+        case "OPTIONS": 6
+        default: 7
         }
-        counter.increment()
-        let timer = timers.withLock { cache in
-            if let existing = cache[route] { return existing }
-            let made = CoreMetrics.Timer(label: "isolationd_http_request_duration_seconds", dimensions: [("route", route)])
-            cache[route] = made
-            return made
+        let statusSlots = HTTPMetrics.statuses.count + 1
+        let statusSlot = statusIndex[status] ?? HTTPMetrics.statuses.count
+        counts[(route * HTTPMetrics.methods.count + methodSlot) * statusSlots + statusSlot].value.add(1, ordering: .relaxed)
+        let base = route * (HTTPMetrics.bucketBounds.count + 2)
+        var bucket = 0
+        while bucket < HTTPMetrics.bucketBounds.count, nanoseconds > HTTPMetrics.bucketBounds[bucket] { bucket += 1 }
+        histograms[base + bucket].value.add(1, ordering: .relaxed)
+        histograms[base + HTTPMetrics.bucketBounds.count + 1].value.add(Int(clamping: max(0, nanoseconds)), ordering: .relaxed)
+    }
+
+    /// Prometheus text (format 0.0.4) of both metrics; label sets never seen are left out.
+    public func render() -> [UInt8] {
+        var text = "# TYPE isolationd_http_requests_total counter\n"
+        let statusSlots = HTTPMetrics.statuses.count + 1
+        for (routeNumber, route) in routes.enumerated() {
+            for (methodNumber, method) in HTTPMetrics.methods.enumerated() {
+                for slot in 0..<statusSlots {
+                    let count = counts[(routeNumber * HTTPMetrics.methods.count + methodNumber) * statusSlots + slot].value.load(ordering: .relaxed)
+                    guard count > 0 else { continue }
+                    let status = slot < HTTPMetrics.statuses.count ? String(HTTPMetrics.statuses[slot]) : "other"
+                    text += "isolationd_http_requests_total{route=\"\(route)\",method=\"\(method)\",status=\"\(status)\"} \(count)\n"
+                }
+            }
         }
-        timer.recordNanoseconds(nanoseconds)
+        text += "# TYPE isolationd_http_request_duration_seconds histogram\n"
+        let width = HTTPMetrics.bucketBounds.count + 2
+        for (routeNumber, route) in routes.enumerated() {
+            let base = routeNumber * width
+            var cumulative = 0
+            var lines = ""
+            for (bucket, bound) in HTTPMetrics.bucketBounds.enumerated() {
+                cumulative += histograms[base + bucket].value.load(ordering: .relaxed)
+                lines += "isolationd_http_request_duration_seconds_bucket{route=\"\(route)\",le=\"\(Self.seconds(bound))\"} \(cumulative)\n"
+            }
+            cumulative += histograms[base + HTTPMetrics.bucketBounds.count].value.load(ordering: .relaxed)
+            guard cumulative > 0 else { continue }
+            let sum = histograms[base + width - 1].value.load(ordering: .relaxed)
+            text += lines
+            text += "isolationd_http_request_duration_seconds_bucket{route=\"\(route)\",le=\"+Inf\"} \(cumulative)\n"
+            text += "isolationd_http_request_duration_seconds_sum{route=\"\(route)\"} \(Self.seconds(Int64(sum)))\n"
+            text += "isolationd_http_request_duration_seconds_count{route=\"\(route)\"} \(cumulative)\n"
+        }
+        return Array(text.utf8)
+    }
+
+    /// Nanoseconds as decimal seconds without Foundation ("0.0005", "2.5", "10").
+    static func seconds(_ nanoseconds: Int64) -> String {
+        let whole = nanoseconds / 1_000_000_000
+        var fraction = nanoseconds % 1_000_000_000
+        guard fraction > 0 else { return String(whole) }
+        var digits = 9
+        while fraction % 10 == 0 { fraction /= 10; digits -= 1 }
+        let text = String(fraction)
+        return "\(whole)." + String(repeating: "0", count: digits - text.count) + text
     }
 
     /// Monotonic nanoseconds, for request latencies.

@@ -6,7 +6,8 @@ import Synchronization
 /// `GET /metrics`: refreshes the gauges read from the core and the server (open connections,
 /// factory figures, breaker state, runs by outcome, stream subscribers, events published and
 /// cut-off subscribers, live contexts, idempotency keys), then renders the registry (the
-/// Prometheus text the executable's exporter makes). No gauge carries a user or run label.
+/// Prometheus text the executable's exporter makes) followed by the request metrics. No metric
+/// carries a user, run or raw-path label.
 public struct MetricsEndpoint: Sendable {
     /// The registry as Prometheus text.
     public let render: @Sendable () -> [UInt8]
@@ -24,10 +25,15 @@ public struct MetricsEndpoint: Sendable {
         self.server = server
     }
 
-    func install(on router: inout Router, service: ExecutionService) {
+    /// The route's template, for `HTTPMetrics(routes:)`.
+    public static let path = "/metrics"
+
+    /// Installs `GET /metrics`. Install it last: `requestMetrics` is made from the router's
+    /// templates (plus `MetricsEndpoint.path`).
+    public func install(on router: inout Router, service: ExecutionService, requestMetrics: HTTPMetrics?) {
         let gauges = CoreGauges()
         let endpoint = self
-        router.get("/metrics") { request in
+        router.get(MetricsEndpoint.path) { request in
             if endpoint.requireAdmin {
                 do throws(AuthError) {
                     let principal = try service.authenticator.authenticate(headers: request.headers)
@@ -37,18 +43,45 @@ public struct MetricsEndpoint: Sendable {
                 }
             }
             gauges.refresh(service: service, server: endpoint.server.counters)
-            return HTTPResponse(status: .ok, contentType: endpoint.contentType, body: endpoint.render())
+            var body = endpoint.render()
+            if let requestMetrics { body += requestMetrics.render() }
+            return HTTPResponse(status: .ok, contentType: endpoint.contentType, body: body)
         }
     }
 }
 
-/// The HTTP server a metrics endpoint reads its connection counters from, attached after start.
+/// The HTTP server a metrics endpoint reads its connection counters from, attached after start
+/// (the server is made after the router that serves `/metrics`).
+///
+/// The reference is published through an atomic word holding a retained pointer (0: none), not
+/// a Mutex: readers on the loops and the one writer then synchronise in a way ThreadSanitizer
+/// sees (Synchronization's Mutex is a futex it cannot follow on Linux).
 public final class ServerReference: Sendable {
-    private let server = Mutex<HTTPServer?>(nil)
+    private let bits = Atomic<UInt>(0)
     public init() {}
-    public func attach(_ server: HTTPServer) { self.server.withLock { $0 = server } }
-    public func detach() { server.withLock { $0 = nil } }
-    var counters: HTTPServerCounters? { server.withLock { $0 }?.counters }
+
+    /// Attaches `server` (once; later calls are ignored).
+    public func attach(_ server: HTTPServer) {
+        let retained = UInt(bitPattern: Unmanaged.passRetained(server).toOpaque())
+        if !bits.compareExchange(expected: 0, desired: retained, ordering: .releasing).exchanged,
+           let pointer = UnsafeRawPointer(bitPattern: retained) {
+            Unmanaged<HTTPServer>.fromOpaque(pointer).release()
+        }
+    }
+
+    var counters: HTTPServerCounters? {
+        let value = bits.load(ordering: .acquiring)
+        guard value != 0, let pointer = UnsafeRawPointer(bitPattern: value) else { return nil }
+        // Never released while attached (the reference lives as long as the process's server).
+        return Unmanaged<HTTPServer>.fromOpaque(pointer).takeUnretainedValue().counters
+    }
+
+    deinit {
+        let value = bits.load(ordering: .acquiring)
+        if value != 0, let pointer = UnsafeRawPointer(bitPattern: value) {
+            Unmanaged<HTTPServer>.fromOpaque(pointer).release()
+        }
+    }
 }
 
 /// Gauges mirroring the core's own counters at scrape time (the core keeps each figure in one

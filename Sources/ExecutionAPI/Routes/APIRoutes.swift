@@ -8,8 +8,8 @@ import HTTPServer
 /// `/v1/runs/{id}/events`, `/v1/events/ws`) are installed by their own code on the same router
 /// (see `ServerAssembly`'s `additionalRoutes`), using `APIRoutes.authenticated`.
 public enum APIRoutes {
-    /// Installs the REST routes. `metrics` serves `GET /metrics` when given.
-    public static func install(on router: inout Router, service: ExecutionService, metrics: MetricsEndpoint? = nil) {
+    /// Installs the REST routes (`GET /metrics` is installed last, by `MetricsEndpoint.install`).
+    public static func install(on router: inout Router, service: ExecutionService) {
         let idempotent = IdempotentExecution(store: service.idempotency, clock: service.clock)
         ContextRoutes(service: service, idempotent: idempotent).install(on: &router)
         EngineRoutes(service: service, idempotent: idempotent).install(on: &router)
@@ -19,7 +19,6 @@ public enum APIRoutes {
         router.get("/openapi.json") { _ in
             HTTPResponse(status: .ok, contentType: "application/json", body: document)
         }
-        if let metrics { metrics.install(on: &router, service: service) }
         router.notFound = { _ in ProblemDetails.notFound("no route matches the request path").response() }
     }
 }
