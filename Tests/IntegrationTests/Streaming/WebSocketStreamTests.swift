@@ -154,4 +154,20 @@ struct WebSocketStreamTests {
             #expect(reason == "slow consumer; resume after id \(lastID)")
         }
     }
+
+    @Test("the per-user cap answers a WebSocket upgrade 429 before any 101")
+    func streamCap() async throws {
+        let world = try StreamTestWorld(users: ["alice-01"], hub: EventHubConfiguration(maxSubscribersPerUser: 1))
+        try await world.serve { _, port in
+            let token = StreamTestWorld.token("alice-01")
+            let first = try await WebSocketTestClient.connect(port: port, path: "/v1/events/ws", protocols: ["bearer", token])
+            #expect(first.handshake.status == 101)
+            let second = try await WebSocketTestClient.connect(port: port, path: "/v1/events/ws", protocols: ["bearer", token])
+            #expect(second.handshake.status == 429)
+            #expect(second.handshake.headers["Retry-After"] != nil)
+            second.connection.close()
+            first.connection.close()
+            #expect(await StreamTestWorld.eventually { world.hub.statistics.liveSubscribers == 0 })
+        }
+    }
 }
