@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "ExecutionCoreTests", dependencies: ["ExecutionCore", "IsolationdTesting", "VisibleLocks"], swiftSettings: settings),
         .testTarget(name: "ExecutionAPITests", dependencies: ["ExecutionAPI", "IsolationdTesting", "VisibleLocks"], swiftSettings: settings),
         .testTarget(name: "IntegrationTests",
-                    dependencies: ["ExecutionAPI", "HTTPServer", "ExecutionCore", "IsolationdTesting"],
+                    dependencies: ["ExecutionAPI", "HTTPServer", "ExecutionCore", "IsolationdTesting", "VisibleLocks"],
                     swiftSettings: settings),
     ]
 )

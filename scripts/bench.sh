@@ -27,4 +27,7 @@ if [ "${1:-}" = POST ]; then
   METHOD=POST BODY_FILE=$BODY OURS_HEADER='Authorization: Bearer isod-demo-alice-2c2fc452d01d7aa25a42090a' \
     exec bash "$COMPARE" "$BIN serve --config $ROOT/config/bench.json --port \$PORT" "${2:-/v1/contexts}"
 fi
-exec bash "$COMPARE" "$BIN" "${1:-/healthz}"
+bash "$COMPARE" "$BIN" "${1:-/healthz}"
+
+# Event streams (issue 5): idle-subscriber memory, publish -> SSE latency, fan-out deliveries.
+SKIP_BUILD=1 bash "$ROOT/scripts/bench-streams.sh"

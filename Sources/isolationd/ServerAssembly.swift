@@ -79,5 +79,7 @@ enum ServerAssembly {
 /// The hook for the event-stream routes (`/v1/events`, `/v1/runs/{id}/events`, `/v1/events/ws`);
 /// they are built on their own branch and installed here once merged.
 enum EventRoutesHook {
-    static func install(on router: inout Router, service: ExecutionService) {}
+    static func install(on router: inout Router, service: ExecutionService) {
+        StreamRoutes.install(on: &router, service: service)
+    }
 }

@@ -93,7 +93,7 @@ extension HTTPConnection {
         }
         if shared.accessLog {
             let logged = phase == .webSocket ? 101 : code
-            runtime.logger.info("\(head.method) \(head.target) \(logged) \(bodyBytes)", metadata: ["peer": "\(remoteAddress)"])
+            runtime.logger.info("\(head.method) \(AccessLogTarget.redacted(head.target)) \(logged) \(bodyBytes)", metadata: ["peer": "\(remoteAddress)"])
         }
     }
 

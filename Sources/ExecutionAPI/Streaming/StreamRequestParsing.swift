@@ -1,0 +1,114 @@
+import ExecutionCore
+import HTTPServer
+
+/// Reading what a stream request asks for: who (bearer token), which events (filters) and from
+/// where (cursor). Every failure is a `ProblemDetails` naming the parameter.
+enum StreamRequestParsing {
+    /// Longest id accepted in a filter (the context id rule, SPEC.md §1).
+    static let maxIdentifierBytes = 128
+
+    /// `thread_id`, `run_id`, `execution_id` from the query.
+    static func filter(_ request: HTTPRequest) throws(ProblemDetails) -> EventFilter {
+        EventFilter(threadID: try identifier(request, "thread_id"),
+                    runID: try identifier(request, "run_id"),
+                    executionID: try identifier(request, "execution_id"))
+    }
+
+    static func identifier(_ request: HTTPRequest, _ name: String) throws(ProblemDetails) -> String? {
+        guard let value = request.queryItem(name) else { return nil }
+        return try validIdentifier(value, field: name)
+    }
+
+    static func validIdentifier(_ value: String, field: String) throws(ProblemDetails) -> String {
+        let bytes = value.utf8
+        guard !bytes.isEmpty, bytes.count <= maxIdentifierBytes,
+              bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "/") }) else {
+            throw .validation(field: field, "\(field) must be 1 to \(maxIdentifierBytes) printable ASCII characters without spaces or '/'")
+        }
+        return value
+    }
+
+    /// The resume cursor: the `Last-Event-ID` header (what a reconnecting EventSource sends, so it
+    /// beats the query of the original URL), else `?last_event_id=` or `?after=`. nil: live only.
+    static func cursor(_ request: HTTPRequest) throws(ProblemDetails) -> UInt64? {
+        let values = request.headers.values("Last-Event-ID")
+        if values.count > 1 { throw .badRequest("Last-Event-ID must appear at most once") }
+        if let header = values.first {
+            // The HTML spec lets a client send an empty Last-Event-ID ("no id yet").
+            let trimmed = header.trimmingBlanks
+            if trimmed.isEmpty { return nil }
+            return try eventID(trimmed, field: "Last-Event-ID")
+        }
+        for name in ["last_event_id", "after"] {
+            if let value = request.queryItem(name) { return try eventID(value, field: name) }
+        }
+        return nil
+    }
+
+    static func eventID(_ text: String, field: String) throws(ProblemDetails) -> UInt64 {
+        guard text.utf8.count <= 20, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+              let value = UInt64(text) else {
+            throw .validation(field: field, "\(field) must be an event id (a non-negative integer)")
+        }
+        return value
+    }
+
+    /// The principal for an SSE request: `Authorization: Bearer <token>` only.
+    static func principal(_ request: HTTPRequest, _ authenticator: Authenticator) throws(ProblemDetails) -> Principal {
+        do {
+            return try authenticator.authenticate(headers: request.headers)
+        } catch {
+            throw .unauthorized(error)
+        }
+    }
+
+    /// The principal for a WebSocket upgrade, and the subprotocol to select. Browsers cannot set
+    /// `Authorization` on a WebSocket, so two fallbacks exist, in this order: the header; the
+    /// subprotocol list `bearer, <token>` ("bearer" is selected); `?access_token=<token>`.
+    static func webSocketPrincipal(_ request: HTTPRequest,
+                                   _ authenticator: Authenticator) throws(ProblemDetails) -> (Principal, subprotocol: String?) {
+        let offered = WebSocketHandshake.offeredProtocols(request.headers)
+        let bearerIndex = offered.firstIndex { $0.lowercased() == "bearer" }
+        let selected = bearerIndex.map { offered[$0] }
+        do throws(AuthError) {
+            if request.headers.contains("Authorization") {
+                return (try authenticator.authenticate(headers: request.headers), selected)
+            }
+            if let bearerIndex, bearerIndex + 1 < offered.count {
+                return (try authenticator.authenticate(authorization: "Bearer " + offered[bearerIndex + 1]), selected)
+            }
+            if let token = request.queryItem("access_token") {
+                return (try authenticator.authenticate(authorization: "Bearer " + token), selected)
+            }
+            throw AuthError.missingCredentials
+        } catch {
+            throw .unauthorized(error)
+        }
+    }
+
+    /// 429 for the per-user stream cap, 503 while shutting down.
+    static func problem(for error: SubscriptionError, retryMilliseconds: Int) -> ProblemDetails {
+        switch error {
+        case .tooManySubscribers(let limit):
+            ProblemDetails.tooManyRequests("this user already has \(limit) open event streams; close one first",
+                                           retryAfter: max(1, Double(retryMilliseconds) / 1000))
+                .adding(extensions: ["limit": .integer(Int64(limit))])
+        case .shuttingDown:
+            ProblemDetails.serviceUnavailable("the server is shutting down", retryAfter: 1)
+        }
+    }
+}
+
+extension ProblemDetails {
+    fileprivate func adding(extensions members: [String: JSONValue]) -> ProblemDetails {
+        var copy = self
+        for (key, value) in members { copy.extensions[key] = value }
+        return copy
+    }
+}
+
+extension String {
+    fileprivate var trimmingBlanks: String {
+        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    }
+}
