@@ -78,7 +78,7 @@ final class EventStreamBridge: Sendable {
             bridge?.wake()
         }
         let run = runStream ? RunStreamState(fromStart: after == nil, endedBeforeSubscribe: runEnded()) : nil
-        bridge.core.withStreamLock {
+        bridge.core.withLock {
             $0.subscription = subscription
             $0.run = run
         }
@@ -96,7 +96,7 @@ final class EventStreamBridge: Sendable {
     }
 
     func post(_ signal: Signal) {
-        let schedule = inbox.withStreamLock { inbox -> Bool in
+        let schedule = inbox.withLock { inbox -> Bool in
             inbox.signals.append(signal)
             defer { inbox.scheduled = true }
             return !inbox.scheduled
@@ -106,7 +106,7 @@ final class EventStreamBridge: Sendable {
 
     /// The hub has items (called on a publisher's thread: only enqueue).
     func wake() {
-        let schedule = inbox.withStreamLock { inbox -> Bool in
+        let schedule = inbox.withLock { inbox -> Bool in
             defer { inbox.scheduled = true }
             return !inbox.scheduled
         }
@@ -126,7 +126,7 @@ final class EventStreamBridge: Sendable {
 
     /// Ends the stream without writing (the pump has stopped).
     func abandon() {
-        let ended = core.withStreamLock { core -> Bool in
+        let ended = core.withLock { core -> Bool in
             if core.ended { return false }
             core.ended = true
             core.subscription?.cancel()
@@ -139,12 +139,12 @@ final class EventStreamBridge: Sendable {
     // MARK: Work (pump thread)
 
     func run() {
-        let signals = inbox.withStreamLock { inbox -> [Signal] in
+        let signals = inbox.withLock { inbox -> [Signal] in
             inbox.scheduled = false
             defer { inbox.signals.removeAll() }
             return inbox.signals
         }
-        let ending: StreamEnding? = core.withStreamLock { core in process(signals, &core) }
+        let ending: StreamEnding? = core.withLock { core in process(signals, &core) }
         if let ending { pump.unregister(self, ending: ending) }
     }
 

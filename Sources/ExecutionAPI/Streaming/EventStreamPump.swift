@@ -66,24 +66,24 @@ public final class EventStreamPump: Sendable {
     }
 
     /// Streams currently open (registered and not ended).
-    public var liveStreamCount: Int { live.withStreamLock { $0.count } }
+    public var liveStreamCount: Int { live.withLock { $0.count } }
 
-    public var statistics: PumpCounters { counters.withStreamLock { $0 } }
+    public var statistics: PumpCounters { counters.withLock { $0 } }
 
     /// Stops the thread after ending every open stream as if the server shut down (idempotent).
     /// Call it after the HTTP server has drained.
     public func shutdown() {
-        let streams = live.withStreamLock { Array($0.values) }
+        let streams = live.withLock { Array($0.values) }
         for stream in streams { stream.post(.shutdown) }
-        let alreadyStopping = ready.withStreamLock { state -> Bool in
+        let alreadyStopping = ready.withLock { state -> Bool in
             defer { state.stopping = true }
             return state.stopping
         }
         guard !alreadyStopping else { return }
         signal()
-        if let handle = thread.withStreamLock({ $0 }) { pthread_join(handle, nil) }
+        if let handle = thread.withLock({ $0 }) { pthread_join(handle, nil) }
         // Anything still open has nobody to drive it now: cancel its subscription.
-        for stream in live.withStreamLock({ Array($0.values) }) { stream.abandon() }
+        for stream in live.withLock({ Array($0.values) }) { stream.abandon() }
     }
 
     // MARK: Registration (any thread)
@@ -91,13 +91,13 @@ public final class EventStreamPump: Sendable {
     func makeID() -> UInt64 { nextID.wrappingAdd(1, ordering: .relaxed).oldValue }
 
     func register(_ stream: EventStreamBridge) {
-        live.withStreamLock { $0[stream.id] = stream }
-        counters.withStreamLock { $0.opened += 1 }
+        live.withLock { $0[stream.id] = stream }
+        counters.withLock { $0.opened += 1 }
     }
 
     func unregister(_ stream: EventStreamBridge, ending: StreamEnding) {
-        live.withStreamLock { _ = $0.removeValue(forKey: stream.id) }
-        counters.withStreamLock { counters in
+        live.withLock { _ = $0.removeValue(forKey: stream.id) }
+        counters.withLock { counters in
             switch ending {
             case .slowConsumer: counters.endedSlowConsumer += 1
             case .serverShutdown: counters.endedShutdown += 1
@@ -107,12 +107,12 @@ public final class EventStreamPump: Sendable {
         }
     }
 
-    func countHeartbeat() { counters.withStreamLock { $0.heartbeats += 1 } }
+    func countHeartbeat() { counters.withLock { $0.heartbeats += 1 } }
 
     /// Queues `stream` for a drain on the pump thread. Cheap: a lock, an append, at most one
     /// one-byte write when the pump is asleep.
     func schedule(_ stream: EventStreamBridge) {
-        let wake = ready.withStreamLock { state -> Bool in
+        let wake = ready.withLock { state -> Bool in
             guard !state.stopping else { return false }
             state.streams.append(stream)
             guard state.sleeping else { return false }
@@ -139,7 +139,7 @@ public final class EventStreamPump: Sendable {
             return nil
         }, box)
         if created == 0 {
-            thread.withStreamLock { $0 = handle }
+            thread.withLock { $0 = handle }
         } else {
             Unmanaged<PumpBox>.fromOpaque(box).release()
         }
@@ -150,7 +150,7 @@ public final class EventStreamPump: Sendable {
         var nextTick = Monotonic.now() + tick.nanoseconds
         var batch: [EventStreamBridge] = []
         while true {
-            let stop = ready.withStreamLock { state -> Bool in
+            let stop = ready.withLock { state -> Bool in
                 swap(&batch, &state.streams)
                 if batch.isEmpty, !state.stopping { state.sleeping = true }
                 return state.stopping
@@ -165,7 +165,7 @@ public final class EventStreamPump: Sendable {
                 var poller = pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)
                 _ = poll(&poller, 1, Int32(clamping: waitMs))
                 drainWakePipe()
-                ready.withStreamLock { $0.sleeping = false }
+                ready.withLock { $0.sleeping = false }
             } else {
                 for stream in batch { stream.run() }
                 batch.removeAll(keepingCapacity: true)
@@ -185,7 +185,7 @@ public final class EventStreamPump: Sendable {
 
     /// The shared timer: heartbeats for quiet streams, and streams never attached are dropped.
     private func walkStreams(now: Int64) {
-        let streams = live.withStreamLock { Array($0.values) }
+        let streams = live.withLock { Array($0.values) }
         let heartbeat = heartbeatInterval.nanoseconds
         let attach = attachTimeout.nanoseconds
         for stream in streams { stream.timerCheck(now: now, heartbeatAfter: heartbeat, attachTimeout: attach) }
