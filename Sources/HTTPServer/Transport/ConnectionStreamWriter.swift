@@ -1,5 +1,3 @@
-import Synchronization
-
 /// The `ResponseStreamWriter` handed to a streamed body's producer. Producers call it from any
 /// thread; it queues chunks under a lock and wakes the connection's loop once per batch (a
 /// flag coalesces wake-ups), and the loop frames and writes them. The bound covers the queued
@@ -28,7 +26,7 @@ final class ConnectionStreamWriter: ResponseStreamWriter {
     private let loop: EventLoop
     private let connectionToken: UInt64
     private let bound: Int
-    private let state = Mutex(State())
+    private let state = PosixMutex(State())
 
     init(loop: EventLoop, connectionToken: UInt64, bound: Int) {
         self.loop = loop

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// The `WebSocketSession` handed to the application. Any thread may send: frames are encoded
 /// by the caller, queued under a lock within the connection's outbound bound, and written by
 /// the loop after one coalesced wake-up. `close` asks the loop to start the close handshake.
@@ -21,7 +19,7 @@ final class ConnectionWebSocketSession: WebSocketSession {
     private let loop: EventLoop
     private let connectionToken: UInt64
     private let bound: Int
-    private let state = Mutex(State())
+    private let state = PosixMutex(State())
 
     init(loop: EventLoop, connectionToken: UInt64, bound: Int) {
         self.loop = loop

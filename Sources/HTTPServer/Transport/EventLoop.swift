@@ -21,7 +21,7 @@ final class EventLoop: Sendable {
         var closed = false
     }
 
-    private let queue = Mutex(Queue())
+    private let queue = PosixMutex(Queue())
     private let wakePending = Atomic<Bool>(false)
     /// pthread_self() of the loop thread once it runs (0 before): lets `execute` from the loop
     /// itself skip the eventfd write, since the loop drains its queue before sleeping again.
