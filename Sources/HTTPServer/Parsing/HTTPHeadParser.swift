@@ -119,15 +119,15 @@ public struct HTTPHeadParser: Sendable {
     /// there is over its limit whatever comes next.
     @inline(__always)
     private mutating func findLineEnd(_ buffer: UnsafeRawBufferPointer, lastAllowedCR: Int,
-                                      overLimit: HTTPParseError) throws(HTTPParseError) -> Int? {
+                                      overLimit: @autoclosure () -> HTTPParseError) throws(HTTPParseError) -> Int? {
         let count = buffer.count
-        guard lastAllowedCR >= scanPosition else { throw overLimit }
+        guard lastAllowedCR >= scanPosition else { throw overLimit() }
         let scanEnd = lastAllowedCR >= count ? count : lastAllowedCR + 1
         let found = ParserBytes.firstControl(in: buffer, from: scanPosition, to: scanEnd)
         bytesScanned &+= found - scanPosition
         scanPosition = found
         guard found < scanEnd else {
-            if scanEnd > lastAllowedCR { throw overLimit }
+            if scanEnd > lastAllowedCR { throw overLimit() }
             return nil
         }
         switch buffer[found] {

@@ -14,17 +14,13 @@ enum ParserBytes {
     static let backslash: UInt8 = 0x5C
     static let del: UInt8 = 0x7F
 
-    /// tchar (RFC 9110 §5.6.2) as two 64-bit masks, bit n set when byte n (or 64 + n) is a tchar:
-    /// `! # $ % & ' * + - . ^ _ ` | ~`, digits and letters. Checked against the RFC's list in tests.
-    static let tokenMaskLow: UInt64 = 0x03FF_6CFA_0000_0000
-    static let tokenMaskHigh: UInt64 = 0x57FF_FFFF_C7FF_FFFE
+    /// tchar (RFC 9110 §5.6.2) as a 256-entry table, "1" where byte n is a tchar:
+    /// `! # $ % & ' * + - . ^ _ ` | ~`, digits and letters. A static string needs no lazy
+    /// initialisation and makes the test one load; checked against the RFC's list in tests.
+    static let tokenTable: StaticString = "0000000000000000000000000000000001011111001101101111111111000000011111111111111111111111111000111111111111111111111111111110101000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
 
     @inline(__always)
-    static func isTokenChar(_ byte: UInt8) -> Bool {
-        if byte < 64 { return (tokenMaskLow >> UInt64(byte)) & 1 == 1 }
-        if byte < 128 { return (tokenMaskHigh >> UInt64(byte &- 64)) & 1 == 1 }
-        return false
-    }
+    static func isTokenChar(_ byte: UInt8) -> Bool { tokenTable.utf8Start[Int(byte)] == 0x31 }
 
     /// Optional whitespace (OWS, RFC 9110 §5.6.3): space or horizontal tab.
     @inline(__always)

@@ -58,6 +58,10 @@ enum ChunkedRows {
     static let limits: [ChunkedRow] = [
         .reject("body over its limit across chunks", "5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n", 413, maxBodyBytes: 8),
         .reject("one chunk declared over the limit, before its data", "9\r\n", 413, maxBodyBytes: 8),
+        // Fuzz finding (fuzz-artifacts/crash-a21d772b..., a harness bug, kept as a rule row): the
+        // second chunk's size alone passes the remaining budget, with its extension still to come.
+        .reject("later chunk declared over the remaining budget", "5\r\nhello\r\n1a;q=\"\\\"x\"\r\nabc", 413,
+                maxBodyBytes: 16),
         .reject("absurd chunk size", "FFFFFFFFFFFFFFFFFFFFFFFF\r\n", 413),
         .reject("chunk size line over its bound", "000000000000000000000001\r\nx\r\n0\r\n\r\n", 400,
                 limits: .init(maxRequestLineBytes: 16)),
