@@ -268,6 +268,8 @@ final class HTTPConnection {
         streamEncoder = nil
         if let stream {
             self.stream = nil
+            // StreamCloseReason.serverShutdown promises that onShutdown handlers ran first.
+            if reason == .serverShutdown { stream.signalShutdown() }
             stream.streamEnded(reason)
         }
         if webSocket != nil {
