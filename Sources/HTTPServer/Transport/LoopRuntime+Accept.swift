@@ -103,7 +103,10 @@ extension LoopRuntime {
     func pauseAccepting(errno error: Int32) {
         guard !listenerPaused, listenerFD >= 0 else { return }
         listenerPaused = true
-        logger.warning("accept4: out of descriptors or memory (errno \(error)); pausing accepts for 100 ms")
+        if lastAcceptPauseLog == 0 || now &- lastAcceptPauseLog >= 10_000_000_000 {
+            lastAcceptPauseLog = now
+            logger.warning("accept4: out of descriptors or memory (errno \(error)); pausing accepts for 100 ms at a time")
+        }
         _ = epollControl(calls, epollFD: loop.epollFD, operation: LinuxCalls.epollCtlDel, fd: listenerFD, events: 0, data: 0)
         schedule(at: now &+ 100_000_000) { runtime in runtime.resumeAccepting() }
     }

@@ -35,6 +35,8 @@ final class LoopRuntime {
     var listenerPaused = false
     var running = true
     var drainStarted = false
+    /// When running out of descriptors was last logged (at most every 10 s, not every pause).
+    var lastAcceptPauseLog: UInt64 = 0
 
     init(loop: EventLoop, peers: [EventLoop], shared: ServerShared, listenerFD: Int32) {
         self.loop = loop
