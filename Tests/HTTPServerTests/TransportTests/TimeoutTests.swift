@@ -62,11 +62,12 @@ struct TimeoutTests {
     }
 
     @Test func idleTimerRestartsAfterEachRequest() async throws {
-        let configuration = HTTPServerConfiguration.testing { $0.timeouts.idle = .milliseconds(300) }
+        let configuration = HTTPServerConfiguration.testing { $0.timeouts.idle = .seconds(1) }
         try await withTestServer(configuration: configuration, responder: echoResponder()) { port in
             let client = try await RawHTTPClient.connect(port: port)
-            for _ in 0..<4 {
-                try await Task.sleep(for: .milliseconds(150))
+            // Five gaps of 300 ms: longer than the idle timeout in total, never in one go.
+            for _ in 0..<5 {
+                try await Task.sleep(for: .milliseconds(300))
                 let response = try await client.request("GET", "/")
                 #expect(response.status == 200)
             }
