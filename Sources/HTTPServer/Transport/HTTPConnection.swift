@@ -262,7 +262,6 @@ final class HTTPConnection {
         outboundStart = 0
         currentHead = nil
         body = []
-        runtime.forget(self)
         tlsOutbound = []
         tls = nil
         streamEncoder = nil
@@ -276,6 +275,8 @@ final class HTTPConnection {
             reportWebSocketClose()
             webSocket = nil
         }
+        // Last: this may complete a drain, whose caller may rely on the handlers above having run.
+        runtime.forget(self)
     }
 
     /// The server began draining (accepting has stopped).
