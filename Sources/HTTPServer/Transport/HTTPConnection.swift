@@ -282,6 +282,10 @@ final class HTTPConnection {
     /// The server began draining (accepting has stopped).
     func serverDraining() {
         closeAfterResponse = true
+        // Bytes may have arrived since the last turn: a request already on its way is not idle.
+        if phase == .awaitingHead, !hasBufferedInput, !hasPendingOutput, interest & LinuxCalls.epollIn != 0 {
+            readFromSocket()
+        }
         switch phase {
         case .awaitingHead where !hasBufferedInput && !hasPendingOutput:
             closeNow(reason: .serverShutdown)
