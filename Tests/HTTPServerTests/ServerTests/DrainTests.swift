@@ -5,7 +5,8 @@ import Testing
 @Suite("Graceful drain")
 struct DrainTests {
     @Test func readinessTurns503AtOnceWhileOtherRequestsAreStillServed() async throws {
-        let configuration = HTTPServerConfiguration.testing { $0.drainDelay = .seconds(3) // long enough for the four requests below even under ThreadSanitizer on a busy machine }
+        // The delay outlasts the four requests below even under ThreadSanitizer on a busy machine.
+        let configuration = HTTPServerConfiguration.testing { $0.drainDelay = .seconds(3) }
         try await withTestServer(configuration: configuration, responder: echoResponder()) { server, port in
             let client = try await RawHTTPClient.connect(port: port)
             #expect(try await client.request("GET", "/readyz").bodyText == #"{"status":"ready"}"#)
