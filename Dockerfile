@@ -26,11 +26,14 @@ RUN swift build -c release --static-swift-stdlib --product isolationd \
 # ---- runtime -------------------------------------------------------------------------------
 FROM ${RUNTIME_IMAGE}
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libssl3 zlib1g \
+ && apt-get install -y --no-install-recommends libssl3 zlib1g python3-minimal \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin isolationd
 COPY --from=build /out/isolationd /usr/local/bin/isolationd
+# The default config declares the example process agents (Python, stdlib only) from agents/;
+# prlimit (util-linux, in the base image) applies their resource limits.
 COPY config/isolationd.json /etc/isolationd/isolationd.json
+COPY config/agents /etc/isolationd/agents
 
 # The file keeps host 127.0.0.1 for local runs; in the container listen on every address.
 ENV ISOLATIOND_CONFIG=/etc/isolationd/isolationd.json \

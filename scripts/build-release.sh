@@ -35,6 +35,7 @@ say "installing into $workdir (binary + config, as the image does)"
 mkdir -p "$workdir/bin" "$workdir/etc/isolationd"
 cp "$binary" "$workdir/bin/isolationd"
 cp config/isolationd.json "$workdir/etc/isolationd/isolationd.json"
+cp -r config/agents "$workdir/etc/isolationd/agents"
 strip "$workdir/bin/isolationd" 2>/dev/null || true
 ls -l "$workdir/bin/isolationd" | awk '{print "   size: " $5 " bytes"}'
 

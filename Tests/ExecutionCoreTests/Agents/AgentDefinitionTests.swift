@@ -85,9 +85,14 @@ struct AgentDefinitionTests {
     func shippedConfig() throws {
         let text = try #require(ProcInfo.readFile(packageRoot() + "/config/isolationd.json"))
         let config = try JSONValue.parse(text)
-        let agents = try #require(config["agents"])
-        let definitions = try AgentDefinition.decodeList(agents, baseDirectory: packageRoot() + "/config")
+        // The default config names the example agents' file, relative to its own directory.
+        let file = try #require(config["agents"]?.stringValue)
+        let listed = try #require(ProcInfo.readFile(packageRoot() + "/config/" + file))
+        let definitions = try AgentDefinition.decodeList(try JSONValue.parse(listed),
+                                                         baseDirectory: packageRoot() + "/config")
         #expect(definitions.contains { $0.name == "echo" })
+        #expect(definitions.contains { $0.name == "research" })
+        #expect(definitions.contains { $0.name == "summarise" })
     }
 }
 
