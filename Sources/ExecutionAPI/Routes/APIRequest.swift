@@ -64,6 +64,6 @@ extension APIRoutes {
         var headers = HTTPHeaders()
         headers.add("Content-Type", "application/json")
         if let location { headers.add("Location", location) }
-        return HTTPResponse(status: status, headers: headers, body: .bytes(JSONWriting.serialized(value)))
+        return HTTPResponse(status: status, headers: headers, body: .bytes(value.serialized()))
     }
 }
