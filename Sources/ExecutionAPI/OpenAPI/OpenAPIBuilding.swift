@@ -72,6 +72,44 @@ enum OA {
         return .object(o)
     }
 
+    /// A path of one resource (`…/{id}…`): its id parameter, then its operations.
+    static func idPath(_ resource: String, _ operations: JSONObject) -> JSONValue {
+        var members = operations
+        members["parameters"] = .array([idParameter(resource)])
+        return .object(members)
+    }
+
+    /// A `get` that answers one of the caller's resources (200), or 404 as for an unknown id.
+    static func readOperation(_ id: String, _ summary: String, tags: [String], returns description: String,
+                              schema: String) -> JSONValue {
+        operation(id, summary, tags: tags,
+                  responses: withCommonErrors(["200": response(description, schema: ref(schema)), "404": problem("NotFound")]))
+    }
+
+    /// A `post` that creates a resource from a JSON body: `status` with the resource and its
+    /// `Location`, or one of `errors` (status codes, each answered by its problem response).
+    static func createOperation(_ id: String, _ summary: String, tags: [String], idempotent: Bool = true, body: String,
+                                status: String = "201", returns description: String, schema: String,
+                                errors: [String]) -> JSONValue {
+        var responses = problems(errors)
+        responses[status] = response(description, schema: ref(schema), headers: ["Location": locationHeader])
+        return operation(id, summary, tags: tags, parameters: idempotent ? [idempotencyKey] : [],
+                         body: jsonBody(ref(body)), responses: withCommonErrors(responses))
+    }
+
+    /// The problem responses (components/responses) of these status codes.
+    static func problems(_ statuses: [String]) -> JSONObject {
+        var responses: JSONObject = [:]
+        for status in statuses { responses[status] = problem(problemNames[status] ?? "Problem") }
+        return responses
+    }
+
+    private static let problemNames = [
+        "400": "BadRequest", "401": "Unauthorized", "403": "Forbidden", "404": "NotFound", "409": "Conflict",
+        "413": "TooLarge", "415": "UnsupportedMediaType", "422": "Validation", "429": "TooManyRequests",
+        "503": "Unavailable",
+    ]
+
     /// The error answers every authenticated operation may give.
     static func withCommonErrors(_ responses: [String: JSONValue]) -> [String: JSONValue] {
         var all = responses

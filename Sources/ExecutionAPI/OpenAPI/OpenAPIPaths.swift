@@ -15,40 +15,26 @@ enum OpenAPIPaths {
     static var contexts: [String: JSONValue] {
         [
             "/v1/contexts": .object([
-                "post": OA.operation("createContext", "Create an execution context for the caller", tags: ["contexts"],
-                                     parameters: [OA.idempotencyKey], body: OA.jsonBody(OA.ref("ContextCreate")),
-                                     responses: OA.withCommonErrors([
-                                        "201": OA.response("The context.", schema: OA.ref("Context"), headers: ["Location": OA.locationHeader]),
-                                        "400": OA.problem("BadRequest"), "409": OA.problem("Conflict"), "413": OA.problem("TooLarge"),
-                                        "415": OA.problem("UnsupportedMediaType"), "422": OA.problem("Validation"),
-                                        "429": OA.problem("TooManyRequests"),
-                                     ])),
+                "post": OA.createOperation("createContext", "Create an execution context for the caller", tags: ["contexts"],
+                                           body: "ContextCreate", returns: "The context.", schema: "Context",
+                                           errors: ["400", "409", "413", "415", "422", "429"]),
             ]),
-            "/v1/contexts/{id}": .object([
-                "parameters": .array([OA.idParameter("context")]),
-                "get": OA.operation("getContext", "Read one of the caller's contexts", tags: ["contexts"],
-                                    responses: OA.withCommonErrors(["200": OA.response("The context.", schema: OA.ref("Context")),
-                                                                    "404": OA.problem("NotFound")])),
+            "/v1/contexts/{id}": OA.idPath("context", [
+                "get": OA.readOperation("getContext", "Read one of the caller's contexts", tags: ["contexts"],
+                                        returns: "The context.", schema: "Context"),
                 "delete": OA.operation("deleteContext", "Delete a context; engines bound to it are cleaned and their runs cancelled",
                                        tags: ["contexts"],
                                        responses: OA.withCommonErrors(["204": OA.response("Deleted."), "404": OA.problem("NotFound")])),
             ]),
-            "/v1/contexts/{id}/children": .object([
-                "parameters": .array([OA.idParameter("context")]),
-                "post": OA.operation("createChildContext", "Derive a child context for a sub-agent (depth + 1)", tags: ["contexts"],
-                                     body: OA.jsonBody(OA.ref("ChildCreate")),
-                                     responses: OA.withCommonErrors([
-                                        "201": OA.response("The child context.", schema: OA.ref("Context"), headers: ["Location": OA.locationHeader]),
-                                        "400": OA.problem("BadRequest"), "404": OA.problem("NotFound"), "413": OA.problem("TooLarge"),
-                                        "415": OA.problem("UnsupportedMediaType"), "422": OA.problem("Validation"),
-                                        "429": OA.problem("TooManyRequests"),
-                                     ])),
+            "/v1/contexts/{id}/children": OA.idPath("context", [
+                "post": OA.createOperation("createChildContext", "Derive a child context for a sub-agent (depth + 1)",
+                                           tags: ["contexts"], idempotent: false, body: "ChildCreate",
+                                           returns: "The child context.", schema: "Context",
+                                           errors: ["400", "404", "413", "415", "422", "429"]),
             ]),
-            "/v1/contexts/{id}/audit": .object([
-                "parameters": .array([OA.idParameter("context")]),
-                "get": OA.operation("getContextAudit", "The context's audit trail", tags: ["contexts"],
-                                    responses: OA.withCommonErrors(["200": OA.response("The audit trail.", schema: OA.ref("AuditTrail")),
-                                                                    "404": OA.problem("NotFound")])),
+            "/v1/contexts/{id}/audit": OA.idPath("context", [
+                "get": OA.readOperation("getContextAudit", "The context's audit trail", tags: ["contexts"],
+                                        returns: "The audit trail.", schema: "AuditTrail"),
             ]),
         ]
     }
@@ -56,53 +42,35 @@ enum OpenAPIPaths {
     static var engines: [String: JSONValue] {
         [
             "/v1/engines": .object([
-                "post": OA.operation("createEngine", "Spawn an engine bound to one of the caller's contexts", tags: ["engines"],
-                                     parameters: [OA.idempotencyKey], body: OA.jsonBody(OA.ref("EngineCreate")),
-                                     responses: OA.withCommonErrors([
-                                        "201": OA.response("The engine.", schema: OA.ref("Engine"), headers: ["Location": OA.locationHeader]),
-                                        "400": OA.problem("BadRequest"), "404": OA.problem("NotFound"), "409": OA.problem("Conflict"),
-                                        "415": OA.problem("UnsupportedMediaType"), "422": OA.problem("Validation"),
-                                        "429": OA.problem("TooManyRequests"), "503": OA.problem("Unavailable"),
-                                     ])),
+                "post": OA.createOperation("createEngine", "Spawn an engine bound to one of the caller's contexts",
+                                           tags: ["engines"], body: "EngineCreate", returns: "The engine.", schema: "Engine",
+                                           errors: ["400", "404", "409", "415", "422", "429", "503"]),
                 "get": OA.operation("listEngines", "The caller's engines", tags: ["engines"],
                                     responses: OA.withCommonErrors(["200": OA.response("The engines.", schema: OA.ref("EngineList"))])),
             ]),
-            "/v1/engines/{id}": .object([
-                "parameters": .array([OA.idParameter("engine")]),
-                "get": OA.operation("getEngine", "An engine's state, stats and runs", tags: ["engines"],
-                                    responses: OA.withCommonErrors(["200": OA.response("The engine.", schema: OA.ref("EngineDetail")),
-                                                                    "404": OA.problem("NotFound")])),
+            "/v1/engines/{id}": OA.idPath("engine", [
+                "get": OA.readOperation("getEngine", "An engine's state, stats and runs", tags: ["engines"],
+                                        returns: "The engine.", schema: "EngineDetail"),
                 "delete": OA.operation("deleteEngine", "Clean an engine; its live runs end cancelled (reason engine_cleaned)",
                                        tags: ["engines"],
                                        responses: OA.withCommonErrors(["204": OA.response("Cleaned (or already cleaned)."),
                                                                        "404": OA.problem("NotFound")])),
             ]),
-            "/v1/engines/{id}/runs": .object([
-                "parameters": .array([OA.idParameter("engine")]),
-                "post": OA.operation("startRun", "Start (or queue) an agent run on the engine", tags: ["runs"],
-                                     parameters: [OA.idempotencyKey], body: OA.jsonBody(OA.ref("RunCreate")),
-                                     responses: OA.withCommonErrors([
-                                        "202": OA.response("The run, running or queued.", schema: OA.ref("Run"),
-                                                           headers: ["Location": OA.locationHeader]),
-                                        "400": OA.problem("BadRequest"), "404": OA.problem("NotFound"),
-                                        "409": OA.problem("Conflict"), "413": OA.problem("TooLarge"),
-                                        "415": OA.problem("UnsupportedMediaType"), "422": OA.problem("Validation"),
-                                        "429": OA.problem("TooManyRequests"),
-                                     ])),
+            "/v1/engines/{id}/runs": OA.idPath("engine", [
+                "post": OA.createOperation("startRun", "Start (or queue) an agent run on the engine", tags: ["runs"],
+                                           body: "RunCreate", status: "202", returns: "The run, running or queued.",
+                                           schema: "Run", errors: ["400", "404", "409", "413", "415", "422", "429"]),
             ]),
         ]
     }
 
     static var runs: [String: JSONValue] {
         [
-            "/v1/runs/{id}": .object([
-                "parameters": .array([OA.idParameter("run")]),
-                "get": OA.operation("getRun", "A run's record: state, timings, result or reason", tags: ["runs"],
-                                    responses: OA.withCommonErrors(["200": OA.response("The run.", schema: OA.ref("Run")),
-                                                                    "404": OA.problem("NotFound")])),
+            "/v1/runs/{id}": OA.idPath("run", [
+                "get": OA.readOperation("getRun", "A run's record: state, timings, result or reason", tags: ["runs"],
+                                        returns: "The run.", schema: "Run"),
             ]),
-            "/v1/runs/{id}/cancel": .object([
-                "parameters": .array([OA.idParameter("run")]),
+            "/v1/runs/{id}/cancel": OA.idPath("run", [
                 "post": OA.operation("cancelRun", "Cancel a run (idempotent; the agent's process group is killed)", tags: ["runs"],
                                      body: OA.jsonBody(OA.object([:]), required: false),
                                      responses: OA.withCommonErrors([
@@ -129,8 +97,7 @@ enum OpenAPIPaths {
                 "get": OA.operation("streamEvents", "Stream the caller's events (SSE)", tags: ["events"], parameters: filters,
                                     responses: OA.withCommonErrors(["200": sse, "429": OA.problem("TooManyRequests")])),
             ]),
-            "/v1/runs/{id}/events": .object([
-                "parameters": .array([OA.idParameter("run")]),
+            "/v1/runs/{id}/events": OA.idPath("run", [
                 "get": OA.operation("streamRunEvents", "Stream one run's events (SSE)", tags: ["events"],
                                     parameters: Array(filters.suffix(2)),
                                     responses: OA.withCommonErrors(["200": sse, "404": OA.problem("NotFound"),

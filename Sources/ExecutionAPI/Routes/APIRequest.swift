@@ -22,6 +22,14 @@ public struct APIRequest: Sendable {
         return value
     }
 
+    /// The caller's own `resource` named by the path id, found by `find(id, userID)`; an
+    /// implausible id, an unknown one and another user's are all the same 404.
+    func owned<Found>(_ resource: ProblemMapping.Resource,
+                      _ find: (_ id: String, _ userID: String) -> Found?) throws(ProblemDetails) -> Found {
+        guard let found = find(try pathID(of: resource), userID) else { throw ProblemMapping.notFound(resource) }
+        return found
+    }
+
     static func isPlausibleID(_ value: String) -> Bool {
         let utf8 = value.utf8
         return !utf8.isEmpty && utf8.count <= 128 && utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "/") }
@@ -56,6 +64,6 @@ extension APIRoutes {
         var headers = HTTPHeaders()
         headers.add("Content-Type", "application/json")
         if let location { headers.add("Location", location) }
-        return HTTPResponse(status: status, headers: headers, body: .bytes(JSONWriting.serialized(value)))
+        return HTTPResponse(status: status, headers: headers, body: .bytes(value.serialized()))
     }
 }

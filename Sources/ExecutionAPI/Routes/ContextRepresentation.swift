@@ -19,9 +19,9 @@ enum ContextRepresentation {
         }
         out.append(UInt8(ascii: "{"))
         key("agent_context", first: true)
-        JSONWriting.writeObject(context.agentContext, into: &out)
+        JSONValue.writeObject(context.agentContext, into: &out)
         key("audit_metadata")
-        JSONWriting.writeObject(context.auditMetadata, into: &out)
+        JSONValue.writeObject(context.auditMetadata, into: &out)
         key("created_at")
         // The audit stamp is the same instant in the same format; reuse it instead of formatting twice.
         if case .string(let stamp)? = context.auditMetadata["context_created_at"], stamp.utf8.count == 24 {

@@ -67,11 +67,7 @@ struct ContextRoutes {
     }
 
     func lookup(_ request: APIRequest) throws(ProblemDetails) -> UserExecutionContext {
-        let id = try request.pathID(of: .context)
-        guard let context = service.contexts.context(requestID: id, userID: request.userID) else {
-            throw ProblemMapping.notFound(.context)
-        }
-        return context
+        try request.owned(.context) { service.contexts.context(requestID: $0, userID: $1) }
     }
 
     @Sendable func read(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {

@@ -48,11 +48,7 @@ struct EngineRoutes {
     }
 
     func lookup(_ request: APIRequest) throws(ProblemDetails) -> UserExecutionEngine {
-        let id = try request.pathID(of: .engine)
-        guard let engine = service.factory.engine(id: id, userID: request.userID) else {
-            throw ProblemMapping.notFound(.engine)
-        }
-        return engine
+        try request.owned(.engine) { service.factory.engine(id: $0, userID: $1) }
     }
 
     @Sendable func list(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {

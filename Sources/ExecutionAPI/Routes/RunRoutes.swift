@@ -22,8 +22,7 @@ struct RunRoutes {
     }
 
     @Sendable func read(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {
-        let id = try request.pathID(of: .run)
-        guard let run = service.factory.run(id: id, userID: request.userID) else { throw ProblemMapping.notFound(.run) }
+        let run = try request.owned(.run) { service.factory.run(id: $0, userID: $1) }
         return APIRoutes.json(.ok, Self.representation(run))
     }
 

@@ -3,62 +3,53 @@ extension UserExecutionEngine {
     /// An agent's progress event. Only progress types are forwarded; anything else fails the run
     /// (`bad_output`) and stops the agent, since the engine alone emits lifecycle events.
     func agentProgress(runID: String, type: EventType, data: JSONValue) {
-        let now = clock.now()
-        let ctx = tableContext
-        var effects = EngineEffects()
-        core.withLock { core in
-            guard let run = core.table.live[runID], run.state != .queued else { return }
+        endStartedRun(runID, stopAgent: true) { run, now, table in
             if type.isAgentProgress {
                 emitter.emit(type, executionID: runID, agent: run.agent, data: data)
-                core.table.lastActivity = now
-                return
+                table.lastActivity = now
+                return nil
             }
-            let end = run.stopReason.map(RunEnd.cancelled)
+            return run.stopReason.map(RunEnd.cancelled)
                 ?? .failed(kind: "bad_output", message: "the agent sent '\(type.rawValue)', which only the engine may send")
-            core.table.finalize(runID, end, now: now, stopAgent: true, ctx: ctx, effects: &effects)
-            refill(&core, now: now, ctx: ctx, effects: &effects)
         }
-        perform(effects)
     }
 
     /// The agent's own end of a run. Ignored once the engine has ended the run itself; a run the
     /// owner is cancelling ends `cancelled` whatever the agent reports.
     func agentFinished(runID: String, outcome: AgentOutcome) {
-        let now = clock.now()
-        let ctx = tableContext
-        var effects = EngineEffects()
-        core.withLock { core in
-            guard let run = core.table.live[runID], run.state != .queued else { return }
-            let end: RunEnd
-            if let reason = run.stopReason {
-                end = .cancelled(reason)
-            } else {
-                switch outcome {
-                case .completed(let result): end = .completed(result)
-                case .failed(let kind, let message): end = .failed(kind: kind, message: message)
-                }
+        endStartedRun(runID, stopAgent: false) { run, _, _ in
+            if let reason = run.stopReason { return .cancelled(reason) }
+            switch outcome {
+            case .completed(let result): return .completed(result)
+            case .failed(let kind, let message): return .failed(kind: kind, message: message)
             }
-            core.table.finalize(runID, end, now: now, stopAgent: false, ctx: ctx, effects: &effects)
-            refill(&core, now: now, ctx: ctx, effects: &effects)
         }
-        perform(effects)
     }
 
     /// A run's timer went off: its timeout (→ `timed_out`, agent stopped) or the settle deadline
     /// of an owner's cancel (→ `cancelled` even though the agent never confirmed).
     func timerFired(runID: String, timer: RunTimer) {
+        endStartedRun(runID, stopAgent: true) { run, _, _ in
+            switch (timer, run.stopReason) {
+            case (_, .some(let reason)): return .cancelled(reason)
+            case (.timeout, nil): return .timedOut
+            case (.cancelSettle, nil): return nil
+            }
+        }
+    }
+
+    /// The one way an agent callback or a timer ends a started run: under the engine's lock,
+    /// `decide` picks the run's end (nil: the run goes on), the run is finalized and its slot
+    /// refilled; the effects run after the lock. A run already ended or still queued is ignored.
+    private func endStartedRun(_ runID: String, stopAgent: Bool,
+                               decide: (_ run: LiveRun, _ now: Timestamp, _ table: inout RunTable) -> RunEnd?) {
         let now = clock.now()
         let ctx = tableContext
         var effects = EngineEffects()
         core.withLock { core in
-            guard let run = core.table.live[runID], run.state != .queued else { return }
-            let end: RunEnd
-            switch (timer, run.stopReason) {
-            case (_, .some(let reason)): end = .cancelled(reason)
-            case (.timeout, nil): end = .timedOut
-            case (.cancelSettle, nil): return
-            }
-            core.table.finalize(runID, end, now: now, stopAgent: true, ctx: ctx, effects: &effects)
+            guard let run = core.table.live[runID], run.state != .queued,
+                  let end = decide(run, now, &core.table) else { return }
+            core.table.finalize(runID, end, now: now, stopAgent: stopAgent, ctx: ctx, effects: &effects)
             refill(&core, now: now, ctx: ctx, effects: &effects)
         }
         perform(effects)

@@ -36,13 +36,13 @@ enum EventEnvelopeEncoder {
         var data = data
         var dataBytes: [UInt8] = []
         dataBytes.reserveCapacity(128)
-        EventJSON.writeValue(data ?? draft.data, into: &dataBytes)
+        (data ?? draft.data).write(into: &dataBytes, memberOrder: .asStored)
         if dataBytes.count > maxDataBytes {
             // Too big to fan out even after per-value bounds: say so instead of sending it.
             let summary: JSONValue = .object(["truncated": .bool(true), "original_bytes": .integer(Int64(dataBytes.count))])
             data = summary
             dataBytes.removeAll(keepingCapacity: true)
-            EventJSON.writeValue(summary, into: &dataBytes)
+            summary.write(into: &dataBytes, memberOrder: .asStored)
         }
         // Int64 nanoseconds end in 2262, so a non-negative time always has the 24-byte form.
         let slowTimestamp: [UInt8]? = draft.timestamp.nanoseconds >= 0 ? nil : Array(draft.timestamp.iso8601.utf8)

@@ -1,41 +1,7 @@
 /// Low-level JSON writing for envelopes: the same text as `JSONValue`'s serializer, minus the
-/// allocations that matter when it runs once per published event.
+/// allocations that matter when it runs once per published event. `JSONValue.write` uses the
+/// string and number writers too; event data goes through it with `memberOrder: .asStored`.
 enum EventJSON {
-    /// A JSON value, like `JSONValue.write(into:)` except that object members keep the
-    /// dictionary's order instead of being sorted: envelopes need no canonical form, and sorting
-    /// would allocate on every publish.
-    static func writeValue(_ value: JSONValue, into out: inout [UInt8]) {
-        switch value {
-        case .null: out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
-        case .bool(let b): out.append(contentsOf: b ? [0x74, 0x72, 0x75, 0x65] : [0x66, 0x61, 0x6C, 0x73, 0x65])
-        case .integer(let i):
-            if i < 0 { out.append(UInt8(ascii: "-")) }
-            writeUnsigned(i.magnitude, into: &out)
-        case .double: value.write(into: &out)
-        case .string(let s): writeString(s, into: &out)
-        case .array(let items):
-            out.append(UInt8(ascii: "["))
-            var first = true
-            for item in items {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                writeValue(item, into: &out)
-            }
-            out.append(UInt8(ascii: "]"))
-        case .object(let members):
-            out.append(UInt8(ascii: "{"))
-            var first = true
-            for (key, member) in members {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                writeString(key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                writeValue(member, into: &out)
-            }
-            out.append(UInt8(ascii: "}"))
-        }
-    }
-
     /// The UTF-8 length of `string` when it needs no escaping in JSON, else nil.
     @inline(__always)
     static func plainLength(_ string: String) -> Int? {

@@ -5,13 +5,10 @@ import VisibleLocks
 /// chunks plus what the socket has not taken yet (published by the loop after each write).
 final class ConnectionStreamWriter: ResponseStreamWriter {
     private struct State {
-        var chunks: [[UInt8]] = []
-        var queuedBytes = 0
-        var socketBacklog = 0
+        var outbound = ConnectionOutboundQueue()
         var finishing = false
         var finalBytes: [UInt8]?
         var endReason: StreamCloseReason?
-        var wakeScheduled = false
         var shutdownSignalled = false
         var closeHandlers: [@Sendable (StreamCloseReason) -> Void] = []
         var shutdownHandlers: [@Sendable () -> Void] = []
@@ -42,12 +39,7 @@ final class ConnectionStreamWriter: ResponseStreamWriter {
         let (result, wake) = state.withLock { state -> (StreamWriteResult, Bool) in
             guard state.endReason == nil, !state.finishing else { return (.closed, false) }
             guard !bytes.isEmpty else { return (.queued, false) }
-            let backlog = state.queuedBytes &+ state.socketBacklog
-            // A chunk larger than the whole bound still goes out when nothing else is waiting.
-            guard backlog == 0 || backlog &+ bytes.count <= bound else { return (.overflow, false) }
-            state.chunks.append(bytes)
-            state.queuedBytes &+= bytes.count
-            return (.queued, scheduleWake(&state))
+            return state.outbound.enqueue(bytes, bound: bound)
         }
         if wake { wakeLoop() }
         return result
@@ -58,7 +50,7 @@ final class ConnectionStreamWriter: ResponseStreamWriter {
             guard state.endReason == nil, !state.finishing else { return false }
             state.finishing = true
             state.finalBytes = final
-            return scheduleWake(&state)
+            return state.outbound.scheduleWake()
         }
         if wake { wakeLoop() }
     }
@@ -88,12 +80,6 @@ final class ConnectionStreamWriter: ResponseStreamWriter {
 
     // MARK: loop side
 
-    private func scheduleWake(_ state: inout State) -> Bool {
-        guard !state.wakeScheduled else { return false }
-        state.wakeScheduled = true
-        return true
-    }
-
     private func wakeLoop() {
         let token = connectionToken
         loop.execute { runtime in runtime.connection(for: token)?.streamHasOutput() }
@@ -102,10 +88,7 @@ final class ConnectionStreamWriter: ResponseStreamWriter {
     /// Everything queued since the last call (loop thread).
     func takeBatch() -> Batch {
         state.withLock { state in
-            state.wakeScheduled = false
-            let batch = Batch(chunks: state.chunks, finish: state.finishing, finalBytes: state.finalBytes)
-            state.chunks.removeAll()
-            state.queuedBytes = 0
+            let batch = Batch(chunks: state.outbound.takeChunks(), finish: state.finishing, finalBytes: state.finalBytes)
             state.finalBytes = nil
             return batch
         }
@@ -113,7 +96,7 @@ final class ConnectionStreamWriter: ResponseStreamWriter {
 
     /// The loop reports how many bytes the socket has not taken yet.
     func publishBacklog(_ bytes: Int) {
-        state.withLock { $0.socketBacklog = bytes }
+        state.withLock { $0.outbound.publishBacklog(bytes) }
     }
 
     /// The server began draining: run the shutdown handlers once (outside the lock).
@@ -132,8 +115,7 @@ final class ConnectionStreamWriter: ResponseStreamWriter {
         let handlers = state.withLock { state -> [@Sendable (StreamCloseReason) -> Void] in
             guard state.endReason == nil else { return [] }
             state.endReason = reason
-            state.chunks.removeAll()
-            state.queuedBytes = 0
+            state.outbound.discard()
             state.shutdownHandlers.removeAll()
             defer { state.closeHandlers.removeAll() }
             return state.closeHandlers

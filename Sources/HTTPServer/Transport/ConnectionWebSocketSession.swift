@@ -4,12 +4,9 @@ import VisibleLocks
 /// the loop after one coalesced wake-up. `close` asks the loop to start the close handshake.
 final class ConnectionWebSocketSession: WebSocketSession {
     private struct State {
-        var frames: [[UInt8]] = []
-        var queuedBytes = 0
-        var socketBacklog = 0
+        var outbound = ConnectionOutboundQueue()
         var closeRequest: (code: UInt16, reason: String)?
         var ended = false
-        var wakeScheduled = false
     }
 
     struct Batch {
@@ -42,7 +39,7 @@ final class ConnectionWebSocketSession: WebSocketSession {
         let wake = state.withLock { state -> Bool in
             guard !state.ended, state.closeRequest == nil else { return false }
             state.closeRequest = (code, reason)
-            return scheduleWake(&state)
+            return state.outbound.scheduleWake()
         }
         if wake { wakeLoop() }
     }
@@ -52,20 +49,10 @@ final class ConnectionWebSocketSession: WebSocketSession {
     private func enqueue(_ frame: [UInt8]) -> StreamWriteResult {
         let (result, wake) = state.withLock { state -> (StreamWriteResult, Bool) in
             guard !state.ended, state.closeRequest == nil else { return (.closed, false) }
-            let backlog = state.queuedBytes &+ state.socketBacklog
-            guard backlog == 0 || backlog &+ frame.count <= bound else { return (.overflow, false) }
-            state.frames.append(frame)
-            state.queuedBytes &+= frame.count
-            return (.queued, scheduleWake(&state))
+            return state.outbound.enqueue(frame, bound: bound)
         }
         if wake { wakeLoop() }
         return result
-    }
-
-    private func scheduleWake(_ state: inout State) -> Bool {
-        guard !state.wakeScheduled else { return false }
-        state.wakeScheduled = true
-        return true
     }
 
     private func wakeLoop() {
@@ -77,15 +64,11 @@ final class ConnectionWebSocketSession: WebSocketSession {
 
     func takeBatch() -> Batch {
         state.withLock { state in
-            state.wakeScheduled = false
-            let batch = Batch(frames: state.frames, closeRequest: state.closeRequest)
-            state.frames.removeAll()
-            state.queuedBytes = 0
-            return batch
+            Batch(frames: state.outbound.takeChunks(), closeRequest: state.closeRequest)
         }
     }
 
-    func publishBacklog(_ bytes: Int) { state.withLock { $0.socketBacklog = bytes } }
+    func publishBacklog(_ bytes: Int) { state.withLock { $0.outbound.publishBacklog(bytes) } }
 
     /// The server initiates the close (drain): same as the application calling `close`.
     func requestClose(code: UInt16, reason: String) { close(code: code, reason: reason) }
@@ -93,8 +76,7 @@ final class ConnectionWebSocketSession: WebSocketSession {
     func markEnded() {
         state.withLock { state in
             state.ended = true
-            state.frames.removeAll()
-            state.queuedBytes = 0
+            state.outbound.discard()
         }
     }
 }

@@ -118,19 +118,9 @@ extension HTTPConnection {
         case .awaitingHead, .readingBody, .closingAfterFlush:
             break
         }
-        currentHead = nil
-        chunkedDecoder = nil
-        body = []
         inbound = []
         inboundStart = 0
-        let payload = ProblemBody.bytes(status: status, detail: reason)
-        var headers = extraHeaders
-        headers.set("Content-Type", "application/problem+json")
-        ResponseHeadWriter.append(status: status, headers: headers,
-                                  framing: .contentLength(payload.count), connection: .close,
-                                  date: runtime.date.bytes, serverName: shared.serverName, into: &outbound)
-        outbound.append(contentsOf: payload)
-        phase = .closingAfterFlush
+        queueProblemAndClose(status, detail: reason, headers: extraHeaders)
         runtime.loop.counters.requests.wrappingAdd(1, ordering: .relaxed)
         if shared.accessLog {
             runtime.logger.info("rejected request: \(status.code) \(reason)", metadata: ["peer": "\(remoteAddress)"])
@@ -139,21 +129,28 @@ extension HTTPConnection {
 
     /// A new request while draining: 503, `Retry-After`, close.
     func answerDraining() {
-        let payload = ProblemBody.bytes(status: .serviceUnavailable, detail: "the server is shutting down")
-        ResponseHeadWriter.append(status: .serviceUnavailable,
-                                  headers: ["Content-Type": "application/problem+json",
-                                            "Retry-After": String(shared.configuration.drainRetryAfterSeconds)],
-                                  framing: .contentLength(payload.count), connection: .close,
-                                  date: runtime.date.bytes, serverName: shared.serverName, into: &outbound)
-        outbound.append(contentsOf: payload)
+        queueProblemAndClose(.serviceUnavailable, detail: "the server is shutting down",
+                             headers: ["Retry-After": String(shared.configuration.drainRetryAfterSeconds)])
+    }
+
+    /// Drops the request under way and queues a problem+json answer after which the connection closes.
+    private func queueProblemAndClose(_ status: HTTPStatus, detail: String, headers extraHeaders: HTTPHeaders) {
         currentHead = nil
         chunkedDecoder = nil
         body = []
+        let payload = ProblemBody.bytes(status: status, detail: detail)
+        var headers = extraHeaders
+        headers.set("Content-Type", "application/problem+json")
+        ResponseHeadWriter.append(status: status, headers: headers,
+                                  framing: .contentLength(payload.count), connection: .close,
+                                  date: runtime.date.bytes, serverName: shared.serverName, into: &outbound)
+        outbound.append(contentsOf: payload)
         phase = .closingAfterFlush
     }
 
     /// Writes queued bytes until the socket would block (through TLS when it is on).
     func flush() {
+        let outcome: WriteOutcome
         if let tls {
             if outboundStart < outbound.count, tls.isHandshakeComplete {
                 let from = outboundStart
@@ -174,34 +171,26 @@ extension HTTPConnection {
             }
             tls.takeCiphertext(into: &tlsOutbound)
             if outboundStart >= outbound.count { releaseOutbound() }
-            switch writeToSocket(&tlsOutbound, &tlsOutboundStart) {
-            case .failed:
-                closeNow(reason: .clientClosed)
-                return
-            case .blocked:
-                return
-            case .done:
-                if tlsOutbound.capacity > 64 * 1024 { tlsOutbound = [] } else { tlsOutbound.removeAll(keepingCapacity: true) }
-                tlsOutboundStart = 0
-            }
+            outcome = writeToSocket(&tlsOutbound, &tlsOutboundStart)
+            if outcome == .done { Self.release(&tlsOutbound, &tlsOutboundStart) }
         } else {
-            switch writeToSocket(&outbound, &outboundStart) {
-            case .failed:
-                closeNow(reason: .clientClosed)
-                return
-            case .blocked:
-                return
-            case .done:
-                releaseOutbound()
-            }
+            outcome = writeToSocket(&outbound, &outboundStart)
+            if outcome == .done { releaseOutbound() }
         }
-        if phase == .closingAfterFlush, !hasPendingOutput { beginLingering() }
+        switch outcome {
+        case .failed: closeNow(reason: .clientClosed)
+        case .blocked: break
+        case .done: if phase == .closingAfterFlush, !hasPendingOutput { beginLingering() }
+        }
     }
 
-    private func releaseOutbound() {
-        // Keep a modest buffer for the next answer; give back what a large body needed.
-        if outbound.capacity > 64 * 1024 { outbound = [] } else { outbound.removeAll(keepingCapacity: true) }
-        outboundStart = 0
+    private func releaseOutbound() { Self.release(&outbound, &outboundStart) }
+
+    /// Empties a fully written buffer: keeps a modest one for the next answer, gives back what a
+    /// large body needed.
+    private static func release(_ buffer: inout [UInt8], _ start: inout Int) {
+        if buffer.capacity > 64 * 1024 { buffer = [] } else { buffer.removeAll(keepingCapacity: true) }
+        start = 0
     }
 
     enum WriteOutcome { case done, blocked, failed }

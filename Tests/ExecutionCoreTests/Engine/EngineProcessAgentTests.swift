@@ -59,6 +59,14 @@ struct EngineProcessAgentTests {
             events(executionID).first { $0.type == .agentThinking }?.data["pid"]?.int64Value.map(Int32.init)
         }
 
+        /// An engine running the stubborn agent, once its child has reported its pid.
+        func startStubborn() async throws -> (engine: UserExecutionEngine, run: RunSnapshot, pid: Int32) {
+            let engine = try engine()
+            let run = try engine.startRun(agent: "stubborn")
+            #expect(await eventually(attempts: 5000) { pid(run.id) != nil })
+            return (engine, run, try #require(pid(run.id)))
+        }
+
         func close() {
             reactor.shutdown()
             scripts.remove()
@@ -83,10 +91,7 @@ struct EngineProcessAgentTests {
     func timeoutKillsChild() async throws {
         let world = try World()
         defer { world.close() }
-        let engine = try world.engine()
-        let run = try engine.startRun(agent: "stubborn")
-        #expect(await eventually(attempts: 5000) { world.pid(run.id) != nil })
-        let pid = try #require(world.pid(run.id))
+        let (engine, run, pid) = try await world.startStubborn()
         #expect(!ProcInfo.isGone(pid))
         world.clock.advance(by: .seconds(5))
         #expect(await eventually { engine.run(id: run.id)?.state == .timedOut })
@@ -98,10 +103,7 @@ struct EngineProcessAgentTests {
     func cancelKillsChild() async throws {
         let world = try World()
         defer { world.close() }
-        let engine = try world.engine()
-        let run = try engine.startRun(agent: "stubborn")
-        #expect(await eventually(attempts: 5000) { world.pid(run.id) != nil })
-        let pid = try #require(world.pid(run.id))
+        let (engine, run, pid) = try await world.startStubborn()
         guard case .cancelling = world.factory.cancelRun(id: run.id, userID: "alice") else { Issue.record("expected cancelling"); return }
         #expect(await eventually(attempts: 5000) { engine.run(id: run.id)?.state == .cancelled })
         #expect(ProcInfo.isGone(pid))

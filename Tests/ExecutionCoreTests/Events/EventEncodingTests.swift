@@ -46,7 +46,7 @@ struct EventEncodingTests {
         ]
         for value in values {
             var out: [UInt8] = []
-            EventJSON.writeValue(value, into: &out)
+            value.write(into: &out, memberOrder: .asStored)
             #expect(try JSONValue.parse(out) == value)
         }
     }
