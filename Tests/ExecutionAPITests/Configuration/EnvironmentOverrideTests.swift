@@ -62,7 +62,7 @@ struct EnvironmentOverrideTests {
             "ISOLATIOND_SERVER__TLS__CERT_FILE": "/tls/cert.pem",
             "ISOLATIOND_SERVER__TLS__KEY_FILE": "/tls/key.pem",
             "ISOLATIOND_AUTH__API_KEYS__1__SHA256": hash,
-        ])
+        ], baseDirectory: "\(packageRoot)/config")
         #expect(config.server.tls?.certificateFile == "/tls/cert.pem")
         #expect(config.server.tls?.privateKeyFile == "/tls/key.pem")
         #expect(config.auth.apiKeys[1].sha256 == hash)
