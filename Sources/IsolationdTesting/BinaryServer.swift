@@ -80,11 +80,20 @@ public final class BinaryServer: Sendable {
         throw StartError.noPort(log: readText(directory + "/output.log"))
     }
 
-    /// The port of the service's `listening … port=N` line (text log format).
+    /// The port of the service's `listening … port=N` line (text log format), or of its
+    /// `"msg":"listening",…,"port":N` object (JSON log format).
     static func listeningPort(in log: String) -> Int? {
-        for line in log.split(separator: "\n") where firstIndex(of: "isolationd: listening", in: line) != nil {
-            guard let start = firstIndex(of: "port=", in: line) else { continue }
-            let digits = line[start...].dropFirst(5).prefix { $0.isNumber }
+        for line in log.split(separator: "\n") {
+            let marker: String
+            if firstIndex(of: "isolationd: listening", in: line) != nil {
+                marker = "port="
+            } else if firstIndex(of: #""logger":"isolationd","msg":"listening""#, in: line) != nil {
+                marker = #""port":"#
+            } else {
+                continue
+            }
+            guard let start = firstIndex(of: marker, in: line) else { continue }
+            let digits = line[start...].dropFirst(marker.count).prefix { $0.isNumber }
             if let port = Int(digits), port > 0 { return port }
         }
         return nil
