@@ -71,20 +71,41 @@ public final class BinaryServer: Sendable {
             let log = readText(directory + "/output.log")
             if let port = listeningPort(in: log) { return BinaryServer(pid: pid, port: port, directory: directory) }
             var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid { throw StartError.exited(status: status, log: log) }
+            if waitpid(pid, &status, WNOHANG) == pid {
+                removeDirectory(directory)
+                throw StartError.exited(status: status, log: log)
+            }
             try await Task.sleep(for: .milliseconds(20))
         }
         kill(pid, SIGKILL)
         var status: Int32 = 0
         waitpid(pid, &status, 0)
-        throw StartError.noPort(log: readText(directory + "/output.log"))
+        let log = readText(directory + "/output.log")
+        removeDirectory(directory)
+        throw StartError.noPort(log: log)
     }
 
-    /// The port of the service's `listening … port=N` line (text log format).
+    /// Removes the temporary directory `start` made (its two files, then the directory).
+    static func removeDirectory(_ directory: String) {
+        unlink(directory + "/config.json")
+        unlink(directory + "/output.log")
+        rmdir(directory)
+    }
+
+    /// The port of the service's `listening … port=N` line (text log format), or of its
+    /// `"msg":"listening",…,"port":N` object (JSON log format).
     static func listeningPort(in log: String) -> Int? {
-        for line in log.split(separator: "\n") where firstIndex(of: "isolationd: listening", in: line) != nil {
-            guard let start = firstIndex(of: "port=", in: line) else { continue }
-            let digits = line[start...].dropFirst(5).prefix { $0.isNumber }
+        for line in log.split(separator: "\n") {
+            let marker: String
+            if firstIndex(of: "isolationd: listening", in: line) != nil {
+                marker = "port="
+            } else if firstIndex(of: #""logger":"isolationd","msg":"listening""#, in: line) != nil {
+                marker = #""port":"#
+            } else {
+                continue
+            }
+            guard let start = firstIndex(of: marker, in: line) else { continue }
+            let digits = line[start...].dropFirst(marker.count).prefix { $0.isNumber }
             if let port = Int(digits), port > 0 { return port }
         }
         return nil
@@ -131,9 +152,7 @@ public final class BinaryServer: Sendable {
             var status: Int32 = 0
             waitpid(pid, &status, 0)
         }
-        unlink(directory + "/config.json")
-        unlink(directory + "/output.log")
-        rmdir(directory)
+        BinaryServer.removeDirectory(directory)
     }
 
     // MARK: process plumbing

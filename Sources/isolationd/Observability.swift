@@ -16,7 +16,9 @@ public enum Observability {
     public static func bootstrapLogging(_ settings: LoggingSettings, sink: LogSink = .standardOutput) {
         guard loggingDone.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
         LoggingSystem.bootstrap { label in
-            LineLogHandler(label: label, level: settings.level, format: settings.format, sink: sink)
+            // Lines logged while a request is routed carry its `request_id`.
+            LineLogHandler(label: label, level: settings.level, format: settings.format, sink: sink,
+                           metadataProvider: RequestID.metadataProvider)
         }
     }
 

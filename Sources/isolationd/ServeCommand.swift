@@ -48,6 +48,17 @@ struct ServeCommand: AsyncParsableCommand {
                            metadata: ["users": .array(configuration.auth.apiKeys.filter { DemoAPIKeys.isDemoHash($0.sha256) }.map { .string($0.userID) })])
         }
 
+        if let limit = FileDescriptorLimit.raise(forConnections: configuration.server.maxConnections) {
+            let metadata: Logger.Metadata = ["soft": .stringConvertible(limit.soft), "previous_soft": .stringConvertible(limit.previousSoft),
+                                             "hard": .stringConvertible(limit.hard), "wanted": .stringConvertible(limit.wanted)]
+            if limit.sufficient {
+                logger.info("open file limit", metadata: metadata)
+            } else {
+                logger.warning("open file limit is below server.max_connections plus headroom; raise the hard limit (ulimit -Hn, container nofile)",
+                               metadata: metadata)
+            }
+        }
+
         let service: RunningService
         do {
             service = try ServerAssembly.start(configuration: configuration, authenticator: authenticator,
@@ -56,7 +67,12 @@ struct ServeCommand: AsyncParsableCommand {
             logger.critical("cannot start", metadata: ["error": .string("\(error)")])
             throw ExitStatus.startFailure
         }
-        logger.info("listening", metadata: ["host": .string(configuration.server.host), "port": .stringConvertible(service.port)])
+        // JSON values, so the JSON log format writes numbers (`"port":8080`) and booleans.
+        var listening: Logger.Metadata = ["host": .string(configuration.server.host),
+                                          "port": .stringConvertible(JSONLogValue(.integer(Int64(service.port)))),
+                                          "tls": .stringConvertible(JSONLogValue(.bool(service.portIsTLS)))]
+        if let tlsPort = service.tlsPort { listening["tls_port"] = .stringConvertible(JSONLogValue(.integer(Int64(tlsPort)))) }
+        logger.info("listening", metadata: listening)
 
         let signalNumber = await termination.wait()
         logger.notice("draining", metadata: ["signal": .stringConvertible(signalNumber),

@@ -5,8 +5,13 @@ import Logging
 
 /// A started service that can be drained.
 struct RunningService {
-    /// The bound port (the configured one, or the kernel's pick for port 0).
+    /// The bound port of `server.port` (the kernel's pick for port 0); TLS when `server.tls`
+    /// has no port of its own.
     var port: Int
+    /// True when `port` serves TLS.
+    var portIsTLS: Bool
+    /// The bound port of the TLS listener beside the plain one (`server.tls.port`), else nil.
+    var tlsPort: Int?
     /// Readiness 503 at once, stop accepting, let in-flight work finish within the drain
     /// deadline, then stop the loops.
     var drain: @Sendable () async -> Void
@@ -14,24 +19,33 @@ struct RunningService {
 
 /// Where the service is assembled from the configuration and started: the execution core
 /// (`ExecutionService`), the REST routes, any additional routes (the event streams), the
-/// metrics endpoint, and the HTTP server.
+/// metrics endpoint, and the HTTP server(s).
+///
+/// One `HTTPServer` serves one listener, plain or TLS. When `server.tls.port` is set, a second
+/// `HTTPServer` with the TLS context serves that port beside the plain one; both share the one
+/// responder (router, metrics, access log) and the one core, and drain together.
 enum ServerAssembly {
     struct StartFailure: Error, CustomStringConvertible {
         var description: String
     }
 
     /// Routes installed beside the REST routes, with the service they read from (the event-stream
-    /// endpoints are installed through this hook).
-    typealias AdditionalRoutes = (inout Router, ExecutionService) -> Void
+    /// endpoints are installed through this hook). Returns their pump, if they made one: it is
+    /// shut down after the drain and its figures are in `/metrics`.
+    typealias AdditionalRoutes = (inout Router, ExecutionService) -> EventStreamPump?
 
-    /// Builds the core and the router, starts `HTTPServer` (its built-in `/livez`, `/healthz`,
-    /// `/readyz` answer before the router) and returns how to drain both.
+    /// Builds the core and the router, starts the server(s) (their built-in `/livez`,
+    /// `/healthz`, `/readyz` answer before the router) and returns how to drain everything.
     static func start(configuration: ServiceConfiguration, authenticator: Authenticator,
                       metrics: PrometheusExporter?, logger: Logger,
                       additionalRoutes: AdditionalRoutes = EventRoutesHook.install) throws -> RunningService {
-        if configuration.server.tls != nil {
-            // Serving plain HTTP when TLS was asked for would be worse than not starting.
-            throw StartFailure(description: "server.tls is set, but this build's HTTP server has no TLS support yet")
+        let settings = configuration.server
+        // Read the certificate and key before anything starts: a bad file must stop the start.
+        let tlsContext: TLSContext?
+        do {
+            tlsContext = try settings.makeTLSContext()
+        } catch {
+            throw StartFailure(description: "server.tls: \(error)")
         }
         let service: ExecutionService
         do {
@@ -48,38 +62,52 @@ enum ServerAssembly {
         }
         var router = Router()
         APIRoutes.install(on: &router, service: service)
-        additionalRoutes(&router, service)
+        let pump = additionalRoutes(&router, service)
         // Last, so the request metrics know every route template (the streams' too).
         let requestMetrics = endpoint.map { _ in HTTPMetrics(routes: router.patterns + [MetricsEndpoint.path]) }
-        endpoint?.install(on: &router, service: service, requestMetrics: requestMetrics)
-        let responder = APIResponder(router: router, metrics: requestMetrics)
+        endpoint?.install(on: &router, service: service, requestMetrics: requestMetrics, streamPump: pump)
+        let accessLog = configuration.logging.accessLog ? Logger(label: "isolationd.access") : nil
+        let responder = APIResponder(router: router, metrics: requestMetrics, accessLog: accessLog)
 
-        let serverConfiguration = configuration.server.httpServerConfiguration(accessLog: configuration.logging.accessLog)
-        let server = HTTPServer(configuration: serverConfiguration, responder: responder,
-                                logger: Logger(label: "isolationd.http"))
+        // The responder writes the access log (with the request id); the transport's own would
+        // repeat every line.
+        let separateTLSPort = settings.tls?.port
+        let primary = HTTPServer(
+            configuration: settings.httpServerConfiguration(accessLog: false,
+                                                            tls: separateTLSPort == nil ? tlsContext : nil),
+            responder: responder, logger: Logger(label: "isolationd.http"))
+        let secondary = separateTLSPort.map { port in
+            HTTPServer(configuration: settings.httpServerConfiguration(accessLog: false, tls: tlsContext, port: port),
+                       responder: responder, logger: Logger(label: "isolationd.https"))
+        }
+        let servers = [primary] + (secondary.map { [$0] } ?? [])
         do {
-            try server.start()
+            for server in servers { try server.start() }
         } catch {
+            for server in servers { server.stop() }
+            pump?.shutdown()
             Task { await service.shutdown(deadline: .zero) }
             throw StartFailure(description: "\(error)")
         }
-        serverReference.attach(server)
-        return RunningService(port: server.boundPort) {
-            // Both at once: the server stops taking work and lets streams say goodbye while the
+        for server in servers { serverReference.attach(server) }
+        return RunningService(port: primary.boundPort, portIsTLS: tlsContext != nil && secondary == nil,
+                              tlsPort: secondary?.boundPort) {
+            // All at once: the servers stop taking work and let streams say goodbye while the
             // factory gives running runs their grace, then ends the rest with reason `shutdown`.
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await server.drain() }
+                for server in servers { group.addTask { await server.drain() } }
                 group.addTask { await service.shutdown() }
             }
-            server.stop()
+            // Every connection is gone: end whatever the pump still holds and stop its thread.
+            pump?.shutdown()
+            for server in servers { server.stop() }
         }
     }
 }
 
-/// The hook for the event-stream routes (`/v1/events`, `/v1/runs/{id}/events`, `/v1/events/ws`);
-/// they are built on their own branch and installed here once merged.
+/// The hook for the event-stream routes (`/v1/events`, `/v1/runs/{id}/events`, `/v1/events/ws`).
 enum EventRoutesHook {
-    static func install(on router: inout Router, service: ExecutionService) {
+    static func install(on router: inout Router, service: ExecutionService) -> EventStreamPump? {
         StreamRoutes.install(on: &router, service: service)
     }
 }

@@ -1,13 +1,14 @@
 import HTTPServer
 
 extension ServerSettings {
-    /// The HTTP server's configuration for these settings. `accessLog` comes from
-    /// `logging.access_log`. (TLS and compression are applied by the server once it supports
-    /// them; `ServiceConfiguration.unsupportedFeatures` says which are not yet.)
-    public func httpServerConfiguration(accessLog: Bool) -> HTTPServerConfiguration {
+    /// The HTTP server's configuration for these settings: limits, timeouts, drain and
+    /// `server.compression`. `accessLog` is the transport's own access log (the service logs its
+    /// requests itself, see `APIResponder`). `tls` serves TLS on this listener; `port` overrides
+    /// `server.port` (the TLS listener beside a plain one).
+    public func httpServerConfiguration(accessLog: Bool, tls: TLSContext? = nil, port: Int? = nil) -> HTTPServerConfiguration {
         HTTPServerConfiguration(
             host: host,
-            port: port,
+            port: port ?? self.port,
             eventLoopCount: eventLoops,
             maxConnections: maxConnections,
             maxBodyBytes: maxBodyBytes,
@@ -23,6 +24,24 @@ extension ServerSettings {
             drainRetryAfterSeconds: 1,
             probesEnabled: true,
             accessLog: accessLog,
-            serverName: "isolationd")
+            serverName: "isolationd",
+            tls: tls,
+            compression: httpCompression)
+    }
+
+    /// `server.compression` in the server's terms.
+    public var httpCompression: HTTPServerConfiguration.Compression {
+        HTTPServerConfiguration.Compression(
+            enabled: compression.enabled, minimumBytes: compression.minBytes, level: compression.level,
+            streams: compression.streams, maxRequestDecompressedBytes: compression.maxRequestDecompressedBytes,
+            maxRequestRatio: compression.maxRequestRatio)
+    }
+
+    /// The TLS context for `server.tls` (nil when it is not set). Reads the certificate chain and
+    /// the private key; throws TLSError naming the file that could not be used.
+    public func makeTLSContext() throws(TLSError) -> TLSContext? {
+        guard let tls else { return nil }
+        return try TLSContext(certificateChainPath: tls.certificateFile, privateKeyPath: tls.privateKeyFile,
+                              requireTLS13: tls.minimumVersion == "1.3")
     }
 }

@@ -49,6 +49,9 @@ public struct ServerSettings: Sendable, Equatable {
         public var privateKeyFile: String
         /// "1.2" or "1.3".
         public var minimumVersion = "1.2"
+        /// nil: `server.port` itself serves TLS (and only TLS). A port: `server.port` stays plain
+        /// HTTP and this port serves TLS beside it (0: any free port, for tests).
+        public var port: Int?
         public init(certificateFile: String, privateKeyFile: String) {
             self.certificateFile = certificateFile
             self.privateKeyFile = privateKeyFile
@@ -104,6 +107,7 @@ extension ServerSettings {
             guard let key = try t.optionalString("key_file") else { throw t.error("key_file", "must be a file path when server.tls is set") }
             var v = TLS(certificateFile: cert, privateKeyFile: key)
             v.minimumVersion = try t.string("min_version", default: v.minimumVersion, oneOf: ["1.2", "1.3"])
+            if t.optionalValue("port") != nil { v.port = try t.int("port", default: 0, min: 0, max: 65_535) }
             return v
         }
         compression = try o.section("compression") { (t: inout ConfigObject) throws(ConfigurationError) in

@@ -1,16 +1,21 @@
 import HTTPServer
+import Logging
 
-/// The service's responder: the router, with every answer counted by route template, method and
-/// status (when metrics are on).
+/// The service's responder: the router, with every request given an id (`X-Request-ID`, bound
+/// for log lines while it is routed), counted by route template, method and status (when metrics
+/// are on), and written to the access log (when `logging.access_log` is on).
 public struct APIResponder: HTTPResponder {
     public let router: Router
     public let metrics: HTTPMetrics?
+    /// The access log; nil: off.
+    public let accessLog: Logger?
     /// Templates without parameters by path: such a path is its own label, no second trie walk.
     private let staticRoutes: [String: Int]
 
-    public init(router: Router, metrics: HTTPMetrics?) {
+    public init(router: Router, metrics: HTTPMetrics?, accessLog: Logger? = nil) {
         self.router = router
         self.metrics = metrics
+        self.accessLog = accessLog
         var staticRoutes: [String: Int] = [:]
         if let metrics {
             for pattern in router.patterns where !pattern.contains(":") {
@@ -25,13 +30,42 @@ public struct APIResponder: HTTPResponder {
     }
 
     public func respond(to request: HTTPRequest) -> HTTPResponse {
-        guard let metrics else { return router.respond(to: request) }
+        let id = RequestID.of(request)
+        var response = RequestID.$current.withValue(id) { route(request, id: id) }
+        response.headers.set(RequestID.header, id)
+        return response
+    }
+
+    private func route(_ request: HTTPRequest, id: String) -> HTTPResponse {
+        guard metrics != nil || accessLog != nil else { return router.respond(to: request) }
         let start = HTTPMetrics.now()
         let response = router.respond(to: request)
-        let route = staticRoutes[request.path]
-            ?? metrics.index(ofRoute: router.pattern(method: request.method, path: request.path) ?? HTTPMetrics.unmatched)
-        metrics.record(routeIndex: route, method: request.method.rawValue, status: response.status.code,
-                       nanoseconds: HTTPMetrics.now() &- start)
+        let elapsed = HTTPMetrics.now() &- start
+        if let metrics {
+            let route = staticRoutes[request.path]
+                ?? metrics.index(ofRoute: router.pattern(method: request.method, path: request.path) ?? HTTPMetrics.unmatched)
+            metrics.record(routeIndex: route, method: request.method.rawValue, status: response.status.code,
+                           nanoseconds: elapsed)
+        }
+        if let accessLog {
+            // The path only: query strings may carry credentials (`access_token`).
+            // Numbers as JSON values: the JSON log format writes them unquoted.
+            var metadata: Logger.Metadata = [
+                "request_id": .string(id), "method": .string(request.method.rawValue), "path": .string(request.path),
+                "status": .stringConvertible(JSONLogValue(.integer(Int64(response.status.code)))),
+                "duration_ms": .stringConvertible(JSONLogValue(.double(APIResponder.milliseconds(elapsed)))),
+                "peer": .string(request.remoteAddress),
+            ]
+            if case .bytes(let body) = response.body {
+                metadata["bytes"] = .stringConvertible(JSONLogValue(.integer(Int64(body.count))))
+            }
+            accessLog.info("\(request.method.rawValue) \(request.path) \(response.status.code)", metadata: metadata)
+        }
         return response
+    }
+
+    /// Nanoseconds as milliseconds, rounded to the microsecond.
+    static func milliseconds(_ nanoseconds: Int64) -> Double {
+        Double(max(0, nanoseconds) / 1000) / 1000
     }
 }

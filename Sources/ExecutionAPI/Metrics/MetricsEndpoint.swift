@@ -5,7 +5,7 @@ import Synchronization
 
 /// `GET /metrics`: refreshes the gauges read from the core and the server (open connections,
 /// factory figures, breaker state, runs by outcome, stream subscribers, events published and
-/// cut-off subscribers, live contexts, idempotency keys), then renders the registry (the
+/// cut-off subscribers, live contexts, idempotency keys, the event-stream pump's streams), then renders the registry (the
 /// Prometheus text the executable's exporter makes) followed by the request metrics. No metric
 /// carries a user, run or raw-path label.
 public struct MetricsEndpoint: Sendable {
@@ -29,8 +29,10 @@ public struct MetricsEndpoint: Sendable {
     public static let path = "/metrics"
 
     /// Installs `GET /metrics`. Install it last: `requestMetrics` is made from the router's
-    /// templates (plus `MetricsEndpoint.path`).
-    public func install(on router: inout Router, service: ExecutionService, requestMetrics: HTTPMetrics?) {
+    /// templates (plus `MetricsEndpoint.path`). `streamPump` is the event streams' pump, when
+    /// they are installed (its live streams and how streams ended).
+    public func install(on router: inout Router, service: ExecutionService, requestMetrics: HTTPMetrics?,
+                        streamPump: EventStreamPump? = nil) {
         let gauges = CoreGauges()
         let endpoint = self
         router.get(MetricsEndpoint.path) { request in
@@ -42,7 +44,7 @@ public struct MetricsEndpoint: Sendable {
                     return ProblemMapping.problem(for: error).response()
                 }
             }
-            gauges.refresh(service: service, server: endpoint.server.counters)
+            gauges.refresh(service: service, server: endpoint.server.counters, pump: streamPump)
             var body = endpoint.render()
             if let requestMetrics { body += requestMetrics.render() }
             return HTTPResponse(status: .ok, contentType: endpoint.contentType, body: body)
@@ -50,36 +52,49 @@ public struct MetricsEndpoint: Sendable {
     }
 }
 
-/// The HTTP server a metrics endpoint reads its connection counters from, attached after start
-/// (the server is made after the router that serves `/metrics`).
+/// The HTTP servers a metrics endpoint reads its connection counters from, attached after start
+/// (the servers are made after the router that serves `/metrics`): the plain listener and, when
+/// configured beside it, the TLS one. Their counters are summed.
 ///
-/// The reference is published through an atomic word holding a retained pointer (0: none), not
+/// Each reference is published through an atomic word holding a retained pointer (0: none), not
 /// a Mutex: readers on the loops and the one writer then synchronise in a way ThreadSanitizer
 /// sees (Synchronization's Mutex is a futex it cannot follow on Linux).
 public final class ServerReference: Sendable {
-    private let bits = Atomic<UInt>(0)
+    private let first = Atomic<UInt>(0)
+    private let second = Atomic<UInt>(0)
     public init() {}
 
-    /// Attaches `server` (once; later calls are ignored).
+    /// Attaches `server` to the first free slot (two at most; later calls are ignored).
     public func attach(_ server: HTTPServer) {
         let retained = UInt(bitPattern: Unmanaged.passRetained(server).toOpaque())
-        if !bits.compareExchange(expected: 0, desired: retained, ordering: .releasing).exchanged,
-           let pointer = UnsafeRawPointer(bitPattern: retained) {
+        if first.compareExchange(expected: 0, desired: retained, ordering: .releasing).exchanged { return }
+        if second.compareExchange(expected: 0, desired: retained, ordering: .releasing).exchanged { return }
+        if let pointer = UnsafeRawPointer(bitPattern: retained) {
             Unmanaged<HTTPServer>.fromOpaque(pointer).release()
         }
     }
 
     var counters: HTTPServerCounters? {
-        let value = bits.load(ordering: .acquiring)
-        guard value != 0, let pointer = UnsafeRawPointer(bitPattern: value) else { return nil }
-        // Never released while attached (the reference lives as long as the process's server).
-        return Unmanaged<HTTPServer>.fromOpaque(pointer).takeUnretainedValue().counters
+        var total: HTTPServerCounters?
+        for value in [first.load(ordering: .acquiring), second.load(ordering: .acquiring)] {
+            guard value != 0, let pointer = UnsafeRawPointer(bitPattern: value) else { continue }
+            // Never released while attached (the reference lives as long as the process's servers).
+            let counters = Unmanaged<HTTPServer>.fromOpaque(pointer).takeUnretainedValue().counters
+            var sum = total ?? HTTPServerCounters()
+            sum.openConnections += counters.openConnections
+            sum.acceptedConnections += counters.acceptedConnections
+            sum.requestsServed += counters.requestsServed
+            sum.rejectedConnections += counters.rejectedConnections
+            total = sum
+        }
+        return total
     }
 
     deinit {
-        let value = bits.load(ordering: .acquiring)
-        if value != 0, let pointer = UnsafeRawPointer(bitPattern: value) {
-            Unmanaged<HTTPServer>.fromOpaque(pointer).release()
+        for value in [first.load(ordering: .acquiring), second.load(ordering: .acquiring)] {
+            if value != 0, let pointer = UnsafeRawPointer(bitPattern: value) {
+                Unmanaged<HTTPServer>.fromOpaque(pointer).release()
+            }
         }
     }
 }
@@ -91,7 +106,7 @@ final class CoreGauges: Sendable {
         Gauge(label: label, dimensions: dimensions)
     }
 
-    func refresh(service: ExecutionService, server: HTTPServerCounters?) {
+    func refresh(service: ExecutionService, server: HTTPServerCounters?, pump: EventStreamPump? = nil) {
         if let server {
             gauge("isolationd_http_open_connections").record(server.openConnections)
             gauge("isolationd_http_connections_accepted").record(server.acceptedConnections)
@@ -120,6 +135,18 @@ final class CoreGauges: Sendable {
         gauge("isolationd_events_delivered").record(Int64(clamping: hub.delivered))
         gauge("isolationd_stream_slow_consumer_cutoffs").record(Int64(clamping: hub.slowConsumerCutoffs))
         gauge("isolationd_events_retained").record(hub.retainedEvents)
+        gauge("isolationd_event_logs_live").record(hub.userLogs)
+        gauge("isolationd_event_logs_evicted").record(Int64(clamping: hub.evictedLogs))
+        if let pump {
+            let streams = pump.statistics
+            gauge("isolationd_streams_live").record(pump.liveStreamCount)
+            gauge("isolationd_streams_opened").record(streams.opened)
+            for (reason, count) in [("slow_consumer", streams.endedSlowConsumer), ("server_shutdown", streams.endedShutdown),
+                                    ("client_gone", streams.endedClientGone), ("run_finished", streams.endedRunFinished)] {
+                gauge("isolationd_streams_ended", [("reason", reason)]).record(count)
+            }
+            gauge("isolationd_stream_heartbeats").record(streams.heartbeats)
+        }
         gauge("isolationd_contexts_live").record(service.contexts.totalCount)
         gauge("isolationd_idempotency_keys").record(service.idempotency.count)
     }

@@ -15,15 +15,15 @@ public final class TLSContext: Sendable {
 
     /// Loads a PEM certificate chain (leaf first) and its PEM private key.
     /// Throws TLSError with OpenSSL's message when a file is missing or invalid or the key does
-    /// not match the certificate.
-    public init(certificateChainPath: String, privateKeyPath: String) throws(TLSError) {
+    /// not match the certificate. `requireTLS13` raises the minimum version from 1.2 to 1.3.
+    public init(certificateChainPath: String, privateKeyPath: String, requireTLS13: Bool = false) throws(TLSError) {
         ERR_clear_error()
         guard let context = SSL_CTX_new(TLS_server_method()) else {
             throw TLSError.fromErrorQueue("cannot create TLS context")
         }
         // Owned from here on: freed by deinit, also when a later step throws.
         self.context = context
-        guard isolationd_SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION) == 1 else {
+        guard isolationd_SSL_CTX_set_min_proto_version(context, requireTLS13 ? TLS1_3_VERSION : TLS1_2_VERSION) == 1 else {
             throw TLSError.fromErrorQueue("cannot set the minimum TLS version")
         }
         guard SSL_CTX_set_cipher_list(context, TLSContext.tls12Ciphers) == 1 else {
