@@ -2,6 +2,7 @@ import Foundation
 import IsolationdTesting
 import Synchronization
 import Testing
+import VisibleLocks
 
 /// A child process's outcome.
 struct CommandResult: Sendable {
@@ -57,7 +58,7 @@ enum Command {
 
 /// Bytes read from a child's pipes on Foundation's reader threads.
 private final class OutputCollector: Sendable {
-    private let state = Mutex<(Data, Data)>((Data(), Data()))
+    private let state = VisibleMutex<(Data, Data)>((Data(), Data()))
     func append(stdout data: Data) { state.withLock { $0.0.append(data) } }
     func append(stderr data: Data) { state.withLock { $0.1.append(data) } }
     var texts: (String, String) {

@@ -5,13 +5,14 @@ import IsolationdTesting
 import Logging
 import Synchronization
 import Testing
+import VisibleLocks
 
 /// Lines a route logs while it handles a request carry that request's id (the metadata provider
 /// the binary bootstraps logging with), over a real socket through `APIResponder`.
 @Suite("Request ids on log lines")
 struct RequestIDLoggingTests {
     final class Lines: Sendable {
-        private let lines = Mutex<[String]>([])
+        private let lines = VisibleMutex<[String]>([])
         var all: [String] { lines.withLock { $0 } }
         func append(_ bytes: [UInt8]) { lines.withLock { $0.append(String(decoding: bytes, as: UTF8.self)) } }
     }
