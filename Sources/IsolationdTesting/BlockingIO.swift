@@ -2,8 +2,8 @@ import Glibc
 
 /// Runs blocking socket work on a fresh POSIX thread and awaits it, so test clients never block
 /// the cooperative thread pool (on a 2-core machine two blocked tests would stall every other task).
-enum BlockingIO {
-    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+public enum BlockingIO {
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let job = BlockingJob {
                 do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }

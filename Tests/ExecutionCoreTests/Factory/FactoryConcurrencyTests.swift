@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Synchronization
+import IsolationdTesting
 import Testing
 @testable import ExecutionCore
 
@@ -106,7 +107,8 @@ struct FactoryConcurrencyTests {
         let factory = try ExecutionEngineFactory(eventSink: RecordingEventSink(), agents: TestAgents(runners: [:]),
                                                  clock: clock, builder: builder, runsBackgroundSweep: false)
         let slowContext = try policy.makeContext(userID: "slow", threadID: "t-1", clock: clock)
-        let slow = Task.detached { try factory.create(for: slowContext) }
+        // The gated build blocks its thread: give it one of its own, not a cooperative-pool thread.
+        let slow = Task { try await BlockingIO.run { try factory.create(for: slowContext) } }
         for _ in 0..<5000 where !builder.entered.load(ordering: .sequentiallyConsistent) { try await Task.sleep(for: .milliseconds(1)) }
         #expect(builder.hasEntered)
         // While "slow" is mid-build: other users create, look up, clean up, read metrics.

@@ -50,9 +50,10 @@ enum Command {
         return CommandResult(status: process.terminationStatus, stdout: stdout, stderr: stderr, finished: finished)
     }
 
-    /// `run` off the cooperative pool (it blocks while the child runs).
+    /// `run` on a thread of its own (it blocks while the child runs; a detached task would still
+    /// block one of the cooperative pool's threads, two on this machine, and stall other tests).
     static func runDetached(_ arguments: [String], stdin: String? = nil, timeout: TimeInterval = 30) async throws -> CommandResult {
-        try await Task.detached { try run(arguments, stdin: stdin, timeout: timeout) }.value
+        try await BlockingIO.run { try run(arguments, stdin: stdin, timeout: timeout) }
     }
 }
 

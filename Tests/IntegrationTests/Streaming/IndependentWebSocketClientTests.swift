@@ -47,7 +47,8 @@ struct IndependentWebSocketClientTests {
             let arguments = ["python3", script, "--url", "ws://127.0.0.1:\(port)/v1/events/ws",
                              "--token", StreamTestWorld.token("alice-01"), "--auth", auth,
                              "--expect", "6", "--thread", "thread-b", "--expect-filtered", "3"]
-            let result = try await Task.detached { try Self.run(arguments, timeout: 30) }.value
+            // On a thread of its own: a blocking wait must not hold a cooperative-pool thread.
+            let result = try await BlockingIO.run { try Self.run(arguments, timeout: 30) }
             #expect(result.status == 0, "\(result.output)")
             let summary = try JSONValue.parse(result.output.trimmingCharacters(in: .whitespacesAndNewlines))
             #expect(summary["ids"] == .array((1...6).map { .integer($0) }))
