@@ -31,5 +31,8 @@ fi
 # under load would.
 bash "$COMPARE" "$BIN serve --config $ROOT/config/bench.json --port \$PORT" "${1:-/healthz}"
 
+# Start-up time and idle memory (issue 2).
+SKIP_BUILD=1 bash "$ROOT/scripts/bench-startup.sh"
+
 # Event streams (issue 5): idle-subscriber memory, publish -> SSE latency, fan-out deliveries.
 SKIP_BUILD=1 bash "$ROOT/scripts/bench-streams.sh"

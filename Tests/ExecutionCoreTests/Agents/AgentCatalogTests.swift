@@ -95,11 +95,12 @@ struct AgentCatalogTests {
         let started = monotonicNanoseconds()
         let handle = try #require(catalog.runner(named: name))
             .start(makeRequest(agent: name, input: .object(["seconds": .integer(600)])), output: output)
-        handle.cancel(gracePeriod: .seconds(5))
+        handle.cancel(gracePeriod: .seconds(120))
         let outcome = await output.waitForOutcome()
         // echo and tools may finish before the cancel lands; sleep cannot (600 s).
         if name == "sleep" { #expect(outcome == .failed(kind: "cancelled", message: "run cancelled")) }
         #expect(outcome != nil)
-        #expect(monotonicNanoseconds() - started < 5_000_000_000, "cancel did not wait for the grace period")
+        // Far below the 120 s grace, yet generous for a sanitized run on a busy 2-core machine.
+        #expect(monotonicNanoseconds() - started < 30_000_000_000, "cancel did not wait for the grace period")
     }
 }

@@ -38,7 +38,7 @@ final class RecordingRunOutput: AgentRunOutput {
     var progressData: [JSONValue] { state.withLock { $0.progress.map(\.data) } }
 
     /// Waits (polling, bounded) for the outcome; nil if it did not come within `timeout`.
-    func waitForOutcome(timeout: Duration = .seconds(10)) async -> AgentOutcome? {
+    func waitForOutcome(timeout: Duration = .seconds(30)) async -> AgentOutcome? {
         let deadline = monotonicNanoseconds() + timeout.nanoseconds
         while monotonicNanoseconds() < deadline {
             if let outcome { return outcome }
@@ -48,7 +48,7 @@ final class RecordingRunOutput: AgentRunOutput {
     }
 
     /// Waits (bounded) until at least `count` progress events arrived.
-    func waitForProgress(count: Int, timeout: Duration = .seconds(10)) async -> Bool {
+    func waitForProgress(count: Int, timeout: Duration = .seconds(30)) async -> Bool {
         let deadline = monotonicNanoseconds() + timeout.nanoseconds
         while monotonicNanoseconds() < deadline {
             if state.withLock({ $0.progress.count }) >= count { return true }

@@ -35,7 +35,7 @@ struct TLSServerTests {
         try await withTestServer(configuration: try Self.configuration(certificate), responder: echoResponder()) { server, port in
             let plain = try await RawHTTPClient.connect(port: port)
             try await plain.sendRequest("GET", "/")
-            #expect(await plain.waitForClose(within: .seconds(2)))
+            #expect(await plain.waitForClose(within: .seconds(10)))
             let secure = try await RawHTTPClient.connect(port: port, tls: true)
             #expect(try await secure.request("GET", "/x").status == 200)
             secure.close()
@@ -53,7 +53,7 @@ struct TLSServerTests {
         try await withTestServer(configuration: configuration, responder: echoResponder()) { port in
             let silent = try await RawHTTPClient.connect(port: port)
             let started = ContinuousClock.now
-            #expect(await silent.waitForClose(within: .seconds(3)))
+            #expect(await silent.waitForClose(within: .seconds(10)))
             // Well before the 30 s head timeout (loose: sanitized runs on a busy machine are slow).
             #expect(ContinuousClock.now - started < .seconds(20))
         }
@@ -73,7 +73,7 @@ struct TLSServerTests {
             #expect(try await client.request("GET", "/s").chunks == [Array("one".utf8), Array("two".utf8)])
             try await client.send("GET / HTTP/1.1\nHost: x\n\n")
             #expect(try await client.readResponse().status == 400)
-            #expect(await client.waitForClose(within: .seconds(2)))
+            #expect(await client.waitForClose(within: .seconds(10)))
         }
     }
 }

@@ -47,7 +47,7 @@ struct WebSocketServerTests {
             let close = try await client.readFrame()
             #expect(close.opcode == .close)
             #expect(close.closeCode == 1000)
-            #expect(await client.connection.waitForClose(within: .seconds(2)))
+            #expect(await client.connection.waitForClose(within: .seconds(10)))
             #expect(await closes.wait(forCount: 1) == [1000])
             #expect(await eventually { server.counters.openConnections == 0 })
         }
@@ -102,7 +102,7 @@ struct WebSocketServerTests {
             let close = try await client.readFrame()
             #expect(close.closeCode == 1000)
             try await client.sendClose(code: 1000)
-            #expect(await client.connection.waitForClose(within: .seconds(2)))
+            #expect(await client.connection.waitForClose(within: .seconds(10)))
             #expect(await closes.wait(forCount: 1) == [1000])
         }
     }
@@ -115,7 +115,7 @@ struct WebSocketServerTests {
             try await client.connection.send(WebSocketFrameCodec.encode(opcode: .text, payload: Array("x".utf8)))
             let close = try await client.readFrame()
             #expect(close.closeCode == 1002)
-            #expect(await client.connection.waitForClose(within: .seconds(2)))
+            #expect(await client.connection.waitForClose(within: .seconds(10)))
             #expect(await closes.wait(forCount: 1) == [1002])
         }
     }
@@ -140,7 +140,7 @@ struct WebSocketServerTests {
             #expect(close.opcode == .close)
             #expect(close.closeCode == 1001)
             try await client.sendClose(code: 1001)
-            #expect(await client.connection.waitForClose(within: .seconds(2)))
+            #expect(await client.connection.waitForClose(within: .seconds(10)))
             await drain.value
             #expect(closes.all == [1001])
         }

@@ -22,7 +22,7 @@ struct DrainTests {
             // During the delay the application is still served.
             #expect(try await client.request("GET", "/work").bodyText == "GET /work\n")
             await drain.value
-            #expect(await client.waitForClose(within: .seconds(2)))
+            #expect(await client.waitForClose(within: .seconds(10)))
         }
     }
 
@@ -35,13 +35,13 @@ struct DrainTests {
             #expect(await eventually { server.counters.openConnections == 2 })
 
             let drain = Task { await server.drain() }
-            #expect(await idle.waitForClose(within: .seconds(2)))
+            #expect(await idle.waitForClose(within: .seconds(10)))
             try await midRequest.send("\r\n")
             let refused = try await midRequest.readResponse()
             #expect(refused.status == 503)
             #expect(refused.header("Retry-After") == "1")
             #expect(refused.header("Connection") == "close")
-            #expect(await midRequest.waitForClose(within: .seconds(2)))
+            #expect(await midRequest.waitForClose(within: .seconds(10)))
             await drain.value
             #expect(server.counters.openConnections == 0)
         }
@@ -81,7 +81,7 @@ struct DrainTests {
             let drain = Task { await server.drain() }
             #expect(try await client.readChunk() == Array("event: server_shutdown\n\n".utf8))
             #expect(try await client.readChunk() == nil)
-            #expect(await client.waitForClose(within: .seconds(2)))
+            #expect(await client.waitForClose(within: .seconds(10)))
             await drain.value
             #expect(closes.all == [.finished])
         }

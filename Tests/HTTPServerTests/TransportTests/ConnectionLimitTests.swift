@@ -17,7 +17,7 @@ struct ConnectionLimitTests {
             #expect(refused.status == 503)
             #expect(refused.header("Connection") == "close")
             #expect(refused.header("Retry-After") == "1")
-            #expect(await third.waitForClose(within: .seconds(2)))
+            #expect(await third.waitForClose(within: .seconds(10)))
             #expect(server.counters.rejectedConnections == 1)
 
             // The admitted connections still work, and a slot frees up when one closes.

@@ -50,7 +50,7 @@ struct KeepAliveTests {
             let response = try await client.request("GET", "/x", headers: [("Connection", "close")])
             #expect(response.status == 200)
             #expect(response.header("Connection") == "close")
-            #expect(await client.waitForClose(within: .seconds(2)))
+            #expect(await client.waitForClose(within: .seconds(10)))
         }
     }
 
@@ -61,7 +61,7 @@ struct KeepAliveTests {
             #expect(first.status == 200)
             #expect(first.version == "HTTP/1.1")
             #expect(first.header("Connection") == "close")
-            #expect(await plain.waitForClose(within: .seconds(2)))
+            #expect(await plain.waitForClose(within: .seconds(10)))
 
             let keeping = try await RawHTTPClient.connect(port: port)
             let kept = try await keeping.request("GET", "/old", headers: [("Connection", "keep-alive")], version: "HTTP/1.0")
@@ -80,7 +80,7 @@ struct KeepAliveTests {
             let response = try await client.request("GET", "/")
             #expect(response.bodyText == "bye")
             #expect(response.headers.values("Connection") == ["close"])
-            #expect(await client.waitForClose(within: .seconds(2)))
+            #expect(await client.waitForClose(within: .seconds(10)))
         }
     }
 

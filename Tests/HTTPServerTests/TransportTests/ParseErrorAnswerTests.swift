@@ -31,7 +31,7 @@ struct ParseErrorAnswerTests {
             #expect(response.header("Connection") == "close", "\(name)")
             #expect(response.header("Content-Type") == "application/problem+json", "\(name)")
             #expect(response.bodyText.contains("\"status\":\(status)"), "\(name)")
-            #expect(await client.waitForClose(within: .seconds(2)), "\(name)")
+            #expect(await client.waitForClose(within: .seconds(10)), "\(name)")
         }
     }
 
@@ -44,7 +44,7 @@ struct ParseErrorAnswerTests {
             #expect(first.status == 200)
             #expect(first.bodyText == "GET /ok\n")
             #expect(second.status == 400)
-            #expect(await client.waitForClose(within: .seconds(2)))
+            #expect(await client.waitForClose(within: .seconds(10)))
         }
     }
 }

@@ -44,7 +44,7 @@ struct RequestBodyTests {
             let answer = try await refused.readResponse()
             #expect(answer.status == 413)
             #expect(answer.header("Connection") == "close")
-            #expect(await refused.waitForClose(within: .seconds(2)))
+            #expect(await refused.waitForClose(within: .seconds(10)))
         }
     }
 
@@ -57,7 +57,7 @@ struct RequestBodyTests {
             let refused = try await small.request("POST", "/small", body: Array("four".utf8))
             #expect(refused.status == 413)
             #expect(refused.header("Content-Type") == "application/problem+json")
-            #expect(await small.waitForClose(within: .seconds(2)))
+            #expect(await small.waitForClose(within: .seconds(10)))
 
             let large = try await RawHTTPClient.connect(port: port)
             let accepted = try await large.request("POST", "/large", body: Array("four".utf8))
@@ -71,7 +71,7 @@ struct RequestBodyTests {
             try await client.send("POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n")
             let response = try await client.readResponse()
             #expect(response.status == 413)
-            #expect(await client.waitForClose(within: .seconds(2)))
+            #expect(await client.waitForClose(within: .seconds(10)))
         }
     }
 }

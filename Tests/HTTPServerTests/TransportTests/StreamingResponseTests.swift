@@ -215,6 +215,6 @@ struct StreamEndTests {
         _ = try await client.readHead()
         server.stop()
         #expect(events.all == ["shutdown", "close serverShutdown"])
-        #expect(await client.waitForClose(within: .seconds(2)))
+        #expect(await client.waitForClose(within: .seconds(10)))
     }
 }

@@ -16,7 +16,7 @@ struct TimeoutTests {
             let response = try await client.readResponse()
             #expect(response.status == 408)
             #expect(ContinuousClock.now - started >= .milliseconds(150))
-            #expect(await client.waitForClose(within: .seconds(2)))
+            #expect(await client.waitForClose(within: .seconds(10)))
         }
     }
 
@@ -41,7 +41,7 @@ struct TimeoutTests {
         let configuration = HTTPServerConfiguration.testing { $0.timeouts.requestHead = Self.short }
         try await withTestServer(configuration: configuration, responder: echoResponder()) { port in
             let client = try await RawHTTPClient.connect(port: port)
-            #expect(await client.waitForClose(within: .seconds(3)))
+            #expect(await client.waitForClose(within: .seconds(10)))
             #expect(client.unreadText.isEmpty)
         }
     }
@@ -54,7 +54,7 @@ struct TimeoutTests {
             let started = ContinuousClock.now
             let response = try await client.request("GET", "/")
             #expect(response.status == 200)
-            #expect(await client.waitForClose(within: .seconds(3)))
+            #expect(await client.waitForClose(within: .seconds(10)))
             #expect(ContinuousClock.now - started >= .milliseconds(150))
             #expect(client.unreadText.isEmpty)
             #expect(await eventually { server.counters.openConnections == 0 })
@@ -82,7 +82,7 @@ struct TimeoutTests {
             try await client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
             let response = try await client.readResponse()
             #expect(response.status == 408)
-            #expect(await client.waitForClose(within: .seconds(2)))
+            #expect(await client.waitForClose(within: .seconds(10)))
         }
     }
 

@@ -30,7 +30,7 @@ final class Recorder<Value: Sendable>: Sendable {
 }
 
 /// Polls `condition` (bounded) until it holds.
-func eventually(within: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
+func eventually(within: Duration = .seconds(30), _ condition: () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + within
     while ContinuousClock.now < deadline {
         if condition() { return true }

@@ -72,7 +72,7 @@ struct StreamTestWorld: Sendable {
     }
 
     /// Polls `condition` every 10 ms for at most `within`.
-    static func eventually(within: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
+    static func eventually(within: Duration = .seconds(30), _ condition: () -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + within
         while ContinuousClock.now < deadline {
             if condition() { return true }
