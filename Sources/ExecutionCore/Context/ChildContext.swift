@@ -20,7 +20,7 @@ extension UserExecutionContext {
 
         let depth = operationDepth + 1
         let createdAt = clock.now()
-        let stamp = JSONValue.string(createdAt.contextStamp)
+        let stamp = JSONValue.string(createdAt.iso8601)
 
         var agent = agentContext
         agent["parent_operation"] = agentContext["operation_name"] ?? .string("root")

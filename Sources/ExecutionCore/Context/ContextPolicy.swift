@@ -59,7 +59,7 @@ public struct ContextPolicy: Sendable {
         let createdAt = clock.now()
         var audit = auditMetadata
         audit.reserveCapacity(auditMetadata.count + 3)
-        audit["context_created_at"] = .string(createdAt.contextStamp)
+        audit["context_created_at"] = .string(createdAt.iso8601)
         audit["context_version"] = .string(Self.contextVersion)
         audit["operation_depth"] = .integer(0)
         try checkSize(agentContext, field: "agent_context")

@@ -59,7 +59,7 @@ enum EventEnvelopeEncoder {
             if let slowTimestamp {
                 slowTimestamp.withUnsafeBufferPointer { writer.bytes($0) }
             } else {
-                EventJSON.writeTimestamp(nanoseconds: draft.timestamp.nanoseconds, to: writer.position)
+                Timestamp.writeISO8601(nanoseconds: draft.timestamp.nanoseconds, to: writer.position)
                 writer.advance(24)
             }
             writer.literal(#"","data":"#)

@@ -262,21 +262,21 @@ struct ContextValidationTests {
 
 @Suite("Context timestamps")
 struct ContextTimestampTests {
-    @Test("the fast stamp writes exactly what iso8601 writes", arguments: [
+    @Test("the fast ISO 8601 writer writes exactly what gmtime_r gives", arguments: [
         Int64(0), 1, 999_999_999, 1_000_000_000, 951_782_400_123_000_000, 1_700_000_000_000_000_000,
         1_709_164_799_999_999_999, 4_102_444_800_000_000_000, 9_000_000_000_123_456_789, .max, -1, -86_400_000_000_001,
     ])
     func matchesISO8601(nanoseconds: Int64) {
         let timestamp = Timestamp(nanoseconds: nanoseconds)
-        #expect(timestamp.contextStamp == timestamp.iso8601)
+        #expect(timestamp.iso8601 == timestamp.gmtimeISO8601)
     }
 
-    @Test("the fast stamp matches iso8601 across many days and leap years")
+    @Test("the fast ISO 8601 writer matches gmtime_r across many days and leap years")
     func sweep() {
         var nanoseconds: Int64 = 0
         for _ in 0..<20_000 {
             let timestamp = Timestamp(nanoseconds: nanoseconds)
-            #expect(timestamp.contextStamp == timestamp.iso8601)
+            #expect(timestamp.iso8601 == timestamp.gmtimeISO8601)
             nanoseconds += 3_600_000_000_000 * 13 + 7_654_321_987
         }
     }
