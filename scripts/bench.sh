@@ -34,5 +34,8 @@ bash "$COMPARE" "$BIN serve --config $ROOT/config/bench.json --port \$PORT" "${1
 # Start-up time and idle memory (issue 2).
 SKIP_BUILD=1 bash "$ROOT/scripts/bench-startup.sh"
 
+# TLS against plain HTTP on the same binary (issue 6).
+SKIP_BUILD=1 bash "$ROOT/scripts/bench-tls.sh"
+
 # Event streams (issue 5): idle-subscriber memory, publish -> SSE latency, fan-out deliveries.
 SKIP_BUILD=1 bash "$ROOT/scripts/bench-streams.sh"
