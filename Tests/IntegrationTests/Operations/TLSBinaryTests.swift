@@ -39,6 +39,25 @@ struct TLSBinaryTests {
         print(json.dumps({"ok": False, "reason": error.reason or str(error)}))
     """#
 
+    /// The real binary serving TLS with a throw-away certificate (keep the certificate alive while
+    /// the server runs). `tlsExtra` adds members to `server.tls` (`"port": 0`: plain beside TLS),
+    /// `serverExtra` to `server`. nil, after saying so, when openssl, curl or python3 is missing.
+    static func startWithTLS(loops: Int, serverExtra: String = "", tlsExtra: String = "") async throws
+        -> (server: BinaryServer, certificate: ThrowawayCertificate, users: [TestUser])? {
+        guard toolsAvailable else {
+            print("SKIPPED: openssl, curl or python3 missing; the TLS binary test did not run")
+            return nil
+        }
+        let certificate = try ThrowawayCertificate()
+        let users = APITestConfiguration.users(1)
+        let config = OperationsConfiguration.json(users: users, server: """
+            {"host": "127.0.0.1", "port": 0, "event_loops": \(loops), "drain": {"delay_seconds": 0, "deadline_seconds": 5}\(serverExtra),
+             "tls": {"cert_file": "\(certificate.certificatePath)", "key_file": "\(certificate.keyPath)"\(tlsExtra)}}
+            """)
+        let server = try await BinaryServer.start(configuration: config)
+        return (server, certificate, users)
+    }
+
     static func python(port: Int, mode: String) async throws -> [String: Any] {
         let result = try await Command.runDetached(["python3", "-c", pythonClient, String(port), mode], timeout: 30)
         try #require(result.status == 0, "python: \(result.stderr)")
@@ -65,18 +84,9 @@ struct TLSBinaryTests {
 
     @Test("TLS only on server.port: curl and Python get 200 over TLS with ALPN http/1.1; TLS 1.0 and plain HTTP are refused; it keeps serving")
     func tlsOnly() async throws {
-        guard Self.toolsAvailable else {
-            print("SKIPPED: openssl, curl or python3 missing; the TLS binary test did not run")
-            return
-        }
-        let certificate = try ThrowawayCertificate()
-        let users = APITestConfiguration.users(1)
-        let config = OperationsConfiguration.json(users: users, server: """
-            {"host": "127.0.0.1", "port": 0, "event_loops": 2, "drain": {"delay_seconds": 0, "deadline_seconds": 5},
-             "timeouts": {"tls_handshake_seconds": 3},
-             "tls": {"cert_file": "\(certificate.certificatePath)", "key_file": "\(certificate.keyPath)"}}
-            """)
-        let server = try await BinaryServer.start(configuration: config)
+        guard let (server, certificate, _) = try await Self.startWithTLS(
+            loops: 2, serverExtra: #", "timeouts": {"tls_handshake_seconds": 3}"#) else { return }
+        defer { withExtendedLifetime(certificate) {} }
         #expect(server.output.contains("tls=true"))
 
         let first = try await Self.curl(port: server.port)
@@ -102,17 +112,8 @@ struct TLSBinaryTests {
 
     @Test("Plain and TLS listeners side by side (server.tls.port): both serve the same API and the same metrics")
     func sideBySide() async throws {
-        guard Self.toolsAvailable else {
-            print("SKIPPED: openssl, curl or python3 missing; the TLS binary test did not run")
-            return
-        }
-        let certificate = try ThrowawayCertificate()
-        let users = APITestConfiguration.users(1)
-        let config = OperationsConfiguration.json(users: users, server: """
-            {"host": "127.0.0.1", "port": 0, "event_loops": 1, "drain": {"delay_seconds": 0, "deadline_seconds": 5},
-             "tls": {"cert_file": "\(certificate.certificatePath)", "key_file": "\(certificate.keyPath)", "port": 0}}
-            """)
-        let server = try await BinaryServer.start(configuration: config)
+        guard let (server, certificate, users) = try await Self.startWithTLS(loops: 1, tlsExtra: #", "port": 0"#) else { return }
+        defer { withExtendedLifetime(certificate) {} }
         let tlsPort = try #require(OperationsConfiguration.tlsPort(in: server.output), "\(server.output)")
         #expect(tlsPort != server.port)
 
