@@ -105,7 +105,7 @@ struct ProcessAgentProtocolTests {
         // Only a streamed first event lets the test create the flag the agent is waiting for.
         #expect(await output.waitForProgress(count: 1))
         #expect(output.outcome == nil)
-        if let handle = fopen(flag, "w") { fclose(handle) }
+        if let handle = fopen(flag, "we") { fclose(handle) }
         defer { unlink(flag) }
         #expect(await output.waitForOutcome() == .completed(result: .string("saw the flag")))
     }
@@ -197,7 +197,7 @@ struct ProcessAgentFaultTests {
         let reactor = try quietReactor()
         defer { reactor.shutdown() }
         let notExecutable = scripts.path + "/plain.txt"
-        if let handle = fopen(notExecutable, "w") { fclose(handle) }
+        if let handle = fopen(notExecutable, "we") { fclose(handle) }
         defer { unlink(notExecutable) }
         let good = scripts.script("good.sh", "exit 0")
         let specs = [

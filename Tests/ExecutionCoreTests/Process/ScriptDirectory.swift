@@ -20,7 +20,9 @@ final class ScriptDirectory {
     func script(_ name: String, _ body: String, interpreter: String = "/bin/sh") -> String {
         let file = path + "/" + name
         let text = "#!\(interpreter)\n" + body + "\n"
-        if let handle = fopen(file, "w") {
+        // Close-on-exec ("e"): a child that another test spawns while this file is open must not
+        // inherit the writable descriptor, or exec'ing the script fails with ETXTBSY.
+        if let handle = fopen(file, "we") {
             _ = text.withCString { fputs($0, handle) }
             fclose(handle)
         }
