@@ -35,7 +35,7 @@ enum EngineBench {
 
 /// The benches measure the core, not event delivery.
 private struct DiscardingEventSink: EventSink {
-    func publish(_ draft: EventDraft) -> EventEnvelope { EventEnvelope(id: 0, draft: draft, json: []) }
+    func publish(_ draft: consuming EventDraft) -> PublishedEvent { PublishedEvent(EventEnvelope(id: 0, draft: draft, json: [])) }
 }
 
 private struct NoAgents: AgentProvider {

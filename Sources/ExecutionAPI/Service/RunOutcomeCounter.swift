@@ -16,7 +16,7 @@ public final class RunOutcomeCounter: EventSink {
     public init(forwardingTo hub: any EventSink) { self.hub = hub }
 
     @discardableResult
-    public func publish(_ draft: EventDraft) -> EventEnvelope {
+    public func publish(_ draft: consuming EventDraft) -> PublishedEvent {
         switch draft.type {
         case .agentCompleted: completed.add(1, ordering: .relaxed)
         case .agentError: failed.add(1, ordering: .relaxed)

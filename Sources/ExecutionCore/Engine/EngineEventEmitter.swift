@@ -16,7 +16,7 @@ public struct EngineEventEmitter: Sendable {
 
     /// Publishes one event about agent run `executionID`, stamped with this emitter's identity.
     @discardableResult
-    public func emit(_ type: EventType, executionID: String, agent: String, data: JSONValue) -> EventEnvelope {
+    public func emit(_ type: EventType, executionID: String, agent: String, data: JSONValue) -> PublishedEvent {
         sink.publish(EventDraft(type: type, identity: identity, executionID: executionID, agent: agent,
                                 timestamp: clock.now(), data: data))
     }

@@ -28,45 +28,58 @@ enum EventEnvelopeEncoder {
     }
 
     /// The envelope without its id: prefix, type, timestamp and data, with `idReserve` bytes of
-    /// spare capacity. `data` replaces `draft.data` when set (sanitised). Returns the data that
-    /// differs from `draft.data`, if any: `data`, or a summary object when the JSON of the data
-    /// exceeds `maxDataBytes`.
-    static func encodeBody(_ draft: EventDraft, prefix: [UInt8], data: JSONValue?,
+    /// spare capacity. The data is checked by `sanitizer` as it is written; the sanitised form is
+    /// written instead when it needs changing, and a summary object when its JSON exceeds
+    /// `maxDataBytes`. Returns that replacement data, if any (nil: `draft.data` is what was
+    /// written). Everything goes into the one array that becomes the event's JSON.
+    static func encodeBody(_ draft: EventDraft, prefix: [UInt8], sanitizer: EventSanitizer,
                            maxDataBytes: Int) -> (body: [UInt8], data: JSONValue?) {
-        var data = data
-        var dataBytes: [UInt8] = []
-        dataBytes.reserveCapacity(128)
-        (data ?? draft.data).write(into: &dataBytes, memberOrder: .asStored)
-        if dataBytes.count > maxDataBytes {
-            // Too big to fan out even after per-value bounds: say so instead of sending it.
-            let summary: JSONValue = .object(["truncated": .bool(true), "original_bytes": .integer(Int64(dataBytes.count))])
-            data = summary
-            dataBytes.removeAll(keepingCapacity: true)
-            summary.write(into: &dataBytes, memberOrder: .asStored)
-        }
+        var data: JSONValue?
+        let typeName = draft.type.staticName
         // Int64 nanoseconds end in 2262, so a non-negative time always has the 24-byte form.
         let slowTimestamp: [UInt8]? = draft.timestamp.nanoseconds >= 0 ? nil : Array(draft.timestamp.iso8601.utf8)
-        let timestampBytes = slowTimestamp?.count ?? 24
-        let typeName = draft.type.staticName
-        let total = prefix.count + literalBytes + typeName.utf8CodeUnitCount + timestampBytes + dataBytes.count + idReserve
-        let body = [UInt8](unsafeUninitializedCapacity: total) { buffer, count in
-            let start = buffer.baseAddress.unsafelyUnwrapped
-            var writer = RawWriter(start)
-            prefix.withUnsafeBufferPointer { writer.bytes($0) }
-            writer.literal(#","type":""#)
-            writer.literal(typeName)
-            writer.literal(#"","timestamp":""#)
-            if let slowTimestamp {
-                slowTimestamp.withUnsafeBufferPointer { writer.bytes($0) }
-            } else {
-                Timestamp.writeISO8601(nanoseconds: draft.timestamp.nanoseconds, to: writer.position)
-                writer.advance(24)
+        let headBytes = prefix.count + literalBytes + typeName.utf8CodeUnitCount + (slowTimestamp?.count ?? 24)
+        var body: [UInt8] = []
+        body.reserveCapacity(headBytes + dataEstimate + idReserve)
+        body.append(contentsOf: prefix)
+        append(#","type":""#, to: &body)
+        append(typeName, to: &body)
+        append(#"","timestamp":""#, to: &body)
+        if let slowTimestamp {
+            body.append(contentsOf: slowTimestamp)
+        } else {
+            let at = body.count
+            body.append(contentsOf: repeatElement(0, count: 24))
+            body.withUnsafeMutableBufferPointer { buffer in
+                Timestamp.writeISO8601(nanoseconds: draft.timestamp.nanoseconds, to: buffer.baseAddress.unsafelyUnwrapped + at)
             }
-            writer.literal(#"","data":"#)
-            dataBytes.withUnsafeBufferPointer { writer.bytes($0) }
-            count = writer.position - start
         }
+        append(#"","data":"#, to: &body)
+        let dataStart = body.count
+        if !sanitizer.writeIfClean(draft.data, into: &body) {
+            let sanitized = sanitizer.sanitize(draft.data)
+            data = sanitized
+            body.removeSubrange(dataStart...)
+            sanitized.write(into: &body, memberOrder: .asStored)
+        }
+        if body.count - dataStart > maxDataBytes {
+            // Too big to fan out even after per-value bounds: say so instead of sending it.
+            let summary: JSONValue = .object(["truncated": .bool(true), "original_bytes": .integer(Int64(body.count - dataStart))])
+            data = summary
+            body.removeSubrange(dataStart...)
+            summary.write(into: &body, memberOrder: .asStored)
+        }
+        // Room for `,"id":N}` so `finish` (under the user's lock) never reallocates.
+        if body.capacity - body.count < idReserve { body.reserveCapacity(body.count + idReserve) }
         return (body, data)
+    }
+
+    /// Bytes reserved for the data up front: most events' data fits, larger ones grow the array.
+    private static let dataEstimate = 200
+
+    @inline(__always)
+    private static func append(_ text: StaticString, to body: inout [UInt8]) {
+        body.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
     /// Bytes of the literal parts written by `encodeBody` around type, timestamp and data.
@@ -99,28 +112,5 @@ final class EnvelopePrefix: Sendable {
 
     func matches(_ draft: EventDraft) -> Bool {
         draft.executionID == executionID && draft.identity == identity && draft.agent == agent
-    }
-}
-
-/// Writes bytes through a raw pointer into memory sized beforehand by the caller.
-private struct RawWriter {
-    var position: UnsafeMutablePointer<UInt8>
-
-    init(_ start: UnsafeMutablePointer<UInt8>) { position = start }
-
-    @inline(__always)
-    mutating func advance(_ count: Int) { position += count }
-
-    @inline(__always)
-    mutating func literal(_ text: StaticString) {
-        position.update(from: text.utf8Start, count: text.utf8CodeUnitCount)
-        position += text.utf8CodeUnitCount
-    }
-
-    @inline(__always)
-    mutating func bytes(_ source: UnsafeBufferPointer<UInt8>) {
-        guard let base = source.baseAddress, source.count > 0 else { return }
-        position.update(from: base, count: source.count)
-        position += source.count
     }
 }

@@ -50,20 +50,21 @@ public final class EventHub: EventSink {
     // MARK: Publishing
 
     @discardableResult
-    public func publish(_ draft: EventDraft) -> EventEnvelope {
-        // nil: the draft's data is already clean (the common case), and is used as it is.
-        let sanitized = sanitizer.sanitizedIfChanged(draft.data)
+    public func publish(_ draft: consuming EventDraft) -> PublishedEvent {
         let userID = draft.identity.userID
+        let timestamp = draft.timestamp
         let shard = shard(for: userID)
-        var channel = shard.channel(for: userID, makeLog: makeLog, now: draft.timestamp)
-        // Encoded outside the user's lock; destructured so `body` is uniquely owned and
-        // completing it under the lock never copies.
-        var (body, data) = EventEnvelopeEncoder.encodeBody(draft, prefix: channel.prefix(for: draft), data: sanitized,
+        var channel = shard.channel(for: userID, makeLog: makeLog, now: timestamp)
+        // Encoded (and sanitised) outside the user's lock; only the id is written under it.
+        let (body, data) = EventEnvelopeEncoder.encodeBody(draft, prefix: channel.prefix(for: draft), sanitizer: sanitizer,
                                                            maxDataBytes: configuration.sanitizer.maxDataBytes)
+        // Moved into the published event under the lock (never copied: it holds several strings).
+        if let data { draft.data = data }
+        var pending: EventEnvelope? = EventEnvelope(id: 0, draft: draft, json: body)
         while true {
-            guard let outcome = append(draft, data: data, body: &body, to: channel) else {
+            guard let outcome = append(&pending, to: channel) else {
                 // Evicted between lookup and lock: the user's next channel continues the ids.
-                channel = shard.channel(for: userID, makeLog: makeLog, now: draft.timestamp)
+                channel = shard.channel(for: userID, makeLog: makeLog, now: timestamp)
                 continue
             }
             shard.published.add(1, ordering: .relaxed)
@@ -74,7 +75,7 @@ public final class EventHub: EventSink {
                 shard.liveSubscribers.subtract(outcome.cutOff, ordering: .relaxed)
             }
             outcome.wakes.callAll()
-            return outcome.event.envelope
+            return outcome.event
         }
     }
 
@@ -86,18 +87,21 @@ public final class EventHub: EventSink {
         var wakes = WakeList()
     }
 
-    /// Numbers, records and fans out under the user's lock; nil when the channel was evicted
-    /// meanwhile (the caller looks the user up again).
-    private func append(_ draft: EventDraft, data: JSONValue?, body: inout [UInt8],
-                        to channel: UserEventChannel) -> AppendOutcome? {
+    /// Numbers `pending` (taking it), records and fans it out under the user's lock; nil, with
+    /// `pending` untouched, when the channel was evicted meanwhile (the caller looks the user up
+    /// again).
+    private func append(_ pending: inout EventEnvelope?, to channel: UserEventChannel) -> AppendOutcome? {
         channel.state.withLock { state -> AppendOutcome? in
             if state.retired { return nil }
+            guard var envelope = pending.take() else { return nil }
             let id = state.log.lastID &+ 1
-            EventEnvelopeEncoder.finish(&body, id: id)
-            let event = PublishedEvent(id: id, draft: draft, data: data, json: body)
+            envelope.id = id
+            EventEnvelopeEncoder.finish(&envelope.json, id: id)
+            let timestamp = envelope.timestamp
+            let event = PublishedEvent(consume envelope)
             var outcome = AppendOutcome(event: event)
             outcome.retainedDelta = 1 - state.log.append(event)
-            state.lastActivity = max(state.lastActivity, draft.timestamp)
+            state.lastActivity = max(state.lastActivity, timestamp)
             var index = 0
             while index < state.subscribers.count {
                 let subscriber = state.subscribers[index]

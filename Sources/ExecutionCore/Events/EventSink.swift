@@ -39,6 +39,8 @@ public struct EventDraft: Sendable {
 /// subscriber; it assigns the next per-user id, records the event in the user's replay ring and
 /// hands it to that user's subscribers only.
 public protocol EventSink: Sendable {
+    /// The draft is taken (consumed) so its strings and data move into the published event
+    /// instead of being copied; the returned event is shared, not copied.
     @discardableResult
-    func publish(_ draft: EventDraft) -> EventEnvelope
+    func publish(_ draft: consuming EventDraft) -> PublishedEvent
 }

@@ -6,17 +6,6 @@ public final class PublishedEvent: Sendable {
 
     public init(_ envelope: EventEnvelope) { self.envelope = envelope }
 
-    /// The envelope of `draft` with its id and JSON; `data` (sanitised) replaces the draft's.
-    init(id: UInt64, draft: EventDraft, data: JSONValue?, json: [UInt8]) {
-        if let data {
-            var envelope = EventEnvelope(id: id, draft: draft, json: json)
-            envelope.data = data
-            self.envelope = envelope
-        } else {
-            envelope = EventEnvelope(id: id, draft: draft, json: json)
-        }
-    }
-
     /// The per-user sequence id (`Last-Event-ID`).
     public var id: UInt64 { envelope.id }
     public var type: EventType { envelope.type }

@@ -215,7 +215,15 @@ final class HTTPConnection {
             } else {
                 closeNow(reason: .clientClosed)
             }
-        case .idle, .linger, .tlsHandshake:
+        case .idle:
+            // A request may be on its way as the timer fires (RFC 9112 §9.6): read what has
+            // arrived first, and close only a connection that is still idle since the same instant.
+            let idleStart = idleSince
+            readFromSocket()
+            if phase == .awaitingHead, idleSince == idleStart, headStartedAt == .max, !hasBufferedInput, !hasPendingOutput {
+                closeNow(reason: .clientClosed)
+            }
+        case .linger, .tlsHandshake:
             closeNow(reason: .clientClosed)
         case .body:
             answerError(.requestTimeout, reason: "the request body did not arrive in time")

@@ -9,7 +9,7 @@ struct StreamFramingTests {
     static func envelope(id: UInt64, data: JSONValue) -> EventEnvelope {
         let hub = EventHub()
         var last = EventEnvelope(id: 0, draft: draft(data), json: [])
-        for _ in 0..<id { last = hub.publish(draft(data)) }
+        for _ in 0..<id { last = hub.publish(draft(data)).envelope }
         return last
     }
 

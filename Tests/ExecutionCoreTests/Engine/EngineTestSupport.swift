@@ -11,13 +11,14 @@ import VisibleLocks
 final class RecordingEventSink: EventSink {
     private let state = VisibleMutex<(events: [EventEnvelope], sequences: [String: UInt64])>(([], [:]))
 
-    func publish(_ draft: EventDraft) -> EventEnvelope {
-        state.withLock { state in
+    func publish(_ draft: consuming EventDraft) -> PublishedEvent {
+        let draft = copy draft
+        return state.withLock { state in
             let id = (state.sequences[draft.identity.userID] ?? 0) + 1
             state.sequences[draft.identity.userID] = id
             let envelope = EventEnvelope(id: id, draft: draft, json: [])
             state.events.append(envelope)
-            return envelope
+            return PublishedEvent(envelope)
         }
     }
 

@@ -75,4 +75,42 @@ struct EventSanitizerTests {
         #expect((events[1].data["original_bytes"]?.int64Value ?? 0) > 4096)
         #expect(events[1].json.count < 4096)
     }
+
+    @Test("the one-pass writer agrees with the rules: clean data is written as is, anything to change is refused",
+          arguments: [
+              JSONValue.object(["step": .integer(1), "list": .array([.bool(true), .null, .double(2.5), .string("a\"b\n")])]),
+              .object(["deep": .object(["ok": .object(["fine": .integer(3)])])]),
+              .object(["outer": .object(["Refresh_Token": .string("x")])]),
+              .array([.string(String(repeating: "y", count: 40))]),
+              .array((0..<6).map { .integer($0) }),
+              .object(["a": .integer(1), "b": .integer(2), "c": .integer(3), "d": .integer(4), "e": .integer(5)]),
+              .object(["l1": .object(["l2": .object(["l3": .object(["l4": .null])])])]),
+              .string("plain"), .null, .integer(-7),
+          ])
+    func onePassWriterAgrees(data: JSONValue) throws {
+        let sanitizer = EventSanitizer(.init(maxStringBytes: 32, maxArrayItems: 5, maxObjectMembers: 4, maxDepth: 3))
+        var written: [UInt8] = []
+        let clean = sanitizer.writeIfClean(data, into: &written)
+        #expect(clean == (sanitizer.sanitizedIfChanged(data) == nil))
+        if clean {
+            var reference: [UInt8] = []
+            data.write(into: &reference, memberOrder: .asStored)
+            #expect(written == reference)
+            #expect(try JSONValue.parse(written) == data)
+        }
+    }
+
+    @Test("the hub writes the sanitised form when the data needs changing, whatever the data's size")
+    func hubWritesSanitisedForm() throws {
+        let hub = EventHub(configuration: .init(sanitizer: .init(maxStringBytes: 64)))
+        let subscription = try hub.subscribe(userID: "alice", wake: {})
+        let long = String(repeating: "z", count: 500)
+        hub.publish(draft(data: .object(["note": .string(long), "nested": .object(["password": .string("hunter2")])])))
+        let event = try #require(subscription.next().events.first)
+        let text = String(decoding: event.json, as: UTF8.self)
+        #expect(!text.contains("hunter2"))
+        #expect(!text.contains(long))
+        #expect(try JSONValue.parse(event.json)["data"] == event.data)
+        #expect(event.data["nested"]?["password"] == .string("[REDACTED]"))
+    }
 }

@@ -62,13 +62,13 @@ struct TimeoutTests {
     }
 
     @Test func idleTimerRestartsAfterEachRequest() async throws {
-        let configuration = HTTPServerConfiguration.testing { $0.timeouts.idle = .seconds(2) }
+        let configuration = HTTPServerConfiguration.testing { $0.timeouts.idle = .seconds(3) }
         try await withTestServer(configuration: configuration, responder: echoResponder()) { port in
             let client = try await RawHTTPClient.connect(port: port)
-            // Five gaps of 600 ms: longer than the idle timeout in total, never in one go (with
-            // 1.4 s to spare for a machine busy with other tests).
-            for _ in 0..<5 {
-                try await Task.sleep(for: .milliseconds(600))
+            // Seven gaps of 500 ms: longer than the idle timeout in total, never in one go (with
+            // 2.5 s to spare for a machine busy with other tests).
+            for _ in 0..<7 {
+                try await Task.sleep(for: .milliseconds(500))
                 let response = try await client.request("GET", "/")
                 #expect(response.status == 200)
             }

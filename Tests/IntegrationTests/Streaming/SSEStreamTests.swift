@@ -18,7 +18,7 @@ struct SSEStreamTests {
             #expect(client.head.headers["X-Accel-Buffering"] == "no")
             #expect(client.head.headers["Content-Encoding"] == nil)
             #expect(try await client.next() == .retry(1234))
-            var published: [EventEnvelope] = []
+            var published: [PublishedEvent] = []
             for step in 0..<50 { published.append(world.publish(user: "alice-01", data: .object(["step": .integer(Int64(step))]))) }
             let events = try await client.events(50)
             #expect(events.map(\.numericID) == published.map { Optional($0.id) })

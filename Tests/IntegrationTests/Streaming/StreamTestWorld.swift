@@ -55,7 +55,7 @@ struct StreamTestWorld: Sendable {
     /// Publishes one event straight into the hub, as an engine's emitter would.
     @discardableResult
     func publish(user: String, thread: String = "thread-a", run: String = "run-a", execution: String = "exec-a",
-                 type: EventType = .agentThinking, data: JSONValue = .object(["step": .integer(1)])) -> EventEnvelope {
+                 type: EventType = .agentThinking, data: JSONValue = .object(["step": .integer(1)])) -> PublishedEvent {
         hub.publish(EventDraft(type: type, identity: EventIdentity(userID: user, threadID: thread, runID: run,
                                                                    requestID: "req-1", engineID: "engine-1"),
                                executionID: execution, agent: "echo", timestamp: SystemClock().now(), data: data))
