@@ -10,6 +10,7 @@ extension ServerSettings {
             host: host,
             port: port ?? self.port,
             eventLoopCount: eventLoops,
+            cooperativeYield: cooperativeYield,
             maxConnections: maxConnections,
             maxBodyBytes: maxBodyBytes,
             parserLimits: HTTPParserLimits(maxRequestLineBytes: maxRequestLineBytes, maxHeaderBytes: maxHeaderBytes,

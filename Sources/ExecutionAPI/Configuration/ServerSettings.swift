@@ -5,6 +5,9 @@ public struct ServerSettings: Sendable, Equatable {
     public var port = 8080
     /// 0: one event loop per core.
     public var eventLoops = 0
+    /// Loops step aside for other runnable threads after a busy batch (HTTPServer's
+    /// `cooperativeYield`).
+    public var cooperativeYield = true
     public var maxConnections = 20_000
     public var maxBodyBytes = 1_048_576
     public var maxRequestLineBytes = 8192
@@ -81,6 +84,7 @@ extension ServerSettings {
         host = try o.string("host", default: d.host)
         port = try o.int("port", default: d.port, min: 0, max: 65_535)
         eventLoops = try o.int("event_loops", default: d.eventLoops, min: 0, max: 1024)
+        cooperativeYield = try o.bool("cooperative_yield", default: d.cooperativeYield)
         maxConnections = try o.int("max_connections", default: d.maxConnections, min: 1, max: 10_000_000)
         maxBodyBytes = try o.int("max_body_bytes", default: d.maxBodyBytes, min: 0, max: 1 << 40)
         maxRequestLineBytes = try o.int("max_request_line_bytes", default: d.maxRequestLineBytes, min: 64, max: 1 << 20)

@@ -6,6 +6,10 @@ public struct HTTPServerConfiguration: Sendable {
     public var port: Int
     /// Event-loop threads; 0 = one per available core.
     public var eventLoopCount: Int
+    /// A loop that handled a busy batch steps aside for other runnable threads on its core
+    /// before going on (see `CooperativeYield`): much lower tail latency when the cores are
+    /// shared with peers of the request flow.
+    public var cooperativeYield: Bool
     /// Open connections across all loops; connections over it are answered 503 and closed.
     public var maxConnections: Int
     /// Request-body limit when the responder's `maxBodySize(method:path:)` says nil.
@@ -88,7 +92,7 @@ public struct HTTPServerConfiguration: Sendable {
         }
     }
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, eventLoopCount: Int = 0,
+    public init(host: String = "127.0.0.1", port: Int = 8080, eventLoopCount: Int = 0, cooperativeYield: Bool = true,
                 maxConnections: Int = 20_000, maxBodyBytes: Int = 1 << 20,
                 parserLimits: HTTPParserLimits = .init(), outboundBufferBytes: Int = 1 << 20,
                 timeouts: Timeouts = .init(), drainDelay: Duration = .zero,
@@ -98,6 +102,7 @@ public struct HTTPServerConfiguration: Sendable {
         self.host = host
         self.port = port
         self.eventLoopCount = eventLoopCount
+        self.cooperativeYield = cooperativeYield
         self.maxConnections = maxConnections
         self.maxBodyBytes = maxBodyBytes
         self.parserLimits = parserLimits

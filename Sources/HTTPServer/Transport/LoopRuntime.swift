@@ -28,6 +28,7 @@ final class LoopRuntime {
     /// Reused for TLS plaintext (see `takeTLSScratch`).
     private var tlsScratch: [UInt8] = []
     private var timers = TimerHeap()
+    private var cooperativeYield: CooperativeYield
     private var timerTasks: [UInt64: (LoopRuntime) -> Void] = [:]
     private var nextTimerTaskID: UInt64 = 0
     var nextSerial: UInt32 = 0
@@ -46,6 +47,7 @@ final class LoopRuntime {
         self.listenerFD = listenerFD
         now = monotonicNanoseconds()
         readBuffer = .allocate(byteCount: LoopRuntime.readBufferSize, alignment: 16)
+        cooperativeYield = CooperativeYield(enabled: shared.configuration.cooperativeYield)
         date.refresh()
     }
 
@@ -73,6 +75,7 @@ final class LoopRuntime {
             for i in 0..<Int(ready) {
                 dispatch(events: events.events(at: i), token: events.data(at: i))
             }
+            cooperativeYield.afterBatch(readyEvents: Int(ready), now: now)
             runTasks()
             fireTimers()
         }

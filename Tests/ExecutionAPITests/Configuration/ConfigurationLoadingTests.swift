@@ -165,7 +165,7 @@ struct HTTPServerConfigurationMappingTests {
     @Test("server settings become the HTTP server's configuration")
     func mapping() throws {
         let config = try ServiceConfiguration.parse("""
-            {"server": {"host": "::1", "port": 0, "event_loops": 3, "max_connections": 50, "max_body_bytes": 4096,
+            {"server": {"host": "::1", "port": 0, "event_loops": 3, "cooperative_yield": false, "max_connections": 50, "max_body_bytes": 4096,
                         "max_request_line_bytes": 1000, "max_header_bytes": 2000, "max_header_count": 20,
                         "outbound_buffer_bytes": 65536,
                         "timeouts": {"request_head_seconds": 1.5, "idle_seconds": 2, "body_seconds": 3, "write_seconds": 4,
@@ -176,6 +176,9 @@ struct HTTPServerConfigurationMappingTests {
         #expect(http.host == "::1")
         #expect(http.port == 0)
         #expect(http.eventLoopCount == 3)
+        #expect(http.cooperativeYield == false)
+        #expect(try ServiceConfiguration.parse("{}").server.httpServerConfiguration(accessLog: false).cooperativeYield)
+        #expect(throws: ConfigurationError.self) { try ServiceConfiguration.parse(#"{"server": {"cooperative_yield": "yes"}}"#) }
         #expect(http.maxConnections == 50)
         #expect(http.maxBodyBytes == 4096)
         #expect(http.parserLimits == HTTPParserLimits(maxRequestLineBytes: 1000, maxHeaderBytes: 2000, maxHeaderCount: 20))
