@@ -27,6 +27,16 @@ public enum BlockingIO {
     }
 }
 
+extension BlockingIO {
+    /// Sleeps the calling (blocking) thread; only for use inside `run`.
+    public static func sleep(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) != 0, errno == EINTR { request = remaining }
+    }
+}
+
 private final class BlockingJob: Sendable {
     let work: @Sendable () -> Void
     init(_ work: @escaping @Sendable () -> Void) { self.work = work }

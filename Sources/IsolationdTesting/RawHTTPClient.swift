@@ -97,6 +97,46 @@ public final class RawHTTPClient: Sendable {
         try await BlockingIO.run { try self.sendBlocking(bytes) }
     }
 
+    /// Sends `bytes` in pieces of `pieceSize` with `pause` between them, all on one blocking
+    /// thread (one thread per piece would cost more than the pause under ThreadSanitizer).
+    public func sendInPieces(_ bytes: [UInt8], pieceSize: Int = 1, pause: Duration = .milliseconds(1)) async throws {
+        try await BlockingIO.run {
+            var start = 0
+            while start < bytes.count {
+                let end = min(bytes.count, start + max(1, pieceSize))
+                try self.sendBlocking(Array(bytes[start..<end]))
+                start = end
+                if start < bytes.count { BlockingIO.sleep(pause) }
+            }
+        }
+    }
+
+    /// Sends a request and reads its response after each of `pauses`, on one blocking thread;
+    /// returns the statuses and, for each request, how long the connection had actually been
+    /// quiet before it (measured, so a test can tell a late wake-up from a server fault). A
+    /// request that gets no answer (the connection closed) is reported with status 0 and ends
+    /// the sequence.
+    public func requestsAfterPauses(_ pauses: [Duration], target: String = "/") async throws -> [(status: Int, quiet: Duration)] {
+        try await BlockingIO.run {
+            var results: [(status: Int, quiet: Duration)] = []
+            var lastAnswer = ContinuousClock.now
+            for pause in pauses {
+                BlockingIO.sleep(pause)
+                let quiet = ContinuousClock.now - lastAnswer
+                do {
+                    try self.sendBlocking(Array("GET \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8))
+                    let response = try self.readResponseBlocking(headRequest: false)
+                    lastAnswer = .now
+                    results.append((response.status, quiet))
+                } catch {
+                    results.append((0, quiet))
+                    break
+                }
+            }
+            return results
+        }
+    }
+
     func sendBlocking(_ bytes: [UInt8]) throws {
         guard !closed.load(ordering: .acquiring) else { throw RawHTTPClientError.closed(partial: "") }
         if let tls {

@@ -53,9 +53,14 @@ enum StreamRequestParsing {
         return value
     }
 
-    /// The principal for an SSE request: `Authorization: Bearer <token>` only.
+    /// The principal for an SSE request: `Authorization: Bearer <token>`, or, for browsers
+    /// (whose `EventSource` cannot set headers), `?access_token=<token>`. A request carrying the
+    /// header is judged by the header alone.
     static func principal(_ request: HTTPRequest, _ authenticator: Authenticator) throws(ProblemDetails) -> Principal {
-        do {
+        do throws(AuthError) {
+            if !request.headers.contains("Authorization"), let token = request.queryItem("access_token") {
+                return try authenticator.authenticate(authorization: "Bearer " + token)
+            }
             return try authenticator.authenticate(headers: request.headers)
         } catch {
             throw .unauthorized(error)

@@ -150,7 +150,9 @@ struct JWTAuthenticationTests {
     @Test("the RS256 key can come from a file")
     func keyFile() throws {
         let key = try GeneratedKey.rsa.get()
-        let auth = try Authenticator(settings: settings(#"{"algorithms": ["RS256"], "rs256_public_key_file": "\#(key.publicKeyPath)"}"#), clock: clock)
+        let auth = try key.withPublicKeyFile { path in
+            try Authenticator(settings: settings(#"{"algorithms": ["RS256"], "rs256_public_key_file": "\#(path)"}"#), clock: clock)
+        }
         #expect(outcome(auth, TestJWT.rs256(claims(), privateKeyPEM: key.privatePEM)).isSuccess)
     }
 
@@ -169,10 +171,10 @@ struct JWTAuthenticationTests {
         let missingFile = try #require(try error(#"{"algorithms": ["RS256"], "rs256_public_key_file": "/nonexistent/key.pem"}"#))
         #expect(missingFile.message.contains("/nonexistent/key.pem"))
         let ec = try GeneratedKey.generate(["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"])
-        let ecError = try #require(try error(#"{"algorithms": ["RS256"], "rs256_public_key_file": "\#(ec.publicKeyPath)"}"#))
+        let ecError = try #require(try ec.withPublicKeyFile { path in try error(#"{"algorithms": ["RS256"], "rs256_public_key_file": "\#(path)"}"#) })
         #expect(ecError.message == "auth.jwt.rs256_public_key_file must hold an RSA public key in PEM form")
         let small = try GeneratedKey.generate(["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"])
-        let smallError = try #require(try error(#"{"algorithms": ["RS256"], "rs256_public_key_file": "\#(small.publicKeyPath)"}"#))
+        let smallError = try #require(try small.withPublicKeyFile { path in try error(#"{"algorithms": ["RS256"], "rs256_public_key_file": "\#(path)"}"#) })
         #expect(smallError.message == "auth.jwt.rs256_public_key_file must be an RSA key of at least 2048 bits, not 1024")
     }
 }

@@ -40,25 +40,41 @@ enum TestJWT {
     }
 }
 
-/// A key pair made with the `openssl` command line in a fresh temporary directory.
+/// A key pair made with the `openssl` command line in a temporary directory, which is removed
+/// once the keys are read: tests that need the public key as a file get one for the length of
+/// a closure (`withPublicKeyFile`), so nothing is left in /tmp.
 struct GeneratedKey: Sendable {
     var privatePEM: String
     var publicPEM: String
-    var publicKeyPath: String
 
     enum Failure: Error { case openssl(String) }
 
     /// `algorithm` options as `openssl genpkey` takes them.
     static func generate(_ options: [String] = ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"]) throws -> GeneratedKey {
+        try withTemporaryDirectory { directory in
+            let privatePath = directory.appendingPathComponent("private.pem").path
+            let publicPath = directory.appendingPathComponent("public.pem").path
+            try run(["genpkey"] + options + ["-out", privatePath])
+            try run(["pkey", "-in", privatePath, "-pubout", "-out", publicPath])
+            return GeneratedKey(privatePEM: try String(contentsOfFile: privatePath, encoding: .utf8),
+                                publicPEM: try String(contentsOfFile: publicPath, encoding: .utf8))
+        }
+    }
+
+    /// Runs `body` with the path of a file holding the public key; the file is gone afterwards.
+    func withPublicKeyFile<T>(_ body: (String) throws -> T) throws -> T {
+        try Self.withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("public.pem").path
+            try publicPEM.write(toFile: path, atomically: false, encoding: .utf8)
+            return try body(path)
+        }
+    }
+
+    private static func withTemporaryDirectory<T>(_ body: (URL) throws -> T) throws -> T {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("isolationd-jwt-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let privatePath = directory.appendingPathComponent("private.pem").path
-        let publicPath = directory.appendingPathComponent("public.pem").path
-        try run(["genpkey"] + options + ["-out", privatePath])
-        try run(["pkey", "-in", privatePath, "-pubout", "-out", publicPath])
-        return GeneratedKey(privatePEM: try String(contentsOfFile: privatePath, encoding: .utf8),
-                            publicPEM: try String(contentsOfFile: publicPath, encoding: .utf8),
-                            publicKeyPath: publicPath)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        return try body(directory)
     }
 
     private static func run(_ arguments: [String]) throws {

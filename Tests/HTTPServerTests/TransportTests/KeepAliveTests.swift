@@ -36,7 +36,7 @@ struct KeepAliveTests {
         try await withTestServer(responder: echoResponder()) { port in
             let client = try await RawHTTPClient.connect(port: port)
             let bytes = Array("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabcGET /b HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
-            for byte in bytes { try await client.send([byte]) }
+            try await client.sendInPieces(bytes, pieceSize: 1, pause: .microseconds(500))
             let first = try await client.readResponse()
             let second = try await client.readResponse()
             #expect(first.bodyText == "POST /a\nabc")

@@ -137,6 +137,31 @@ struct SSEStreamTests {
         }
     }
 
+    @Test("a browser EventSource authenticates with ?access_token=; a bad one is 401; the header wins over it")
+    func queryTokenFallback() async throws {
+        let world = try StreamTestWorld(users: ["alice-01", "bob-02"])
+        try await world.serve { _, port in
+            let alice = StreamTestWorld.token("alice-01")
+            let browser = try await SSEClient.connect(port: port, path: "/v1/events?access_token=\(alice)&thread_id=thread-a")
+            defer { browser.close() }
+            #expect(browser.status == 200)
+            world.publish(user: "bob-02")
+            world.publish(user: "alice-01")
+            let events = try await browser.events(1)
+            #expect(events.first?.json?["user_id"] == .string("alice-01"))
+            let forged = try await SSEClient.connect(port: port, path: "/v1/events?access_token=sk-nobody-000000")
+            #expect(forged.status == 401)
+            forged.close()
+            // Bob's header decides, whatever the query says: the stream is Bob's.
+            let both = try await SSEClient.connect(port: port, path: "/v1/events?access_token=\(alice)&after=0",
+                                                   token: StreamTestWorld.token("bob-02"))
+            defer { both.close() }
+            #expect(both.status == 200)
+            let replayed = try await both.events(1)
+            #expect(replayed.first?.json?["user_id"] == .string("bob-02"))
+        }
+    }
+
     @Test("the per-user stream cap answers 429 with Retry-After in problem+json; closing one frees a slot")
     func streamCap() async throws {
         let world = try StreamTestWorld(users: ["alice-01", "bob-02"], hub: EventHubConfiguration(maxSubscribersPerUser: 2),
