@@ -44,6 +44,28 @@ public final class WebSocketTestClient: Sendable {
         try await connection.send(WebSocketFrameCodec.encodeClientFrame(opcode: .ping, payload: payload))
     }
 
+    public func sendPong(_ payload: [UInt8] = []) async throws {
+        try await connection.send(WebSocketFrameCodec.encodeClientFrame(opcode: .pong, payload: payload))
+    }
+
+    /// Reads `count` pings on one thread, answering each with a pong as soon as it arrives;
+    /// returns, per ping, how long the connection had been quiet from our side before it came
+    /// (from `quietSince`, then from each pong). Any other frame ends it with an error.
+    public func answerPings(_ count: Int, quietSince: ContinuousClock.Instant) async throws -> [Duration] {
+        try await BlockingIO.run {
+            var quiet: [Duration] = []
+            var since = quietSince
+            while quiet.count < count {
+                let frame = try self.connection.readWebSocketFrameBlocking()
+                guard frame.opcode == .ping else { throw RawHTTPClientError.malformed("expected a ping, got \(frame.opcode)") }
+                quiet.append(.now - since)
+                since = .now
+                try self.connection.sendBlocking(WebSocketFrameCodec.encodeClientFrame(opcode: .pong, payload: frame.payload))
+            }
+            return quiet
+        }
+    }
+
     public func sendClose(code: UInt16, reason: String = "") async throws {
         try await connection.send(WebSocketFrameCodec.encodeClientFrame(opcode: .close,
                                                                         payload: WebSocketFrameCodec.closePayload(code: code, reason: reason)))

@@ -32,6 +32,9 @@ enum WebSocketEventsEndpoint {
         }
         let upgrade = WebSocketUpgrade(
             subprotocol: subprotocol, maxMessageBytes: environment.maxClientMessageBytes,
+            // Pings on the heartbeat interval find peers that vanished without a FIN (their
+            // stream slot is freed one interval later) and keep idle proxies from cutting us off.
+            keepAliveInterval: environment.pump.heartbeatInterval,
             onOpen: { session in bridge.attach(WebSocketEventSink(session: session)) },
             onMessage: { session, message in receive(message, session: session, bridge: bridge) },
             onClose: { _ in bridge.post(.clientClosed) })

@@ -5,18 +5,24 @@ public struct WebSocketUpgrade: Sendable {
     public var subprotocol: String?
     /// Largest message (after reassembly of fragments) accepted; larger closes with 1009.
     public var maxMessageBytes: Int
+    /// Keep-alive: after this long without a byte from the peer the server sends a ping; if
+    /// another interval passes without one, the peer is taken as gone and the connection closed
+    /// (`onClose` gets 1006). Finds dead peers behind NATs and proxies that would otherwise hold
+    /// a stream slot forever. nil: no pings.
+    public var keepAliveInterval: Duration?
     public var onOpen: @Sendable (any WebSocketSession) -> Void
     public var onMessage: @Sendable (any WebSocketSession, WebSocketMessage) -> Void
     /// Called once when the connection ends, with the close code received or sent (1006 when
     /// none was: abnormal closure).
     public var onClose: @Sendable (UInt16) -> Void
 
-    public init(subprotocol: String? = nil, maxMessageBytes: Int = 1 << 20,
+    public init(subprotocol: String? = nil, maxMessageBytes: Int = 1 << 20, keepAliveInterval: Duration? = nil,
                 onOpen: @escaping @Sendable (any WebSocketSession) -> Void,
                 onMessage: @escaping @Sendable (any WebSocketSession, WebSocketMessage) -> Void,
                 onClose: @escaping @Sendable (UInt16) -> Void) {
         self.subprotocol = subprotocol
         self.maxMessageBytes = maxMessageBytes
+        self.keepAliveInterval = keepAliveInterval.map { max($0, .milliseconds(10)) }
         self.onOpen = onOpen
         self.onMessage = onMessage
         self.onClose = onClose

@@ -92,10 +92,23 @@ final class WebSocketChannel {
     /// The close code received or sent, reported to `onClose`.
     var closeCode: UInt16?
     var closeReported = false
+    /// Keep-alive (`upgrade.keepAliveInterval`): when the peer last sent anything, and when our
+    /// unanswered ping went out (.max: none outstanding).
+    var lastHeardAt: UInt64
+    var pingSentAt: UInt64 = .max
+    let keepAliveNanoseconds: UInt64?
 
-    init(machine: WebSocketServerProtocol, session: ConnectionWebSocketSession, upgrade: WebSocketUpgrade) {
+    init(machine: WebSocketServerProtocol, session: ConnectionWebSocketSession, upgrade: WebSocketUpgrade, now: UInt64) {
         self.machine = machine
         self.session = session
         self.upgrade = upgrade
+        self.lastHeardAt = now
+        self.keepAliveNanoseconds = upgrade.keepAliveInterval?.saturatingNanoseconds
+    }
+
+    /// The next keep-alive deadline: a ping due, or the answer to one overdue.
+    var keepAliveDeadline: (pingDue: Bool, at: UInt64)? {
+        guard let interval = keepAliveNanoseconds else { return nil }
+        return pingSentAt == .max ? (true, lastHeardAt &+ interval) : (false, pingSentAt &+ interval)
     }
 }

@@ -27,7 +27,7 @@ extension HTTPConnection {
         let session = ConnectionWebSocketSession(loop: runtime.loop, connectionToken: token,
                                                  bound: shared.outboundBufferBytes)
         let machine = WebSocketServerProtocol(maxFrameBytes: upgrade.maxMessageBytes, maxMessageBytes: upgrade.maxMessageBytes)
-        webSocket = WebSocketChannel(machine: machine, session: session, upgrade: upgrade)
+        webSocket = WebSocketChannel(machine: machine, session: session, upgrade: upgrade, now: runtime.now)
         phase = .webSocket
         upgrade.onOpen(session)
         if closeAfterResponse || shared.phase.rawValue >= ServerPhase.draining.rawValue {
@@ -38,6 +38,9 @@ extension HTTPConnection {
     /// Bytes from the peer after the 101.
     func webSocketReceived(_ bytes: UnsafeRawBufferPointer) {
         guard let channel = webSocket, phase == .webSocket else { return }
+        // Anything from the peer shows it is there: the keep-alive starts over.
+        channel.lastHeardAt = runtime.now
+        channel.pingSentAt = .max
         let actions = channel.machine.receive(bytes)
         for action in actions {
             switch action {
@@ -72,6 +75,20 @@ extension HTTPConnection {
             }
         }
         finishTurn()
+    }
+
+    /// Keep-alive deadline: send a ping, or, when the last one went unanswered for a whole
+    /// interval, give the peer up (1006 to `onClose`: no close frame was exchanged).
+    func webSocketKeepAliveDue(pingDue: Bool) {
+        guard let channel = webSocket, phase == .webSocket else { return }
+        if pingDue {
+            let frame = channel.machine.encodePing(Array("keep-alive".utf8))
+            if !frame.isEmpty { outbound.append(contentsOf: frame) }
+            channel.pingSentAt = runtime.now
+        } else {
+            runtime.logger.debug("WebSocket peer \(remoteAddress) answered no ping: closing")
+            closeNow(reason: .clientClosed)
+        }
     }
 
     /// Calls the application's `onClose` once, with the code received or sent (1006 if none).

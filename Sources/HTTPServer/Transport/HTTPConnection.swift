@@ -11,7 +11,7 @@ import Glibc
 /// time so the peer sees the answer rather than a reset.
 final class HTTPConnection {
     enum Phase { case awaitingHead, readingBody, streaming, webSocket, closingAfterFlush, lingering, closed }
-    enum DeadlineKind { case none, head, idle, body, write, linger, tlsHandshake }
+    enum DeadlineKind { case none, head, idle, body, write, linger, tlsHandshake, webSocketPing, webSocketPong }
 
     let fd: Int32
     /// (serial << 32 | fd): names this connection in epoll events, timers and loop tasks, so a
@@ -191,9 +191,16 @@ final class HTTPConnection {
             case .lingering:
                 (kind, at) = (.linger, lingerStartedAt &+ timeouts.linger)
             case .webSocket:
-                // After our close frame the peer has the linger time to answer it.
+                // After our close frame the peer has the linger time to answer it; before, the
+                // keep-alive (if any) decides.
                 let sent = webSocket?.closeSentAt ?? .max
-                (kind, at) = sent == .max ? (.none, .max) : (.linger, sent &+ timeouts.linger)
+                if sent != .max {
+                    (kind, at) = (.linger, sent &+ timeouts.linger)
+                } else if let keepAlive = webSocket?.keepAliveDeadline {
+                    (kind, at) = (keepAlive.pingDue ? .webSocketPing : .webSocketPong, keepAlive.at)
+                } else {
+                    (kind, at) = (.none, .max)
+                }
             case .streaming, .closingAfterFlush, .closed:
                 (kind, at) = (.none, .max)
             }
@@ -229,6 +236,10 @@ final class HTTPConnection {
             answerError(.requestTimeout, reason: "the request body did not arrive in time")
         case .write:
             closeNow(reason: .writeTimeout)
+        case .webSocketPing:
+            webSocketKeepAliveDue(pingDue: true)
+        case .webSocketPong:
+            webSocketKeepAliveDue(pingDue: false)
         }
         finishTurn()
     }

@@ -120,6 +120,61 @@ struct WebSocketServerTests {
         }
     }
 
+    /// An echo server that pings after `interval` of silence from the peer.
+    static func keepAliveEcho(closes: Recorder<UInt16>, interval: Duration) -> ClosureResponder {
+        ClosureResponder { _ in
+            HTTPResponse(status: .ok, body: .webSocket(WebSocketUpgrade(
+                keepAliveInterval: interval,
+                onOpen: { _ in },
+                onMessage: { session, message in if case .text(let text) = message { session.send(text: text) } },
+                onClose: { closes.append($0) })))
+        }
+    }
+
+    @Test func keepAlivePingsASilentPeerAndKeepsOneThatAnswers() async throws {
+        let closes = Recorder<UInt16>()
+        // One second: a loaded test machine can keep the answering thread from running for a
+        // few hundred milliseconds, which is not the silence this test is about.
+        try await withTestServer(responder: Self.keepAliveEcho(closes: closes, interval: .seconds(1))) { server, port in
+            // The peer is quiet from before the handshake, then from each pong it sends.
+            let quietSince = ContinuousClock.now
+            let client = try await WebSocketTestClient.connect(port: port)
+            #expect(client.handshake.status == 101)
+            // Three rounds: each ping comes only after a quiet interval, and each pong (sent
+            // at once, from the reading thread) keeps the connection: three intervals and more
+            // than the two that end a silent peer.
+            let quiet = try await client.answerPings(3, quietSince: quietSince)
+            #expect(quiet.allSatisfy { $0 >= .seconds(1) }, "\(quiet)")
+            try await client.send(text: "still here")
+            #expect(try await client.readDataOrClose().payload == Array("still here".utf8))
+            #expect(closes.all.isEmpty)
+            #expect(server.counters.openConnections == 1)
+        }
+    }
+
+    @Test func keepAliveGivesUpAPeerThatNeverAnswers() async throws {
+        let closes = Recorder<UInt16>()
+        try await withTestServer(responder: Self.keepAliveEcho(closes: closes, interval: .milliseconds(200))) { server, port in
+            let client = try await WebSocketTestClient.connect(port: port)
+            #expect(client.handshake.status == 101)
+            #expect(try await client.readFrame().opcode == .ping)
+            // No answer: one interval after the ping the server lets the connection go.
+            #expect(await client.connection.waitForClose(within: .seconds(10)))
+            #expect(await closes.wait(forCount: 1) == [1006])
+            #expect(await eventually { server.counters.openConnections == 0 })
+        }
+    }
+
+    @Test func noKeepAliveMeansNoPings() async throws {
+        let closes = Recorder<UInt16>()
+        try await withTestServer(responder: Self.echo(closes: closes)) { port in
+            let client = try await WebSocketTestClient.connect(port: port)
+            #expect(client.handshake.status == 101)
+            #expect(await client.connection.waitForClose(within: .milliseconds(400)) == false)
+            #expect(client.connection.unreadText.isEmpty)
+        }
+    }
+
     @Test func vanishedClientIsReportedAs1006() async throws {
         let closes = Recorder<UInt16>()
         try await withTestServer(responder: Self.echo(closes: closes)) { port in

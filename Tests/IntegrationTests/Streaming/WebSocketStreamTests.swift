@@ -16,6 +16,22 @@ struct WebSocketStreamTests {
         text(try await client.readDataOrClose())
     }
 
+    @Test("a client that stops answering is pinged, then given up: its stream slot is free again")
+    func silentClientIsGivenUp() async throws {
+        let world = try StreamTestWorld(users: ["alice-01"], heartbeat: .milliseconds(300))
+        try await world.serve { _, port in
+            let token = StreamTestWorld.token("alice-01")
+            let client = try await WebSocketTestClient.connect(port: port, path: "/v1/events/ws",
+                                                               extraHeaders: [("Authorization", "Bearer \(token)")])
+            #expect(client.handshake.status == 101)
+            #expect(await StreamTestWorld.eventually { world.hub.statistics.liveSubscribers == 1 })
+            #expect(try await client.readFrame().opcode == .ping)
+            // It never answers: one interval after the ping the server lets it go.
+            #expect(await client.connection.waitForClose(within: .seconds(10)))
+            #expect(await StreamTestWorld.eventually { world.hub.statistics.liveSubscribers == 0 })
+        }
+    }
+
     @Test("authentication: Authorization header, 'bearer, <token>' subprotocol, ?access_token=; none or wrong is 401")
     func authentication() async throws {
         let world = try StreamTestWorld(users: ["alice-01", "bob-02"])
