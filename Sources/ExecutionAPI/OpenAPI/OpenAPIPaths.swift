@@ -22,7 +22,7 @@ enum OpenAPIPaths {
             "/v1/contexts/{id}": OA.idPath("context", [
                 "get": OA.readOperation("getContext", "Read one of the caller's contexts", tags: ["contexts"],
                                         returns: "The context.", schema: "Context"),
-                "delete": OA.operation("deleteContext", "Delete a context; engines bound to it are cleaned and their runs cancelled",
+                "delete": OA.operation("deleteContext", "Delete a context and its descendants (child contexts); engines bound to any of them are cleaned and their runs cancelled",
                                        tags: ["contexts"],
                                        responses: OA.withCommonErrors(["204": OA.response("Deleted."), "404": OA.problem("NotFound")])),
             ]),

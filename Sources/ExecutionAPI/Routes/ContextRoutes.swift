@@ -78,12 +78,15 @@ struct ContextRoutes {
         APIRoutes.json(.ok, try lookup(request).auditTrail(now: service.clock.now()).jsonValue)
     }
 
-    /// Deleting a context cleans the engines bound to it (their runs end `engine_cleaned`).
+    /// Deleting a context deletes its descendants (child contexts, their children...) with it, and
+    /// cleans the engines bound to any of them (their runs end `engine_cleaned`).
     @Sendable func delete(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {
         let context = try lookup(request)
-        service.factory.cleanupEngines(forContextRequestID: context.requestID, userID: request.userID)
-        guard service.contexts.remove(requestID: context.requestID, userID: request.userID) else {
+        guard let removed = service.contexts.removeWithDescendants(requestID: context.requestID, userID: request.userID) else {
             throw ProblemMapping.notFound(.context)
+        }
+        for requestID in removed {
+            service.factory.cleanupEngines(forContextRequestID: requestID, userID: request.userID)
         }
         return HTTPResponse(status: .noContent)
     }
@@ -103,6 +106,11 @@ struct ContextRoutes {
             throw ProblemMapping.problem(for: error)
         }
         try register(child)
+        // The parent may have been deleted since it was looked up: a child must not outlive it.
+        guard service.contexts.context(requestID: parent.requestID, userID: request.userID) != nil else {
+            service.contexts.remove(requestID: child.requestID, userID: request.userID)
+            throw ProblemMapping.notFound(.context)
+        }
         return Self.created(child)
     }
 }

@@ -50,6 +50,27 @@ public final class ContextRegistry: Sendable {
         store.remove(requestID: requestID, userID: userID)
     }
 
+    /// Forgets the user's context and every live context descended from it (children made for
+    /// sub-agents, their children, ...): a sub-agent's context does not outlive the work it was
+    /// made for. Returns the request ids removed, the context's own first; nil when the user has
+    /// no such context.
+    public func removeWithDescendants(requestID: String, userID: String) -> [String]? {
+        var childrenOf: [String: [String]] = [:]
+        for context in contexts(userID: userID) {
+            if let parent = context.parentRequestID { childrenOf[parent, default: []].append(context.requestID) }
+        }
+        guard remove(requestID: requestID, userID: userID) else { return nil }
+        var removed = [requestID]
+        var index = 0
+        while index < removed.count {
+            for child in childrenOf[removed[index]] ?? [] where remove(requestID: child, userID: userID) {
+                removed.append(child)
+            }
+            index += 1
+        }
+        return removed
+    }
+
     public func count(userID: String) -> Int { store.count(userID: userID) }
     public var totalCount: Int { store.totalCount }
 

@@ -26,6 +26,31 @@ struct ContextRegistryTests {
         #expect(registry.totalCount == 1)
     }
 
+    @Test("removing a context removes its descendants, and nothing else")
+    func removeWithDescendants() throws {
+        let registry = ContextRegistry(ttl: .seconds(60), clock: clock, sweepInterval: nil)
+        let root = try context("alice")
+        let child = try root.child(operationName: "search", policy: policy, clock: clock)
+        let grandchild = try child.child(operationName: "fetch", policy: policy, clock: clock)
+        let sibling = try root.child(operationName: "summarise", policy: policy, clock: clock)
+        let unrelated = try context("alice", thread: "thread-2")
+        let unrelatedChild = try unrelated.child(operationName: "other", policy: policy, clock: clock)
+        let bob = try context("bob")
+        for context in [root, child, grandchild, sibling, unrelated, unrelatedChild, bob] { try registry.register(context) }
+
+        // A subtree: the child and its grandchild go; the root and the sibling stay.
+        #expect(registry.removeWithDescendants(requestID: child.requestID, userID: "alice") == [child.requestID, grandchild.requestID])
+        #expect(Set(registry.contexts(userID: "alice").map(\.requestID)) ==
+                [root.requestID, sibling.requestID, unrelated.requestID, unrelatedChild.requestID])
+        // Another user cannot reach it; an unknown id is nil.
+        #expect(registry.removeWithDescendants(requestID: root.requestID, userID: "bob") == nil)
+        #expect(registry.removeWithDescendants(requestID: child.requestID, userID: "alice") == nil)
+        // The root takes what is left of its tree, not the unrelated one or Bob's.
+        #expect(registry.removeWithDescendants(requestID: root.requestID, userID: "alice") == [root.requestID, sibling.requestID])
+        #expect(Set(registry.contexts(userID: "alice").map(\.requestID)) == [unrelated.requestID, unrelatedChild.requestID])
+        #expect(registry.contexts(userID: "bob") == [bob])
+    }
+
     @Test("each user is bounded; the total is bounded; registering the same context twice is one entry")
     func bounds() throws {
         let store = InMemoryContextStore(maxPerUser: 3, maxTotal: 5)
