@@ -38,18 +38,18 @@ final class ChildRun {
     /// The group was killed by the reactor (cancel, fault, shutdown or a lingering child).
     var killedByReactor = false
 
-    init(registration: RunRegistration) {
+    init(registration: RunRegistration, child: SpawnedChild) {
         id = registration.id
-        pid = registration.child.pid
+        pid = child.pid
         agent = registration.agent
         output = registration.output
         stdoutLimit = registration.stdoutLimit
         stderrKeep = registration.stderrKeep
         startedAt = registration.startedAt
-        pidFD = registration.child.pidFD
-        stdinFD = registration.child.stdinFD
-        stdoutFD = registration.child.stdoutFD
-        stderrFD = registration.child.stderrFD
+        pidFD = child.pidFD
+        stdinFD = child.stdinFD
+        stdoutFD = child.stdoutFD
+        stderrFD = child.stderrFD
         stdinPending = registration.stdin
     }
 
@@ -154,7 +154,8 @@ final class ChildRun {
 /// What `ProcessReactor.start` hands to the reactor thread for a new child.
 struct RunRegistration: Sendable {
     var id: UInt64
-    var child: SpawnedChild
+    /// Spawned by the reactor thread when it takes the registration.
+    var spec: ProcessAgentSpec
     var agent: String
     var stdin: [UInt8]
     var stdoutLimit: Int

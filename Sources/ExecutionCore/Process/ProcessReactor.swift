@@ -73,32 +73,32 @@ public final class ProcessReactor: Sendable {
 
     deinit { shutdown() }
 
-    /// Starts `spec` for `request`: spawns now (so a spawn failure is the caller's error), then
-    /// hands the child to the reactor thread. stdin receives `{"context":…,"input":…}` + "\n".
+    /// Starts `spec` for `request`. A missing program, directory or prlimit is the caller's
+    /// error at once (`ProcessSpawner.check`, a few `stat`s); the spawn itself (pipes, posix_spawn,
+    /// the prlimit exec: about half a millisecond with the caller suspended) happens on the
+    /// reactor thread, so the HTTP loop that asked for the run never waits for it. A spawn that
+    /// fails there ends the run with kind "spawn_failed". stdin receives
+    /// `{"context":…,"input":…}` + "\n".
     public func start(_ spec: ProcessAgentSpec, request: AgentRunRequest,
                       output: any AgentRunOutput) throws(AgentStartError) -> any AgentRunHandle {
         guard !mailbox.isClosed else { throw AgentStartError("the process reactor is shut down") }
+        try spawner.check(spec)
         var document = JSONValue.object(["context": request.context, "input": request.input]).serialized()
         document.append(0x0A)
-        let child = try spawner.spawn(spec)
         let id = mailbox.nextRunID.wrappingAdd(1, ordering: .relaxed).oldValue
         mailbox.activeRuns.add(1, ordering: .relaxed)
-        let registration = RunRegistration(id: id, child: child, agent: request.agent, stdin: document,
+        let registration = RunRegistration(id: id, spec: spec, agent: request.agent, stdin: document,
                                            stdoutLimit: spec.stdoutLimitBytes, stderrKeep: spec.stderrKeepBytes,
                                            output: output, startedAt: SystemCalls.monotonicNanoseconds())
         guard mailbox.post(.register(registration)) else {
-            // Shut down between the check and now: this child must not outlive the reactor.
-            kill(-child.pid, SIGKILL)
-            var status: Int32 = 0
-            while waitpid(child.pid, &status, 0) < 0 && errno == EINTR {}
-            for fd in [child.pidFD, child.stdinFD, child.stdoutFD, child.stderrFD] where fd >= 0 { close(fd) }
+            // Shut down between the check and now: nothing was spawned.
             mailbox.activeRuns.subtract(1, ordering: .relaxed)
             throw AgentStartError("the process reactor is shut down")
         }
         return ProcessRunHandle(id: id, mailbox: mailbox)
     }
 
-    /// Runs whose child has not been reaped yet.
+    /// Runs started and not yet over: waiting to be spawned, or a child not yet reaped.
     public var activeRuns: Int { mailbox.activeRuns.load(ordering: .relaxed) }
 
     /// Kills every agent process group (SIGKILL), reaps them, finishes their runs with kind

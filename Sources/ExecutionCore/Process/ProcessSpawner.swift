@@ -29,19 +29,28 @@ struct SpawnedChild: Sendable {
 struct ProcessSpawner: Sendable {
     /// Where `prlimit(1)` lives; checked when a spec with limits is used.
     let prlimitPath: String
+    /// Attempts for a spawn that fails with ETXTBSY (waits 1, 2, 4, 8 ms in between).
+    static let busyRetries = 5
 
-    func spawn(_ spec: ProcessAgentSpec) throws(AgentStartError) -> SpawnedChild {
+    /// What would stop `spec` from starting on this host: a missing program, working directory
+    /// or prlimit. A few `stat` calls, cheap enough for the caller's thread, so such runs fail at
+    /// once with a clear reason; `spawn` checks again (the files may change in between).
+    func check(_ spec: ProcessAgentSpec) throws(AgentStartError) {
         guard let program = spec.command.first, SystemCalls.isExecutableFile(program) else {
             throw AgentStartError("cannot run \"\(spec.command.first ?? "")\": not an executable file")
         }
         guard SystemCalls.isDirectory(spec.workingDirectory) else {
             throw AgentStartError("working directory \"\(spec.workingDirectory)\" does not exist")
         }
+        if !spec.limits.isEmpty, !SystemCalls.isExecutableFile(prlimitPath) {
+            throw AgentStartError("resource limits need \(prlimitPath) (util-linux), which is missing")
+        }
+    }
+
+    func spawn(_ spec: ProcessAgentSpec) throws(AgentStartError) -> SpawnedChild {
+        try check(spec)
         var argv = spec.command
         if !spec.limits.isEmpty {
-            guard SystemCalls.isExecutableFile(prlimitPath) else {
-                throw AgentStartError("resource limits need \(prlimitPath) (util-linux), which is missing")
-            }
             argv = [prlimitPath] + spec.limits.prlimitArguments + ["--"] + spec.command
         }
         let environment = spec.environment.entries(lookup: SystemCalls.environmentValue)
@@ -79,10 +88,18 @@ struct ProcessSpawner: Sendable {
         posix_spawnattr_setsigdefault(&attributes, &allSignals)
 
         var pid: pid_t = 0
-        let result = withCStringArray(argv) { cArgv in
-            withCStringArray(environment) { cEnv in
-                posix_spawn(&pid, argv[0], &actions, &attributes, cArgv, cEnv)
+        var result: Int32 = 0
+        // ETXTBSY: some process forked by another thread still holds the program open for
+        // writing between its fork and its exec (close-on-exec closes it only then), or the file
+        // is being replaced. It clears within milliseconds; retry a few times before failing.
+        for attempt in 0..<Self.busyRetries {
+            result = withCStringArray(argv) { cArgv in
+                withCStringArray(environment) { cEnv in
+                    posix_spawn(&pid, argv[0], &actions, &attributes, cArgv, cEnv)
+                }
             }
+            guard result == ETXTBSY, attempt + 1 < Self.busyRetries else { break }
+            usleep(UInt32(1_000 << attempt))
         }
         guard result == 0 else {
             throw AgentStartError("posix_spawn \"\(spec.command[0])\" failed: \(SystemCalls.errorText(result))")

@@ -18,6 +18,8 @@ final class ReactorLoop {
     let epoll: LinuxEpoll
     let mailbox: ReactorMailbox
     let configuration: ProcessReactor.Configuration
+    /// Children are spawned here, on the reactor thread, never on the thread asking for a run.
+    let spawner: ProcessSpawner
     var runs: [UInt64: ChildRun] = [:]
     /// Process groups whose stragglers may still need reaping (only with `reapOrphans`).
     var orphanGroups: [pid_t: Int64] = [:]
@@ -30,6 +32,7 @@ final class ReactorLoop {
         self.epollFD = epollFD
         self.mailbox = mailbox
         self.configuration = configuration
+        self.spawner = ProcessSpawner(prlimitPath: configuration.prlimitPath)
     }
 
     // MARK: The loop
@@ -98,14 +101,32 @@ final class ReactorLoop {
     // MARK: Commands
 
     private func register(_ registration: RunRegistration) {
-        let run = ChildRun(registration: registration)
+        guard shutdownDeadline == nil else {
+            return abandon(registration, .failed(kind: "shutdown", message: "the server shut down before the agent started"))
+        }
+        do {
+            watch(ChildRun(registration: registration, child: try spawner.spawn(registration.spec)))
+        } catch {
+            configuration.logger.warning("process agent could not be started", metadata: [
+                "agent": .string(registration.agent), "message": .string(error.message)])
+            abandon(registration, .failed(kind: "spawn_failed", message: error.message))
+        }
+    }
+
+    /// Ends a run for which nothing was spawned.
+    private func abandon(_ registration: RunRegistration, _ outcome: AgentOutcome) {
+        mailbox.activeRuns.subtract(1, ordering: .relaxed)
+        registration.output.finish(outcome)
+    }
+
+    /// Starts watching a just-spawned child: its pipes, its pidfd, and the stdin document.
+    private func watch(_ run: ChildRun) {
         runs[run.id] = run
         watch(run.stdoutFD, run, .stdout, LinuxEpoll.input)
         watch(run.stderrFD, run, .stderr, LinuxEpoll.input)
         if run.pidFD >= 0 { watch(run.pidFD, run, .pidfd, LinuxEpoll.input) }
         writeStdin(run)
         if run.stdinFD >= 0 { watch(run.stdinFD, run, .stdin, LinuxEpoll.output) }
-        if shutdownDeadline != nil { stop(run, .shutdown, grace: .zero) }
     }
 
     private func cancel(_ id: UInt64, grace: Duration) {

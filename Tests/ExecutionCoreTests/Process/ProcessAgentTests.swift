@@ -190,6 +190,24 @@ struct ProcessAgentFaultTests {
         #expect(reactor.activeRuns == 0)
     }
 
+    @Test("a spawn that fails on the reactor thread (the interpreter is missing) ends the run spawn_failed; nothing is left")
+    func spawnFailsOnTheReactorThread() async throws {
+        let scripts = ScriptDirectory()
+        defer { scripts.remove() }
+        let reactor = try quietReactor()
+        defer { reactor.shutdown() }
+        // Executable, so the checks at start pass; exec fails inside posix_spawn (ENOENT).
+        let agent = scripts.script("orphaned.sh", "echo never", interpreter: "/nonexistent/interpreter")
+        let output = RecordingRunOutput()
+        _ = try reactor.start(scripts.spec(agent), request: makeRequest(), output: output)
+        let outcome = try #require(await output.waitForOutcome())
+        guard case .failed(let kind, let message) = outcome else { Issue.record("expected failure, got \(outcome)"); return }
+        #expect(kind == "spawn_failed")
+        #expect(message.contains("posix_spawn"), "message: \(message)")
+        #expect(output.progressTypes.isEmpty)
+        #expect(reactor.activeRuns == 0)
+    }
+
     @Test("spawn failures are refused at start with a message")
     func spawnFailures() throws {
         let scripts = ScriptDirectory()

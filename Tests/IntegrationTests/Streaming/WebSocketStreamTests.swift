@@ -18,7 +18,7 @@ struct WebSocketStreamTests {
 
     @Test("a client that stops answering is pinged, then given up: its stream slot is free again")
     func silentClientIsGivenUp() async throws {
-        let world = try StreamTestWorld(users: ["alice-01"], heartbeat: .milliseconds(300))
+        let world = try StreamTestWorld(users: ["alice-01"], heartbeat: .seconds(1))
         try await world.serve { _, port in
             let token = StreamTestWorld.token("alice-01")
             let client = try await WebSocketTestClient.connect(port: port, path: "/v1/events/ws",
