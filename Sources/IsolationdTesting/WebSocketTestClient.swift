@@ -48,6 +48,24 @@ public final class WebSocketTestClient: Sendable {
         try await connection.send(WebSocketFrameCodec.encodeClientFrame(opcode: .pong, payload: payload))
     }
 
+    /// Reads data frames on one thread until a close frame (returned apart) or `limit` frames;
+    /// control frames other than close are skipped. One thread for the lot: a thread per frame
+    /// costs more than the frame under ThreadSanitizer.
+    public func readDataUntilClose(limit: Int) async throws -> (data: [Frame], close: Frame?) {
+        try await BlockingIO.run {
+            var data: [Frame] = []
+            while data.count < limit {
+                let frame = try self.connection.readWebSocketFrameBlocking()
+                switch frame.opcode {
+                case .close: return (data, frame)
+                case .text, .binary: data.append(frame)
+                default: continue
+                }
+            }
+            return (data, nil)
+        }
+    }
+
     /// Reads `count` pings on one thread, answering each with a pong as soon as it arrives;
     /// returns, per ping, how long the connection had been quiet from our side before it came
     /// (from `quietSince`, then from each pong). Any other frame ends it with an error.

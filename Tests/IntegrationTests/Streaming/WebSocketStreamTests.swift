@@ -158,15 +158,11 @@ struct WebSocketStreamTests {
             #expect(await StreamTestWorld.eventually { world.hub.statistics.liveSubscribers == 0 })
             var large: Int32 = 1 << 20
             setsockopt(client.connection.fd, SOL_SOCKET, SO_RCVBUF, &large, socklen_t(MemoryLayout<Int32>.size))
-            var lastID: Int64 = 0
-            var close: WebSocketTestClient.Frame?
-            for _ in 0..<4001 {
-                let frame = try await client.readDataOrClose()
-                if frame.opcode == .close { close = frame; break }
-                let id = try #require(Self.text(frame)?["id"]?.int64Value)
-                #expect(id == lastID + 1)
-                lastID = id
-            }
+            let (data, close) = try await client.readDataUntilClose(limit: 4001)
+            let ids = data.compactMap { Self.text($0)?["id"]?.int64Value }
+            #expect(ids.count == data.count)
+            #expect(ids == (0..<ids.count).map { Int64($0) + 1 })
+            let lastID = ids.last ?? 0
             let frame = try #require(close)
             #expect(frame.payload.prefix(2) == [0x03, 0xF0])  // 1008
             let reason = String(decoding: frame.payload.dropFirst(2), as: UTF8.self)
