@@ -14,8 +14,9 @@ public enum TLSReadStatus: Equatable, Sendable {
 /// TLS for one connection, server side, over two OpenSSL memory BIOs: the transport feeds what
 /// it read from the socket with `receive`, pulls decrypted data with `readPlaintext`, encrypts
 /// with `writePlaintext` and sends what `takeCiphertext` returns. No socket is touched here.
-/// Used only on its connection's loop thread (OpenSSL's error queue is per thread, and every
-/// call clears it first, so sessions sharing a thread do not see each other's errors).
+/// Used only on its connection's loop thread (OpenSSL's error queue is per thread; every call
+/// whose outcome is read through `SSL_get_error` clears it first, so sessions sharing a thread
+/// do not see each other's errors).
 public final class TLSSession {
     private let ssl: OpaquePointer
     /// Ciphertext from the peer (SSL reads it). Owned by `ssl`.
@@ -102,6 +103,10 @@ public final class TLSSession {
             }
             if result == 1 {
                 appended = true
+                // Nothing decrypted left in OpenSSL and no ciphertext waiting in the BIO: another
+                // read could only fail with WANT_READ, and finding that out costs as much as a
+                // read (one per request on a keep-alive connection).
+                if SSL_pending(ssl) == 0 && BIO_ctrl_pending(incoming) == 0 { return .ok }
                 continue
             }
             switch SSL_get_error(ssl, result) {
@@ -121,7 +126,8 @@ public final class TLSSession {
         guard SSL_is_init_finished(ssl) == 1 else { throw TLSError("TLS write before the handshake completed") }
         guard !shutdownSent else { throw TLSError("TLS write after shutdown") }
         guard let base = bytes.baseAddress else { return }
-        ERR_clear_error()
+        // No ERR_clear_error here: SSL_write_ex's result is read directly (never through
+        // SSL_get_error), so an error left by another caller cannot be mistaken for ours.
         var offset = 0
         while offset < bytes.count {
             var written = 0
