@@ -62,14 +62,15 @@ struct TimeoutTests {
     }
 
     @Test func idleTimerRestartsAfterEachRequest() async throws {
-        let configuration = HTTPServerConfiguration.testing { $0.timeouts.idle = .seconds(3) }
+        let configuration = HTTPServerConfiguration.testing { $0.timeouts.idle = .seconds(5) }
         try await withTestServer(configuration: configuration, responder: echoResponder()) { port in
             let client = try await RawHTTPClient.connect(port: port)
-            // Seven quiet gaps of 500 ms: longer than the idle timeout in total, never in one go.
+            // Eleven quiet gaps of 500 ms: longer than the idle timeout in total, never in one go
+            // (4.5 s to spare for a thread that a loaded machine does not run on time).
             // The gaps run on one thread of their own (no cooperative-pool wake-ups to wait for)
             // and are measured, so a gap that a starved machine stretched is seen as such.
-            let results = try await client.requestsAfterPauses(Array(repeating: .milliseconds(500), count: 7))
-            #expect(results.map(\.status) == Array(repeating: 200, count: 7), "quiet before each request: \(results.map(\.quiet))")
+            let results = try await client.requestsAfterPauses(Array(repeating: .milliseconds(500), count: 11))
+            #expect(results.map(\.status) == Array(repeating: 200, count: 11), "quiet before each request: \(results.map(\.quiet))")
         }
     }
 
