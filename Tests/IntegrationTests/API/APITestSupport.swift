@@ -35,8 +35,7 @@ enum APITestConfiguration {
         }.joined(separator: ",\n      ")
         return """
         {
-          "server": {"host": "127.0.0.1", "port": 0, "event_loops": 2, "drain": {"delay_seconds": 0, "deadline_seconds": 5},
-                     "timeouts": {"request_head_seconds": 60}},
+          "server": {"host": "127.0.0.1", "port": 0, "event_loops": 2, "drain": {"delay_seconds": 0, "deadline_seconds": 5}, "timeouts": {"request_head_seconds": 60}},
           "auth": {"mode": "api_keys", "demo_keys": false, "api_keys": [
               \(keys)
           ]},

@@ -92,7 +92,7 @@ final class ThrowawayCertificate: Sendable {
 /// The integration configuration (`APITestConfiguration.json`) with its `server` or `logging`
 /// section replaced.
 enum OperationsConfiguration {
-    static let defaultServer = #""server": {"host": "127.0.0.1", "port": 0, "event_loops": 2, "drain": {"delay_seconds": 0, "deadline_seconds": 5}}"#
+    static let defaultServer = #""server": {"host": "127.0.0.1", "port": 0, "event_loops": 2, "drain": {"delay_seconds": 0, "deadline_seconds": 5}, "timeouts": {"request_head_seconds": 60}}"#
     static let defaultLogging = #""logging": {"level": "info", "format": "text", "access_log": false}"#
 
     static func json(users: [TestUser], server: String? = nil, logging: String? = nil,
