@@ -146,6 +146,12 @@ final class CoreGauges: Sendable {
                 gauge("isolationd_streams_ended", [("reason", reason)]).record(count)
             }
             gauge("isolationd_stream_heartbeats").record(streams.heartbeats)
+            for transport in StreamTransport.allCases {
+                gauge("isolationd_stream_events_written", [("transport", transport.rawValue)])
+                    .record(streams.eventsWritten[transport] ?? 0)
+                gauge("isolationd_stream_event_bytes_written", [("transport", transport.rawValue)])
+                    .record(streams.eventBytesWritten[transport] ?? 0)
+            }
         }
         gauge("isolationd_contexts_live").record(service.contexts.totalCount)
         gauge("isolationd_idempotency_keys").record(service.idempotency.count)

@@ -203,7 +203,10 @@ final class EventStreamBridge: Sendable {
             if gap != nil || !events.isEmpty {
                 let (result, written) = sink.deliver(gap: gap, events: events)
                 // The resume point is the last event actually queued, even when the batch was cut short.
-                if written > 0 { core.position = events[written - 1].id }
+                if written > 0 {
+                    core.position = events[written - 1].id
+                    pump.countWritten(sink.transport, events: written, bytes: events[..<written].reduce(0) { $0 + $1.json.count })
+                }
                 if let ending = check(result, &wrote) { return end(ending, &core) }
             }
             if runFinished { return end(.runFinished, &core) }

@@ -43,6 +43,10 @@ public final class EventStreamPump: Sendable {
         public var endedRunFinished = 0
         /// Heartbeat comments written.
         public var heartbeats = 0
+        /// Events handed to clients' connections, and their envelope bytes (framing excluded),
+        /// by transport.
+        public var eventsWritten: [StreamTransport: Int] = [:]
+        public var eventBytesWritten: [StreamTransport: Int] = [:]
     }
 
     /// Starts the pump thread.
@@ -108,6 +112,14 @@ public final class EventStreamPump: Sendable {
     }
 
     func countHeartbeat() { counters.withLock { $0.heartbeats += 1 } }
+
+    /// Once per delivered batch (not per event): `events` envelopes of `bytes` bytes in all.
+    func countWritten(_ transport: StreamTransport, events: Int, bytes: Int) {
+        counters.withLock { counters in
+            counters.eventsWritten[transport, default: 0] += events
+            counters.eventBytesWritten[transport, default: 0] += bytes
+        }
+    }
 
     /// Queues `stream` for a drain on the pump thread. Cheap: a lock, an append, at most one
     /// one-byte write when the pump is asleep.

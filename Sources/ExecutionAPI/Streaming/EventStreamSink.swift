@@ -13,8 +13,15 @@ enum StreamEnding: Sendable, Equatable {
     case runFinished
 }
 
+/// The transport a stream is written to (the `transport` label of the stream metrics).
+public enum StreamTransport: String, Sendable, CaseIterable {
+    case sse
+    case webSocket = "websocket"
+}
+
 /// Where a bridge writes: an SSE response or a WebSocket session. Called on the pump thread only.
 protocol EventStreamSink: Sendable {
+    var transport: StreamTransport { get }
     /// Sends a `: ping` comment on quiet streams; false for transports that need none.
     var wantsHeartbeats: Bool { get }
     /// The first bytes of the stream (SSE: `retry:`).

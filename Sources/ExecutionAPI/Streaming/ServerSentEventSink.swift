@@ -55,6 +55,7 @@ final class ServerSentEventSink: EventStreamSink {
         self.retryMilliseconds = retryMilliseconds
     }
 
+    var transport: StreamTransport { .sse }
     var wantsHeartbeats: Bool { true }
 
     func open() -> StreamWriteResult {

@@ -15,6 +15,7 @@ final class WebSocketEventSink: EventStreamSink {
         self.session = session
     }
 
+    var transport: StreamTransport { .webSocket }
     var wantsHeartbeats: Bool { false }
 
     func open() -> StreamWriteResult { .queued }

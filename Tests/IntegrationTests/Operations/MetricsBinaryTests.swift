@@ -59,6 +59,7 @@ struct MetricsBinaryTests {
             "isolationd_stream_subscribers", "isolationd_events_published", "isolationd_events_delivered",
             "isolationd_stream_slow_consumer_cutoffs", "isolationd_streams_live", "isolationd_streams_opened",
             "isolationd_streams_ended", "isolationd_stream_heartbeats", "isolationd_event_logs_live",
+            "isolationd_stream_events_written", "isolationd_stream_event_bytes_written",
         ]
         for family in required {
             #expect(names.contains(family), "missing \(family)")
@@ -70,6 +71,9 @@ struct MetricsBinaryTests {
         #expect(Self.value(text, "isolationd_streams_live") == 1)
         #expect(Self.value(text, "isolationd_stream_subscribers") == 1)
         #expect((Self.value(text, "isolationd_events_published") ?? 0) >= 2)
+        #expect((Self.value(text, #"isolationd_stream_events_written{transport="sse"}"#) ?? 0) >= 1)
+        #expect((Self.value(text, #"isolationd_stream_event_bytes_written{transport="sse"}"#) ?? 0) >= 100)
+        #expect(Self.value(text, #"isolationd_stream_events_written{transport="websocket"}"#) == 0)
         #expect((Self.value(text, "isolationd_http_open_connections") ?? 0) >= 2)  // the stream and the scrape
         #expect((Self.value(text, "isolationd_engines_created") ?? 0) == 1)
 

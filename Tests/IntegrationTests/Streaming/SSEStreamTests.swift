@@ -25,6 +25,10 @@ struct SSEStreamTests {
             #expect(events.map(\.numericID) == (1...50).map { Optional(UInt64($0)) })
             #expect(events.allSatisfy { $0.event == "agent_thinking" })
             #expect(events.map(\.data) == published.map { String(decoding: $0.json, as: UTF8.self) })
+            // Counted once per batch, after the write: what the client read is all counted.
+            #expect(await StreamTestWorld.eventually { world.pump.statistics.eventsWritten[.sse] == 50 })
+            #expect(world.pump.statistics.eventBytesWritten[.sse] == published.reduce(0) { $0 + $1.json.count })
+            #expect(world.pump.statistics.eventsWritten[.webSocket] == nil)
             #expect(events[7].json?["data"]?["step"] == .integer(7))
         }
     }

@@ -58,6 +58,8 @@ struct WebSocketStreamTests {
                 #expect(json?["user_id"] == .string("alice-01"))
                 client.connection.close()
             }
+            // Alice's one event went to each of her three sockets; Bob had none open.
+            #expect(await StreamTestWorld.eventually { world.pump.statistics.eventsWritten[.webSocket] == 3 })
             let none = try await WebSocketTestClient.connect(port: port, path: "/v1/events/ws")
             #expect(none.handshake.status == 401)
             none.connection.close()
