@@ -58,8 +58,8 @@ public final class EventHub: EventSink {
         // Encoded (and sanitised) outside the user's lock; only the id is written under it.
         let (body, data) = EventEnvelopeEncoder.encodeBody(draft, prefix: channel.prefix(for: draft), sanitizer: sanitizer,
                                                            maxDataBytes: configuration.sanitizer.maxDataBytes)
-        // Moved into the published event under the lock (never copied: it holds several strings).
         if let data { draft.data = data }
+        // Moved into the published event under the lock (never copied: it holds several strings).
         var pending: EventEnvelope? = EventEnvelope(id: 0, draft: draft, json: body)
         while true {
             guard let outcome = append(&pending, to: channel) else {
@@ -93,7 +93,8 @@ public final class EventHub: EventSink {
     private func append(_ pending: inout EventEnvelope?, to channel: UserEventChannel) -> AppendOutcome? {
         channel.state.withLock { state -> AppendOutcome? in
             if state.retired { return nil }
-            guard var envelope = pending.take() else { return nil }
+            // `publish` returns as soon as an append succeeds, so the envelope is always still here.
+            guard var envelope = pending.take() else { preconditionFailure("an envelope is appended once") }
             let id = state.log.lastID &+ 1
             envelope.id = id
             EventEnvelopeEncoder.finish(&envelope.json, id: id)
