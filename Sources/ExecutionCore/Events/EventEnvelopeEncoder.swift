@@ -48,10 +48,10 @@ enum EventEnvelopeEncoder {
         if let slowTimestamp {
             body.append(contentsOf: slowTimestamp)
         } else {
-            let at = body.count
-            body.append(contentsOf: repeatElement(0, count: 24))
-            body.withUnsafeMutableBufferPointer { buffer in
-                Timestamp.writeISO8601(nanoseconds: draft.timestamp.nanoseconds, to: buffer.baseAddress.unsafelyUnwrapped + at)
+            // Written on the stack and appended in one go (no zero-fill pass over the array).
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Timestamp.iso8601Length) { text in
+                Timestamp.writeISO8601(nanoseconds: draft.timestamp.nanoseconds, to: text.baseAddress.unsafelyUnwrapped)
+                body.append(contentsOf: UnsafeBufferPointer(text))
             }
         }
         append(#"","data":"#, to: &body)
