@@ -9,11 +9,11 @@ extension EventSanitizer {
             value.write(into: &out, memberOrder: .asStored)
             return true
         case .string(let string):
-            guard string.utf8.count <= configuration.maxStringBytes else { return false }
+            guard !stringNeedsChange(string) else { return false }
             EventJSON.writeString(string, into: &out)
             return true
         case .array(let items):
-            guard depth < configuration.maxDepth, items.count <= configuration.maxArrayItems else { return false }
+            guard !arrayNeedsChange(count: items.count, depth: depth) else { return false }
             out.append(UInt8(ascii: "["))
             var first = true
             for item in items {
@@ -24,7 +24,7 @@ extension EventSanitizer {
             out.append(UInt8(ascii: "]"))
             return true
         case .object(let members):
-            guard depth < configuration.maxDepth, members.count <= configuration.maxObjectMembers else { return false }
+            guard !objectNeedsChange(count: members.count, depth: depth) else { return false }
             out.append(UInt8(ascii: "{"))
             var first = true
             for (key, member) in members {

@@ -107,16 +107,29 @@ public struct EventSanitizer: Sendable {
         byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
     }
 
+    // The rules, each in one place: `needsChange` and `writeIfClean` (one walk that also writes)
+    // both ask these.
+
+    func stringNeedsChange(_ string: String) -> Bool { string.utf8.count > configuration.maxStringBytes }
+
+    func arrayNeedsChange(count: Int, depth: Int) -> Bool {
+        depth >= configuration.maxDepth || count > configuration.maxArrayItems
+    }
+
+    func objectNeedsChange(count: Int, depth: Int) -> Bool {
+        depth >= configuration.maxDepth || count > configuration.maxObjectMembers
+    }
+
     private func needsChange(_ value: JSONValue, depth: Int) -> Bool {
         switch value {
         case .null, .bool, .integer, .double: return false
-        case .string(let s): return s.utf8.count > configuration.maxStringBytes
+        case .string(let s): return stringNeedsChange(s)
         case .array(let items):
-            if depth >= configuration.maxDepth || items.count > configuration.maxArrayItems { return true }
+            if arrayNeedsChange(count: items.count, depth: depth) { return true }
             for item in items where needsChange(item, depth: depth + 1) { return true }
             return false
         case .object(let members):
-            if depth >= configuration.maxDepth || members.count > configuration.maxObjectMembers { return true }
+            if objectNeedsChange(count: members.count, depth: depth) { return true }
             for (key, member) in members {
                 if isSecretKey(key) || needsChange(member, depth: depth + 1) { return true }
             }

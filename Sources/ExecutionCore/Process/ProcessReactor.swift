@@ -54,7 +54,8 @@ public final class ProcessReactor: Sendable {
         self.configuration = configuration
         self.mailbox = ReactorMailbox(eventFD: eventFD)
         self.spawner = ProcessSpawner(prlimitPath: configuration.prlimitPath)
-        let loop = ReactorLoop(epoll: epoll, epollFD: epollFD, mailbox: mailbox, configuration: configuration)
+        let loop = ReactorLoop(epoll: epoll, epollFD: epollFD, mailbox: mailbox, spawner: spawner,
+                               configuration: configuration)
         var threadID = pthread_t()
         let context = Unmanaged.passRetained(ThreadBody(loop: loop)).toOpaque()
         let created = pthread_create(&threadID, nil, { context in

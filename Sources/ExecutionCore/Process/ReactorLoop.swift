@@ -18,7 +18,8 @@ final class ReactorLoop {
     let epoll: LinuxEpoll
     let mailbox: ReactorMailbox
     let configuration: ProcessReactor.Configuration
-    /// Children are spawned here, on the reactor thread, never on the thread asking for a run.
+    /// The reactor's spawner (`start` uses it for the checks): children are spawned here, on the
+    /// reactor thread, never on the thread asking for a run.
     let spawner: ProcessSpawner
     var runs: [UInt64: ChildRun] = [:]
     /// Process groups whose stragglers may still need reaping (only with `reapOrphans`).
@@ -27,12 +28,13 @@ final class ReactorLoop {
     private var readBuffer = [UInt8](repeating: 0, count: ReactorLoop.readChunk)
     var exitGrace: Int64 { configuration.exitGraceAfterTerminal.nanoseconds }
 
-    init(epoll: LinuxEpoll, epollFD: Int32, mailbox: ReactorMailbox, configuration: ProcessReactor.Configuration) {
+    init(epoll: LinuxEpoll, epollFD: Int32, mailbox: ReactorMailbox, spawner: ProcessSpawner,
+         configuration: ProcessReactor.Configuration) {
         self.epoll = epoll
         self.epollFD = epollFD
         self.mailbox = mailbox
         self.configuration = configuration
-        self.spawner = ProcessSpawner(prlimitPath: configuration.prlimitPath)
+        self.spawner = spawner
     }
 
     // MARK: The loop
