@@ -50,8 +50,10 @@ public final class BinaryServer: Sendable {
 
     /// Writes `configuration` to a fresh temporary directory and starts the binary on port 0 with
     /// it, plus `environment` (nothing else of the test's environment but PATH and LANG).
+    /// `launcher`, if given, runs first and must `exec` the rest of its arguments, so that the
+    /// pid stays the server's (e.g. `["/bin/sh", "-c", #"ulimit -Sn 256 && exec "$0" "$@""#]`).
     public static func start(configuration: String, environment: [String: String] = [:],
-                             binary: String = BinaryServer.locateBinary(),
+                             binary: String = BinaryServer.locateBinary(), launcher: [String] = [],
                              timeout: Duration = .seconds(30)) async throws -> BinaryServer {
         guard access(binary, X_OK) == 0 else { throw StartError.binaryMissing(binary) }
         var template = Array("/tmp/isolationd-it-XXXXXX".utf8CString)
@@ -63,7 +65,7 @@ public final class BinaryServer: Sendable {
         for name in ["PATH", "LANG"] where env[name] == nil {
             if let value = getenv(name) { env[name] = String(cString: value) }
         }
-        let arguments = [binary, "serve", "--config", directory + "/config.json", "--port", "0"]
+        let arguments = launcher + [binary, "serve", "--config", directory + "/config.json", "--port", "0"]
         let pid = try spawn(arguments, environment: env, output: directory + "/output.log")
 
         let deadline = ContinuousClock.now + timeout

@@ -2,6 +2,7 @@ import COpenSSL
 @testable import ExecutionAPI
 import ExecutionCore
 import Foundation
+import IsolationdTesting
 
 /// Builds signed JWTs the way an identity provider would, with OpenSSL directly.
 enum TestJWT {
@@ -78,14 +79,8 @@ struct GeneratedKey: Sendable {
     }
 
     private static func run(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl"] + arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw Failure.openssl(arguments.joined(separator: " ")) }
+        let result = try ExternalCommand.run(["openssl"] + arguments)
+        guard result.status == 0 else { throw Failure.openssl(arguments.joined(separator: " ") + ": " + result.stderr) }
     }
 
     /// Generated once per test process: RSA generation takes a moment.

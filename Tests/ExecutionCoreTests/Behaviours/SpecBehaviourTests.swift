@@ -1,5 +1,6 @@
 import Testing
 @testable import ExecutionCore
+import IsolationdTesting
 
 /// The 15 behaviours of SPEC.md §5 (the original integration suite), each made real.
 @Suite("SPEC §5 behaviours")

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Testing
 @testable import ExecutionCore
+import IsolationdTesting
 
 /// Engines running real process agents (from the agent catalog): the context reaches the child,
 /// and a timeout or an owner's cancel reaches the child's process group.
@@ -63,7 +64,7 @@ struct EngineProcessAgentTests {
         func startStubborn() async throws -> (engine: UserExecutionEngine, run: RunSnapshot, pid: Int32) {
             let engine = try engine()
             let run = try engine.startRun(agent: "stubborn")
-            #expect(await eventually(attempts: 5000) { pid(run.id) != nil })
+            #expect(await eventually(within: .seconds(5)) { pid(run.id) != nil })
             return (engine, run, try #require(pid(run.id)))
         }
 
@@ -79,7 +80,7 @@ struct EngineProcessAgentTests {
         defer { world.close() }
         let engine = try world.engine()
         let run = try engine.startRun(agent: "mirror", input: .object(["q": .string("hi")]))
-        #expect(await eventually(attempts: 5000) { engine.run(id: run.id)?.state.isTerminal == true })
+        #expect(await eventually(within: .seconds(5)) { engine.run(id: run.id)?.state.isTerminal == true })
         let record = try #require(engine.run(id: run.id))
         #expect(record.state == .completed)
         #expect(record.result?["context"] == engine.context.jsonValue)
@@ -95,7 +96,7 @@ struct EngineProcessAgentTests {
         #expect(!ProcInfo.isGone(pid))
         world.clock.advance(by: .seconds(5))
         #expect(await eventually { engine.run(id: run.id)?.state == .timedOut })
-        #expect(await eventually(attempts: 5000) { ProcInfo.isGone(pid) }, "SIGKILL after the grace ended the child")
+        #expect(await eventually(within: .seconds(5)) { ProcInfo.isGone(pid) }, "SIGKILL after the grace ended the child")
         #expect(world.events(run.id).map(\.type).filter(\.isTerminal) == [.runTimedOut])
     }
 
@@ -105,7 +106,7 @@ struct EngineProcessAgentTests {
         defer { world.close() }
         let (engine, run, pid) = try await world.startStubborn()
         guard case .cancelling = world.factory.cancelRun(id: run.id, userID: "alice") else { Issue.record("expected cancelling"); return }
-        #expect(await eventually(attempts: 5000) { engine.run(id: run.id)?.state == .cancelled })
+        #expect(await eventually(within: .seconds(5)) { engine.run(id: run.id)?.state == .cancelled })
         #expect(ProcInfo.isGone(pid))
         #expect(engine.run(id: run.id)?.reason == "cancelled")
         #expect(world.events(run.id).map(\.type).filter(\.isTerminal) == [.runCancelled])

@@ -132,17 +132,6 @@ final class SwitchableEngineBuilder: EngineBuilder {
     }
 }
 
-/// Waits (bounded: at most `attempts` short real sleeps) until `condition` holds, for effects that
-/// land on another task (a sweep woken by a manual clock). Returns whether it did.
-@discardableResult
-func eventually(attempts: Int = 2000, _ condition: () -> Bool) async -> Bool {
-    for _ in 0..<attempts {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(1))
-    }
-    return condition()
-}
-
 /// A policy, clock, sink, agents and factory wired for a test.
 struct EngineFixture {
     let clock = ManualClock()

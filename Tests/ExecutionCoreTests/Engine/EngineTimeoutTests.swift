@@ -1,5 +1,6 @@
 import Testing
 @testable import ExecutionCore
+import IsolationdTesting
 
 @Suite("Engine timeouts (manual clock)")
 struct EngineTimeoutTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import ExecutionCore
+import IsolationdTesting
 
 @Suite("Factory cleanup and sweeps (manual clock)")
 struct FactorySweepTests {

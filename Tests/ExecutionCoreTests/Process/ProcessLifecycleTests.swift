@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Testing
 @testable import ExecutionCore
+import IsolationdTesting
 
 /// Cancel, shutdown and reaping, checked against /proc.
 @Suite("Process agents: cancel, shutdown, reaping")
@@ -113,15 +114,6 @@ struct ProcessLifecycleTests {
         #expect(ProcInfo.zombieChildren().filter(ours.contains).isEmpty)
         #expect(reactor.activeRuns == 0)
     }
-}
-
-/// Polls `condition` for up to two seconds.
-func eventually(_ condition: () -> Bool) async -> Bool {
-    for _ in 0..<400 {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(5))
-    }
-    return condition()
 }
 
 /// Makes this (test) process a child subreaper, so orphans of agent groups come back to it, as

@@ -1,12 +1,13 @@
 import COpenSSL
 import Testing
 @testable import HTTPServer
+import IsolationdTesting
 
 @Suite("TLS over memory BIOs")
 struct TLSSessionTests {
     @Test("TLS 1.3: handshake, ALPN http/1.1, data both ways, close_notify both ways")
     func fullConversation() throws {
-        let certificate = try TestCertificate()
+        let certificate = try ThrowawayCertificate()
         defer { certificate.remove() }
         let context = try TLSContext(certificateChainPath: certificate.certificatePath, privateKeyPath: certificate.keyPath)
         let server = try TLSSession(context: context)
@@ -48,9 +49,43 @@ struct TLSSessionTests {
         #expect(throws: TLSError.self) { try server.writePlaintext([1]) }
     }
 
+    @Test("records that arrive together are all read, close_notify with them included; a record cut in two waits for its rest")
+    func severalRecordsInOneReceive() throws {
+        let certificate = try ThrowawayCertificate()
+        let context = try TLSContext(certificateChainPath: certificate.certificatePath, privateKeyPath: certificate.keyPath)
+        let server = try TLSSession(context: context)
+        let client = try TestTLSClient()
+        #expect(pumpHandshake(client, server) == nil)
+
+        // Two pipelined requests in two records, and the client's close_notify, in one receive.
+        let first = Array("GET /a HTTP/1.1\r\nHost: x\r\n\r\n".utf8), second = Array("GET /b HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+        #expect(client.write(first))
+        #expect(client.write(second))
+        client.shutdown()
+        client.takeCiphertext().withUnsafeBytes { server.receive($0) }
+        var plaintext: [UInt8] = []
+        #expect(try server.readPlaintext(into: &plaintext) == .ok)
+        #expect(plaintext == first + second)
+        #expect(server.isClosedByPeer)
+        #expect(try server.readPlaintext(into: &plaintext) == .closed)
+
+        // A record delivered in two pieces: nothing until the rest arrives.
+        let other = try TLSSession(context: context)
+        let peer = try TestTLSClient()
+        #expect(pumpHandshake(peer, other) == nil)
+        #expect(peer.write(first))
+        let record = peer.takeCiphertext()
+        var received: [UInt8] = []
+        record.prefix(10).withUnsafeBytes { other.receive(UnsafeRawBufferPointer($0)) }
+        #expect(try other.readPlaintext(into: &received) == .wantMore)
+        record.dropFirst(10).withUnsafeBytes { other.receive(UnsafeRawBufferPointer($0)) }
+        #expect(try other.readPlaintext(into: &received) == .ok)
+        #expect(received == first)
+    }
+
     @Test("TLS 1.2 is accepted with an ECDHE AEAD cipher")
     func tls12() throws {
-        let certificate = try TestCertificate()
+        let certificate = try ThrowawayCertificate()
         defer { certificate.remove() }
         let context = try TLSContext(certificateChainPath: certificate.certificatePath, privateKeyPath: certificate.keyPath)
         let server = try TLSSession(context: context)
@@ -64,7 +99,7 @@ struct TLSSessionTests {
 
     @Test("a client limited to TLS 1.0/1.1 is refused with OpenSSL's reason")
     func oldVersionsRefused() throws {
-        let certificate = try TestCertificate()
+        let certificate = try ThrowawayCertificate()
         defer { certificate.remove() }
         let context = try TLSContext(certificateChainPath: certificate.certificatePath, privateKeyPath: certificate.keyPath)
         let server = try TLSSession(context: context)
@@ -86,7 +121,7 @@ struct TLSSessionTests {
 
     @Test("plain HTTP on the TLS port is an error, not a crash")
     func plainHTTP() throws {
-        let certificate = try TestCertificate()
+        let certificate = try ThrowawayCertificate()
         defer { certificate.remove() }
         let context = try TLSContext(certificateChainPath: certificate.certificatePath, privateKeyPath: certificate.keyPath)
         let server = try TLSSession(context: context)
@@ -102,7 +137,7 @@ struct TLSSessionTests {
 
     @Test("a damaged record after the handshake is an error")
     func damagedRecord() throws {
-        let certificate = try TestCertificate()
+        let certificate = try ThrowawayCertificate()
         defer { certificate.remove() }
         let context = try TLSContext(certificateChainPath: certificate.certificatePath, privateKeyPath: certificate.keyPath)
         let server = try TLSSession(context: context)
@@ -119,7 +154,7 @@ struct TLSSessionTests {
 
     @Test("ALPN: no offer or only h2 gives no protocol and the handshake still succeeds")
     func alpnWithoutHTTP11() throws {
-        let certificate = try TestCertificate()
+        let certificate = try ThrowawayCertificate()
         defer { certificate.remove() }
         let context = try TLSContext(certificateChainPath: certificate.certificatePath, privateKeyPath: certificate.keyPath)
         for offer in [[], ["h2"], ["h2", "http/1.1"]] {
@@ -133,7 +168,7 @@ struct TLSSessionTests {
 
     @Test("writing before the handshake completed throws")
     func writeTooEarly() throws {
-        let certificate = try TestCertificate()
+        let certificate = try ThrowawayCertificate()
         defer { certificate.remove() }
         let context = try TLSContext(certificateChainPath: certificate.certificatePath, privateKeyPath: certificate.keyPath)
         let server = try TLSSession(context: context)
@@ -142,7 +177,7 @@ struct TLSSessionTests {
 
     @Test("bad certificate or key files throw with OpenSSL's message")
     func badFiles() throws {
-        let certificate = try TestCertificate()
+        let certificate = try ThrowawayCertificate()
         defer { certificate.remove() }
         let missing = #expect(throws: TLSError.self) {
             try TLSContext(certificateChainPath: certificate.directory + "/missing.pem", privateKeyPath: certificate.keyPath)

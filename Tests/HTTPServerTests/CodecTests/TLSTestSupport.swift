@@ -2,52 +2,6 @@ import COpenSSL
 import Glibc
 @testable import HTTPServer
 
-/// A throw-away self-signed certificate made with the `openssl` command line tool in a fresh
-/// temporary directory; `remove()` deletes it.
-struct TestCertificate {
-    let directory: String
-    var certificatePath: String { directory + "/cert.pem" }
-    var keyPath: String { directory + "/key.pem" }
-    /// A second key, not matching the certificate.
-    var otherKeyPath: String { directory + "/other.pem" }
-
-    init() throws {
-        var template = Array("/tmp/isolationd-tls-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { buffer in
-            buffer.baseAddress.flatMap { mkdtemp($0) }.map { String(cString: $0) }
-        }
-        guard let made else { throw TLSError("mkdtemp failed") }
-        directory = made
-        let status = runQuietly(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                                 "-nodes", "-keyout", keyPath, "-out", certificatePath, "-days", "1",
-                                 "-subj", "/CN=localhost"])
-        let other = runQuietly(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                                "-out", otherKeyPath])
-        guard status == 0, other == 0 else { throw TLSError("openssl exited with \(status), \(other)") }
-    }
-
-    func remove() {
-        for path in [certificatePath, keyPath, otherKeyPath] { unlink(path) }
-        rmdir(directory)
-    }
-}
-
-/// Runs a command found on PATH with stdout and stderr discarded; returns its exit status.
-func runQuietly(_ arguments: [String]) -> Int32 {
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-    let argv = arguments.map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
-    var pid: pid_t = 0
-    guard posix_spawnp(&pid, arguments[0], &actions, nil, argv, environ) == 0 else { return -1 }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-    return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : -1
-}
-
 /// An OpenSSL client over memory BIOs, the counterpart of a `TLSSession` in tests.
 final class TestTLSClient {
     let context: OpaquePointer

@@ -4,7 +4,7 @@ import Testing
 
 @Suite("TLS listener")
 struct TLSServerTests {
-    static func configuration(_ certificate: TestCertificate, adjust: (inout HTTPServerConfiguration) -> Void = { _ in })
+    static func configuration(_ certificate: ThrowawayCertificate, adjust: (inout HTTPServerConfiguration) -> Void = { _ in })
         throws -> HTTPServerConfiguration {
         var configuration = HTTPServerConfiguration.testing
         configuration.tls = try TLSContext(certificateChainPath: certificate.certificatePath, privateKeyPath: certificate.keyPath)
@@ -13,7 +13,7 @@ struct TLSServerTests {
     }
 
     @Test func httpsRequestsWithKeepAliveAndProbes() async throws {
-        let certificate = try TestCertificate()
+        let certificate = try ThrowawayCertificate()
         defer { certificate.remove() }
         let responder = ClosureResponder { request in
             HTTPResponse(status: .ok, contentType: "text/plain", body: Array("secure=\(request.isSecure) \(request.path)".utf8))
@@ -30,7 +30,7 @@ struct TLSServerTests {
     }
 
     @Test func plainHTTPOnTheTLSPortIsDroppedAndTheServerCarriesOn() async throws {
-        let certificate = try TestCertificate()
+        let certificate = try ThrowawayCertificate()
         defer { certificate.remove() }
         try await withTestServer(configuration: try Self.configuration(certificate), responder: echoResponder()) { server, port in
             let plain = try await RawHTTPClient.connect(port: port)
@@ -44,7 +44,7 @@ struct TLSServerTests {
     }
 
     @Test func stalledHandshakeIsClosedByItsTimeout() async throws {
-        let certificate = try TestCertificate()
+        let certificate = try ThrowawayCertificate()
         defer { certificate.remove() }
         let configuration = try Self.configuration(certificate) {
             $0.timeouts.tlsHandshake = .milliseconds(200)
@@ -60,7 +60,7 @@ struct TLSServerTests {
     }
 
     @Test func streamsAndErrorsWorkOverTLS() async throws {
-        let certificate = try TestCertificate()
+        let certificate = try ThrowawayCertificate()
         defer { certificate.remove() }
         let responder = ClosureResponder { _ in
             HTTPResponse(status: .ok, body: .stream(StreamingBody { writer in

@@ -29,16 +29,6 @@ final class Recorder<Value: Sendable>: Sendable {
     }
 }
 
-/// Polls `condition` (bounded) until it holds.
-func eventually(within: Duration = .seconds(30), _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + within
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(5))
-    }
-    return condition()
-}
-
 extension HTTPServerConfiguration {
     static func testing(_ adjust: (inout HTTPServerConfiguration) -> Void) -> HTTPServerConfiguration {
         var configuration = HTTPServerConfiguration.testing

@@ -6,7 +6,7 @@ import Testing
 /// module (OpenSSL underneath both, but their own handshake code paths and ALPN handling).
 @Suite("TLS from the configuration, in the real binary")
 struct TLSBinaryTests {
-    static var toolsAvailable: Bool { Command.exists("openssl") && Command.exists("curl") && Command.exists("python3") }
+    static var toolsAvailable: Bool { ExternalCommand.exists("openssl") && ExternalCommand.exists("curl") && ExternalCommand.exists("python3") }
 
     /// Connects with Python's ssl module, offers ALPN http/1.1, sends one GET, prints a JSON
     /// summary. With `tls1`, allows only TLS 1.0 (and every cipher, so only the server can refuse).
@@ -59,7 +59,7 @@ struct TLSBinaryTests {
     }
 
     static func python(port: Int, mode: String) async throws -> [String: Any] {
-        let result = try await Command.runDetached(["python3", "-c", pythonClient, String(port), mode], timeout: 30)
+        let result = try await ExternalCommand.runDetached(["python3", "-c", pythonClient, String(port), mode], timeout: .seconds(30))
         try #require(result.status == 0, "python: \(result.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
         return try #require(object as? [String: Any], "python printed \(result.stdout)")
@@ -67,9 +67,9 @@ struct TLSBinaryTests {
 
     /// `curl -k --http1.1 -v`: (status code, HTTP version, verbose log).
     static func curl(port: Int, path: String = "/healthz") async throws -> (code: String, log: String) {
-        let result = try await Command.runDetached(
+        let result = try await ExternalCommand.runDetached(
             ["curl", "-k", "--http1.1", "-sS", "-v", "--max-time", "10", "-o", "/dev/null",
-             "-w", "%{http_code} %{http_version}", "https://127.0.0.1:\(port)\(path)"], timeout: 30)
+             "-w", "%{http_code} %{http_version}", "https://127.0.0.1:\(port)\(path)"], timeout: .seconds(30))
         return (result.stdout, result.stderr)
     }
 

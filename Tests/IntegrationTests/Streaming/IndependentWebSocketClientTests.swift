@@ -11,31 +11,14 @@ struct IndependentWebSocketClientTests {
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static var websocketsAvailable: Bool {
-        (try? run(["python3", "-c", "import websockets"], timeout: 20))?.status == 0
-    }
-
-    /// Runs a command; its stdout and exit status. Bounded by `timeout`.
-    static func run(_ arguments: [String], timeout: TimeInterval) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    static func websocketsAvailable() async -> Bool {
+        (try? await ExternalCommand.runDetached(["python3", "-c", "import websockets"], timeout: .seconds(20)))?.status == 0
     }
 
     @Test("python websockets: every auth fallback, replay, subscribe ack, filtered replay, error frame, clean close",
           arguments: ["header", "protocol", "query"])
     func pythonClient(auth: String) async throws {
-        guard Self.websocketsAvailable else {
+        guard await Self.websocketsAvailable() else {
             print("SKIPPED: python3 cannot import websockets (pip install websockets); the independent-client test did not run")
             return
         }
@@ -47,17 +30,16 @@ struct IndependentWebSocketClientTests {
             let arguments = ["python3", script, "--url", "ws://127.0.0.1:\(port)/v1/events/ws",
                              "--token", StreamTestWorld.token("alice-01"), "--auth", auth,
                              "--expect", "6", "--thread", "thread-b", "--expect-filtered", "3"]
-            // On a thread of its own: a blocking wait must not hold a cooperative-pool thread.
-            let result = try await BlockingIO.run { try Self.run(arguments, timeout: 30) }
-            #expect(result.status == 0, "\(result.output)")
-            let summary = try JSONValue.parse(result.output.trimmingCharacters(in: .whitespacesAndNewlines))
+            let result = try await ExternalCommand.runDetached(arguments, timeout: .seconds(30))
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            let summary = try JSONValue.parse(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
             #expect(summary["ids"] == .array((1...6).map { .integer($0) }))
             #expect(summary["ack"]?["type"] == .string("subscribed"))
             #expect(summary["filtered_ids"] == .array([.integer(2), .integer(4), .integer(6)]))
             #expect(summary["error"]?["error"] == .string("invalid_message"))
             #expect(summary["close_code"] == .integer(1000))
             #expect(summary["subprotocol"] == (auth == "protocol" ? .string("bearer") : .null))
-            #expect(await StreamTestWorld.eventually { world.hub.statistics.liveSubscribers == 0 })
+            #expect(await eventually { world.hub.statistics.liveSubscribers == 0 })
         }
     }
 }

@@ -26,7 +26,7 @@ struct SSEStreamTests {
             #expect(events.allSatisfy { $0.event == "agent_thinking" })
             #expect(events.map(\.data) == published.map { String(decoding: $0.json, as: UTF8.self) })
             // Counted once per batch, after the write: what the client read is all counted.
-            #expect(await StreamTestWorld.eventually { world.pump.statistics.eventsWritten[.sse] == 50 })
+            #expect(await eventually { world.pump.statistics.eventsWritten[.sse] == 50 })
             #expect(world.pump.statistics.eventBytesWritten[.sse] == published.reduce(0) { $0 + $1.json.count })
             #expect(world.pump.statistics.eventsWritten[.webSocket] == nil)
             #expect(events[7].json?["data"]?["step"] == .integer(7))
@@ -184,7 +184,7 @@ struct SSEStreamTests {
             #expect(bob.status == 200)
             bob.close()
             first.close()
-            #expect(await StreamTestWorld.eventually { world.hub.logInfo(userID: "alice-01")?.subscriberCount == 1 })
+            #expect(await eventually { world.hub.logInfo(userID: "alice-01")?.subscriberCount == 1 })
             let again = try await world.connect(port, "/v1/events", user: "alice-01")
             #expect(again.status == 200)
             again.close()

@@ -58,7 +58,7 @@ struct StreamIsolationLoadTests {
                 #expect(events.allSatisfy { $0.json?["user_id"] == .string(user) }, "\(user)")
                 #expect(events.filter { $0.event == "agent_completed" }.count == runsPerUser, "\(user)")
             }
-            #expect(await StreamTestWorld.eventually { world.hub.statistics.liveSubscribers == 0 })
+            #expect(await eventually { world.hub.statistics.liveSubscribers == 0 })
         }
     }
 }

@@ -27,8 +27,8 @@ struct StreamLifecycleTests {
             for _ in 0..<4000 { world.publish(user: "alice-01", data: .object(["blob": payload])) }
             let publishing = ContinuousClock.now - start
             #expect(publishing < .seconds(5), "publishing must not wait on the stalled reader")
-            #expect(await StreamTestWorld.eventually { world.pump.statistics.endedSlowConsumer == 1 })
-            #expect(await StreamTestWorld.eventually { world.hub.logInfo(userID: "alice-01")?.subscriberCount == 0 })
+            #expect(await eventually { world.pump.statistics.endedSlowConsumer == 1 })
+            #expect(await eventually { world.hub.logInfo(userID: "alice-01")?.subscriberCount == 0 })
             // Now read what was buffered: events in order, then the final error event, then the end.
             var lastID: UInt64 = 0
             var final: SSEEvent?
@@ -63,8 +63,8 @@ struct StreamLifecycleTests {
             for client in clients { client.close() }
             // The next writes fail (or the loop sees the hang-up) and every subscription ends.
             for _ in 0..<20 { world.publish(user: "alice-01") }
-            #expect(await StreamTestWorld.eventually { world.hub.statistics.liveSubscribers == 0 })
-            #expect(await StreamTestWorld.eventually { world.pump.liveStreamCount == 0 })
+            #expect(await eventually { world.hub.statistics.liveSubscribers == 0 })
+            #expect(await eventually { world.pump.liveStreamCount == 0 })
             #expect(world.pump.statistics.endedClientGone == 3)
         }
     }
@@ -84,7 +84,7 @@ struct StreamLifecycleTests {
             #expect(events.dropLast().map(\.numericID) == [1, 2, 3, 4, 5])
             #expect(events.last?.event == "server_shutdown")
             #expect(events.last?.json?["last_event_id"] == .integer(5))
-            #expect(await StreamTestWorld.eventually { world.hub.statistics.liveSubscribers == 0 })
+            #expect(await eventually { world.hub.statistics.liveSubscribers == 0 })
         }
     }
 
@@ -95,7 +95,7 @@ struct StreamLifecycleTests {
             let engine = try world.engine(user: "alice-01", thread: "thread-r")
             world.publish(user: "alice-01", execution: "unrelated")
             let finished = try engine.startRun(agent: "echo", input: .object(["say": .string("hi")]))
-            #expect(await StreamTestWorld.eventually { engine.run(id: finished.id)?.state == .completed })
+            #expect(await eventually { engine.run(id: finished.id)?.state == .completed })
             // Ended before the stream opened: replayed whole, then the stream ends.
             let replay = try await world.connect(port, "/v1/runs/\(finished.id)/events", user: "alice-01")
             let replayed = try await replay.remainingItems().compactMap { item -> SSEEvent? in
@@ -120,7 +120,7 @@ struct StreamLifecycleTests {
             #expect(liveEvents.filter { $0.event == "tool_completed" }.count == 2)
             let ids = liveEvents.compactMap(\.numericID)
             #expect(ids == ids.sorted())
-            #expect(await StreamTestWorld.eventually { world.hub.statistics.liveSubscribers == 0 })
+            #expect(await eventually { world.hub.statistics.liveSubscribers == 0 })
             #expect(world.pump.statistics.endedRunFinished == 2)
         }
     }
@@ -131,7 +131,7 @@ struct StreamLifecycleTests {
         try await world.serve { _, port in
             let engine = try world.engine(user: "alice-01", thread: "thread-r")
             let old = try engine.startRun(agent: "tools")
-            #expect(await StreamTestWorld.eventually { engine.run(id: old.id)?.state == .completed })
+            #expect(await eventually { engine.run(id: old.id)?.state == .completed })
             // tools emits 8 events; the ring keeps the last 4 (tool_completed, thinking, ..., completed).
             let partial = try await world.connect(port, "/v1/runs/\(old.id)/events", user: "alice-01")
             let partialEvents = try await partial.remainingItems().compactMap { item -> SSEEvent? in

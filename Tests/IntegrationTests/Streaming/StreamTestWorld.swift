@@ -70,16 +70,6 @@ struct StreamTestWorld: Sendable {
         try await SSEClient.connect(port: port, path: path, token: Self.token(user), lastEventID: lastEventID,
                                     timeout: timeout)
     }
-
-    /// Polls `condition` every 10 ms for at most `within`.
-    static func eventually(within: Duration = .seconds(30), _ condition: () -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + within
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return condition()
-    }
 }
 
 extension SSEEvent {

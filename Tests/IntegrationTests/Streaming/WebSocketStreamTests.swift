@@ -31,8 +31,8 @@ struct WebSocketStreamTests {
             // sent are still read after that; then the connection ends).
             while frames.count < 10, let frame = try? await client.readFrame() { frames.append(frame) }
             #expect(frames.contains { $0.opcode == .ping })
-            #expect(await StreamTestWorld.eventually { world.pump.statistics.endedClientGone == 1 })
-            #expect(await StreamTestWorld.eventually { world.hub.statistics.liveSubscribers == 0 })
+            #expect(await eventually { world.pump.statistics.endedClientGone == 1 })
+            #expect(await eventually { world.hub.statistics.liveSubscribers == 0 })
         }
     }
 
@@ -59,7 +59,7 @@ struct WebSocketStreamTests {
                 client.connection.close()
             }
             // Alice's one event went to each of her three sockets; Bob had none open.
-            #expect(await StreamTestWorld.eventually { world.pump.statistics.eventsWritten[.webSocket] == 3 })
+            #expect(await eventually { world.pump.statistics.eventsWritten[.webSocket] == 3 })
             let none = try await WebSocketTestClient.connect(port: port, path: "/v1/events/ws")
             #expect(none.handshake.status == 401)
             none.connection.close()
@@ -69,7 +69,7 @@ struct WebSocketStreamTests {
             let notUpgrade = try await world.connect(port, "/v1/events/ws", user: "alice-01")
             #expect(notUpgrade.status == 400)
             notUpgrade.close()
-            #expect(await StreamTestWorld.eventually { world.hub.statistics.liveSubscribers == 0 })
+            #expect(await eventually { world.hub.statistics.liveSubscribers == 0 })
         }
     }
 
@@ -131,7 +131,7 @@ struct WebSocketStreamTests {
             let staying = try await WebSocketTestClient.connect(port: port, path: "/v1/events/ws", protocols: ["bearer", token])
             #expect(world.hub.statistics.liveSubscribers == 2)
             try await leaving.sendClose(code: 1000)
-            #expect(await StreamTestWorld.eventually { world.hub.statistics.liveSubscribers == 1 })
+            #expect(await eventually { world.hub.statistics.liveSubscribers == 1 })
             leaving.connection.close()
             let draining = Task { await server.drain() }
             let close = try await staying.readDataOrClose()
@@ -139,7 +139,7 @@ struct WebSocketStreamTests {
             #expect(close.payload.prefix(2) == [0x03, 0xE9])  // 1001
             staying.connection.close()
             await draining.value
-            #expect(await StreamTestWorld.eventually { world.hub.statistics.liveSubscribers == 0 })
+            #expect(await eventually { world.hub.statistics.liveSubscribers == 0 })
         }
     }
 
@@ -159,8 +159,8 @@ struct WebSocketStreamTests {
             // rest afterwards took up to 100 s.)
             let payload = JSONValue.string(String(repeating: "y", count: 2000))
             for _ in 0..<4000 { world.publish(user: "alice-01", data: .object(["blob": payload])) }
-            #expect(await StreamTestWorld.eventually { world.pump.statistics.endedSlowConsumer == 1 })
-            #expect(await StreamTestWorld.eventually { world.hub.statistics.liveSubscribers == 0 })
+            #expect(await eventually { world.pump.statistics.endedSlowConsumer == 1 })
+            #expect(await eventually { world.hub.statistics.liveSubscribers == 0 })
             let (data, close) = try await client.readDataUntilClose(limit: 4001)
             let ids = data.compactMap { Self.text($0)?["id"]?.int64Value }
             #expect(ids.count == data.count)
@@ -185,7 +185,7 @@ struct WebSocketStreamTests {
             #expect(second.handshake.headers["Retry-After"] != nil)
             second.connection.close()
             first.connection.close()
-            #expect(await StreamTestWorld.eventually { world.hub.statistics.liveSubscribers == 0 })
+            #expect(await eventually { world.hub.statistics.liveSubscribers == 0 })
         }
     }
 }

@@ -1,0 +1,13 @@
+/// Polls `condition` until it holds or `within` has passed; returns whether it held. For
+/// effects that land on another thread or task (a sweep, a drain, a stream ending): every wait
+/// is bounded, and a passing test returns as soon as the condition holds.
+@discardableResult
+public func eventually(within: Duration = .seconds(30), every interval: Duration = .milliseconds(5),
+                       _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + within
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: interval)
+    }
+    return condition()
+}
