@@ -71,11 +71,16 @@ final class EventLoop: Sendable {
 
     func markLoopThread() { loopThread.store(UInt(pthread_self()), ordering: .releasing) }
 
-    /// Consumes the eventfd counter after a wake-up.
+    /// Consumes the eventfd counter after a wake-up. The order matters: the counter is read
+    /// first and the flag cleared after, and the caller drains the task queue after both. A
+    /// producer that sets the flag between the two steps has its task taken by that drain; one
+    /// that sets it after writes the eventfd again. Clearing the flag first (as this once did)
+    /// let a producer's write be consumed by this read while the flag stayed set for good: every
+    /// later cross-thread task then waited for unrelated I/O.
     func acknowledgeWake() {
-        wakePending.store(false, ordering: .releasing)
         var value: UInt64 = 0
         _ = withUnsafeMutableBytes(of: &value) { read(wakeFD, $0.baseAddress, 8) }
+        wakePending.store(false, ordering: .sequentiallyConsistent)
     }
 
     var hasPendingTasks: Bool { queue.withLock { !$0.tasks.isEmpty } }
