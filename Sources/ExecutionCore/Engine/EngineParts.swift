@@ -9,9 +9,12 @@ public struct EngineParts: Sendable {
     let eventSink: any EventSink
     let agents: any AgentProvider
     let clock: any ExecutionClock
+    /// The factory's run → engine index, kept current by the engine.
+    let runIndex: RunIndex
 
     init(id: String, context: UserExecutionContext, configuration: EngineConfiguration, createdAt: Timestamp,
-         expiresAt: Timestamp, eventSink: any EventSink, agents: any AgentProvider, clock: any ExecutionClock) {
+         expiresAt: Timestamp, eventSink: any EventSink, agents: any AgentProvider, clock: any ExecutionClock,
+         runIndex: RunIndex) {
         self.id = id
         self.context = context
         self.configuration = configuration
@@ -20,5 +23,6 @@ public struct EngineParts: Sendable {
         self.eventSink = eventSink
         self.agents = agents
         self.clock = clock
+        self.runIndex = runIndex
     }
 }

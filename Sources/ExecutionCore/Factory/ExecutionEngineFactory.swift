@@ -15,6 +15,8 @@ public final class ExecutionEngineFactory: Sendable {
     let slots: any EngineSlotAccounting
     let builder: any EngineBuilder
     let registry: VisibleMutex<EngineRegistry>
+    /// Which engine holds each run (engines keep it current; cleanup forgets an engine's runs).
+    let runIndex = RunIndex()
     let sweeper: VisibleMutex<PeriodicTask?> = VisibleMutex(nil)
 
     /// - Parameters:
@@ -87,7 +89,7 @@ public final class ExecutionEngineFactory: Sendable {
         let now = clock.now()
         let parts = EngineParts(id: RandomIdentifier.uuid(), context: context, configuration: configuration.engine,
                                 createdAt: now, expiresAt: now + configuration.maxLifetime,
-                                eventSink: eventSink, agents: agents, clock: clock)
+                                eventSink: eventSink, agents: agents, clock: clock, runIndex: runIndex)
         let engine: UserExecutionEngine
         do {
             engine = try builder.buildEngine(parts)
