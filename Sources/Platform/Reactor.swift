@@ -106,6 +106,9 @@ public final class Reactor: Sendable {
     /// How many descriptors are registered (the reactor's own eventfd not counted).
     public var registrationCount: Int { loop.value.handlers.registeredCount }
 
+    /// Heap entries (armed timers and scheduled tasks, stale ones included), for tests.
+    var timerCount: Int { loop.value.timers.count }
+
     /// Calls the handler's `reactorTimerFired` once at or after `deadline` (monotonic ns), if
     /// the registration is still current then. Arms cannot be cancelled: stale or repeated arms
     /// are harmless, since the handler re-checks its own deadline when called.
