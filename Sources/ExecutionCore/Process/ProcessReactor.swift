@@ -23,6 +23,9 @@ public final class ProcessReactor: Sendable {
         /// set as a child subreaper), where orphans of agents become our children; off otherwise.
         public var reapOrphans: Bool
         public var logger: Logger
+        /// Exits are watched through pidfds where the kernel has them; off, every child's exit is
+        /// polled with `waitid` every 20 ms, as on a kernel without pidfds (tests use it so).
+        var watchesExitsWithPidfds = true
 
         public init(prlimitPath: String = "/usr/bin/prlimit", exitGraceAfterTerminal: Duration = .seconds(2),
                     reapOrphans: Bool = getpid() == 1, logger: Logger = Logger(label: "isolationd.agents")) {
@@ -50,7 +53,8 @@ public final class ProcessReactor: Sendable {
         } catch {
             throw ProcessReactorError("cannot set up the process reactor: \(error)")
         }
-        let spawner = ProcessSpawner(prlimitPath: configuration.prlimitPath)
+        let spawner = ProcessSpawner(prlimitPath: configuration.prlimitPath,
+                                     opensPidfds: configuration.watchesExitsWithPidfds)
         self.configuration = configuration
         self.spawner = spawner
         self.reactor = reactor

@@ -30,6 +30,8 @@ struct SpawnedChild: Sendable {
 struct ProcessSpawner: Sendable {
     /// Where `prlimit(1)` lives; checked when a spec with limits is used.
     let prlimitPath: String
+    /// Whether children get a pidfd (off only to exercise the `waitid` poll in tests).
+    var opensPidfds = true
     /// Attempts for a spawn that fails with ETXTBSY (waits 1, 2, 4, 8 ms in between).
     static let busyRetries = 5
 
@@ -108,7 +110,7 @@ struct ProcessSpawner: Sendable {
             throw AgentStartError("posix_spawn \"\(spec.command[0])\" failed: \(SystemCalls.errorText(result))")
         }
         // The child is running with its own copies; the parent keeps only its ends.
-        let child = SpawnedChild(pid: pid, pidFD: PlatformCalls.pidfdOpen(pid), stdinFD: pipes.takeStdinWrite(),
+        let child = SpawnedChild(pid: pid, pidFD: opensPidfds ? PlatformCalls.pidfdOpen(pid) : -1, stdinFD: pipes.takeStdinWrite(),
                                  stdoutFD: pipes.takeStdoutRead(), stderrFD: pipes.takeStderrRead())
         for fd in [child.stdinFD, child.stdoutFD, child.stderrFD] { PlatformCalls.setNonBlocking(fd) }
         return child
