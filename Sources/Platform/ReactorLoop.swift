@@ -61,7 +61,12 @@ final class ReactorLoop {
     private func iterate(_ reactor: Reactor) {
         let ready = cplatform_epoll_wait(epollFD, readyEvents, Int32(Self.readyCapacity), waitTimeout())
         now = MonotonicClock.now()
-        // Below zero only for EINTR: the descriptor and the buffer are the loop's own.
+        if ready < 0 {
+            // EINTR (a signal) is normal; anything else means the loop's own descriptor or
+            // buffer is broken, and carrying on would spin.
+            let code = errno
+            precondition(code == EINTR, "\(PlatformError("epoll_wait", code: code))")
+        }
         let count = Int(Swift.max(ready, 0))
         for index in 0..<count {
             let event = readyEvents[index]
