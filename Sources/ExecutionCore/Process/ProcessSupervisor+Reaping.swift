@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// Exit detection, reaping and the end of a run. Reactor thread only.
-extension ReactorLoop {
+extension ProcessSupervisor {
     /// Reaps the child if it has exited, then finishes the run. The group is killed *before*
     /// reaping: while the exited leader is unreaped its pid (the group id) cannot be reused, so
     /// the SIGKILL can only reach this run's stragglers.
@@ -26,7 +26,7 @@ extension ReactorLoop {
         // Everything the leader wrote is in the pipes now; take it before deciding.
         readStdout(run)
         readStderr(run)
-        if run.stdoutFD >= 0, !run.flushPartialLine(exitGrace: exitGrace) { run.killedByReactor = true }
+        if run.descriptors[.stdout].isOpen, !run.flushPartialLine() { run.killedByReactor = true }
         finish(run)
     }
 
@@ -41,30 +41,42 @@ extension ReactorLoop {
         return info._sifields._kill.si_pid == pid ? .zombie : .running
     }
 
+    /// Closes what is left of the run, cancels its timers, and reports its outcome. When the
+    /// supervisor is shutting down, the last run to finish stops the reactor.
     func finish(_ run: ChildRun) {
-        for slot in [Slot.stdin, .stdout, .stderr, .pidfd] {
-            switch slot {
-            case .stdin: closeDescriptor(&run.stdinFD)
-            case .stdout: closeDescriptor(&run.stdoutFD)
-            case .stderr: closeDescriptor(&run.stderrFD)
-            case .pidfd: closeDescriptor(&run.pidFD)
-            }
-        }
+        for slot in ChildDescriptors.Slot.allCases { closeDescriptor(run, slot) }
+        if let timer = run.timers.killTimer { reactor.cancel(timer) }
+        if let timer = run.timers.exitPoll { reactor.cancel(timer) }
+        run.timers = ChildTimers()
         runs.removeValue(forKey: run.id)
-        if configuration.reapOrphans { orphanGroups[run.pid] = SystemCalls.monotonicNanoseconds() + 5_000_000_000 }
+        if configuration.reapOrphans {
+            orphanGroups[run.pid] = reactor.now + Self.orphanPatience
+            scheduleOrphanSweep()
+        }
         let outcome = run.outcome()
         if case .failed(let kind, let message) = outcome, kind != "cancelled", kind != "shutdown" {
             configuration.logger.warning("process agent failed", metadata: [
                 "agent": .string(run.agent), "kind": .string(kind), "message": .string(message),
-                "stderr": .string(String(decoding: run.stderrTail, as: UTF8.self))])
+                "stderr": .string(String(decoding: run.stderr.bytes, as: UTF8.self))])
         }
-        mailbox.activeRuns.subtract(1, ordering: .relaxed)
+        accounting.activeRuns.subtract(1, ordering: .relaxed)
         run.output.finish(outcome)
+        if shuttingDown && runs.isEmpty { reactor.stop() }
     }
 
     /// With `reapOrphans` (this process is PID 1 or a subreaper), a group's killed stragglers
-    /// become our children: reap them by group until none is left.
-    func sweepOrphanGroups(now: Int64) {
+    /// become our children: reap them by group, every `pollInterval`, until none is left.
+    func scheduleOrphanSweep() {
+        guard !orphanSweepScheduled, !orphanGroups.isEmpty else { return }
+        orphanSweepScheduled = true
+        reactor.schedule(at: reactor.now + Self.pollInterval) {
+            self.orphanSweepScheduled = false
+            self.sweepOrphanGroups(now: self.reactor.now)
+            self.scheduleOrphanSweep()
+        }
+    }
+
+    private func sweepOrphanGroups(now: UInt64) {
         for (group, giveUpAt) in orphanGroups {
             var status: Int32 = 0
             var result: pid_t
