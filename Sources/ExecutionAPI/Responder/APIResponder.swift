@@ -7,15 +7,16 @@ import Logging
 public struct APIResponder: HTTPResponder {
     public let router: Router
     public let metrics: HTTPMetrics?
-    /// The access log; nil: off.
-    public let accessLog: Logger?
+    /// The one access log; nil: off.
+    public let accessLog: AccessLog?
     /// Templates without parameters by path: such a path is its own label, no second trie walk.
     private let staticRoutes: [String: Int]
 
+    /// `accessLog` is the logger the access lines go to (nil: no access log).
     public init(router: Router, metrics: HTTPMetrics?, accessLog: Logger? = nil) {
         self.router = router
         self.metrics = metrics
-        self.accessLog = accessLog
+        self.accessLog = accessLog.map(AccessLog.init(logger:))
         var staticRoutes: [String: Int] = [:]
         if let metrics {
             for pattern in router.patterns where !pattern.contains(":") {
@@ -47,25 +48,7 @@ public struct APIResponder: HTTPResponder {
             metrics.record(routeIndex: route, method: request.method.rawValue, status: response.status.code,
                            nanoseconds: elapsed)
         }
-        if let accessLog {
-            // The path only: query strings may carry credentials (`access_token`).
-            // Numbers as JSON values: the JSON log format writes them unquoted.
-            var metadata: Logger.Metadata = [
-                "request_id": .string(id), "method": .string(request.method.rawValue), "path": .string(request.path),
-                "status": .stringConvertible(JSONLogValue(.integer(Int64(response.status.code)))),
-                "duration_ms": .stringConvertible(JSONLogValue(.double(APIResponder.milliseconds(elapsed)))),
-                "peer": .string(request.remoteAddress),
-            ]
-            if case .bytes(let body) = response.body {
-                metadata["bytes"] = .stringConvertible(JSONLogValue(.integer(Int64(body.count))))
-            }
-            accessLog.info("\(request.method.rawValue) \(request.path) \(response.status.code)", metadata: metadata)
-        }
+        accessLog?.record(request, id: id, response: response, nanoseconds: elapsed)
         return response
-    }
-
-    /// Nanoseconds as milliseconds, rounded to the microsecond.
-    static func milliseconds(_ nanoseconds: Int64) -> Double {
-        Double(max(0, nanoseconds) / 1000) / 1000
     }
 }

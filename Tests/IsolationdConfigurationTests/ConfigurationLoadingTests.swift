@@ -1,4 +1,5 @@
-@testable import ExecutionAPI
+import ExecutionAPI
+@testable import IsolationdConfiguration
 import ExecutionCore
 import HTTPServer
 import Logging

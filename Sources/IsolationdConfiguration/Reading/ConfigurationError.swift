@@ -1,3 +1,5 @@
+import ExecutionAPI
+
 /// A configuration the service refuses to start with. `message` is one sentence that names the
 /// offending key path ("factory.max_engines_per_user must be an integer >= 1") and, when the
 /// value came from the environment, the variable that set it.
@@ -14,6 +16,12 @@ public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConver
     }
 
     public var description: String { message }
+
+    /// Auth settings the authenticator refused (its RS256 key, a JWT mode without `auth.jwt`):
+    /// reported like every other configuration error, with the same key path and message.
+    public init(_ error: AuthSettingsError) {
+        self.init(keyPath: error.keyPath, message: error.message)
+    }
 }
 
 /// A value set through an `ISOLATIOND_…` environment variable rather than the file.

@@ -1,4 +1,5 @@
-@testable import ExecutionAPI
+import ExecutionAPI
+@testable import IsolationdConfiguration
 import Testing
 
 /// One invalid document and the single message it must produce.

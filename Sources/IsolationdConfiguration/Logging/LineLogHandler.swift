@@ -70,6 +70,11 @@ public struct LineLogHandler: LogHandler {
         switch value {
         case .string(let s): .string(s)
         case .stringConvertible(let c as JSONLogValue): c.value
+        // Numbers and booleans stay JSON numbers and booleans, so a layer that does not know this
+        // handler (the access log: status, duration) still logs `"status":200`.
+        case .stringConvertible(let c as any BinaryInteger): Int64(exactly: c).map(JSONValue.integer) ?? .string(c.description)
+        case .stringConvertible(let c as Double): c.isFinite ? .double(c) : .string(c.description)
+        case .stringConvertible(let c as Bool): .bool(c)
         case .stringConvertible(let c): .string(c.description)
         case .array(let items): .array(items.map(json))
         case .dictionary(let d): .object(d.mapValues(json))
@@ -107,12 +112,4 @@ public struct LineLogHandler: LogHandler {
         let literal = JSONValue.string(s).serializedString()
         return String(literal.dropFirst().dropLast())
     }
-}
-
-/// A JSON value as log metadata: written as JSON (numbers stay numbers) by `LineLogHandler`,
-/// as compact JSON text by other handlers. `logger.info("...", metadata: ["config": .stringConvertible(JSONLogValue(v))])`.
-public struct JSONLogValue: CustomStringConvertible, Sendable {
-    public let value: JSONValue
-    public init(_ value: JSONValue) { self.value = value }
-    public var description: String { value.serializedString() }
 }

@@ -1,4 +1,5 @@
-@testable import ExecutionAPI
+import ExecutionAPI
+@testable import IsolationdConfiguration
 import ExecutionCore
 import Logging
 import Synchronization
@@ -15,15 +16,9 @@ final class CollectedLines: Sendable {
     }
 }
 
-struct FixedClock: ExecutionClock {
-    var time: Timestamp
-    func now() -> Timestamp { time }
-    func sleep(until deadline: Timestamp) async throws {}
-}
-
 @Suite("Line log handler")
 struct LineLogHandlerTests {
-    let clock = FixedClock(time: Timestamp(nanoseconds: 1_767_225_600_123_000_000)) // 2026-01-01T00:00:00.123Z
+    let clock = ManualClock(start: Timestamp(nanoseconds: 1_767_225_600_123_000_000)) // 2026-01-01T00:00:00.123Z
 
     @Test("json: one valid JSON object per line, standard members first, metadata kept")
     func jsonLines() throws {

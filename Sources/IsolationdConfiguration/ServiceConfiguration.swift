@@ -1,7 +1,10 @@
+import ExecutionAPI
 import ExecutionCore
 
 /// The whole service configuration: one JSON file (config/isolationd.json) plus `ISOLATIOND_…`
-/// environment overrides (see `EnvironmentOverrides`), validated at once.
+/// environment overrides (see `EnvironmentOverrides`), validated at once. The executable reads
+/// it and hands each part to what it configures: `serviceSettings` and `auth` to ExecutionAPI,
+/// `server` to the HTTP server, `logging` and `metrics` to its own bootstrap.
 ///
 /// Every section and field has a default equal to the shipped file's, so a missing section
 /// works. Unknown keys are refused; each error names its key path.
@@ -24,6 +27,19 @@ public struct ServiceConfiguration: Sendable {
     /// agents' environment values. For `check-config` and the one startup log line. Changes made
     /// to the fields after loading do not show here.
     public private(set) var redacted: JSONValue = .object([:])
+
+    /// What the execution service is built from: every section it reads, and the agents.
+    public var serviceSettings: ServiceSettings {
+        var settings = ServiceSettings()
+        settings.contexts = contexts
+        settings.factory = factory
+        settings.engines = engines
+        settings.events = events
+        settings.streams = streams
+        settings.idempotency = idempotency
+        settings.agents = agents
+        return settings
+    }
 
     /// The defaults (the same values as the shipped file).
     public init() {

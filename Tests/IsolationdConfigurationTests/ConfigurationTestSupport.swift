@@ -1,11 +1,12 @@
-@testable import ExecutionAPI
+import ExecutionAPI
+@testable import IsolationdConfiguration
 import ExecutionCore
 
 /// The package root, found from this file's path (tests run from any directory).
 let packageRoot: String = {
-    let path = #filePath
-    guard let range = path.range(of: "/Tests/ExecutionAPITests/") else { return "." }
-    return String(path[..<range.lowerBound])
+    let parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+    guard let tests = parts.lastIndex(of: "Tests") else { return "." }
+    return parts[..<tests].joined(separator: "/")
 }()
 
 /// Parses `text` and expects a configuration error; returns it (nil when none was thrown).
