@@ -1,19 +1,19 @@
 import ExecutionCore
 import Synchronization
 
-/// The engines' event sink: forwards every event to the hub and counts terminal events by
+/// The engines' event publisher: forwards every event to the hub and counts terminal events by
 /// outcome, so `/metrics` can report runs by outcome without walking every engine. Counts only
 /// (no user, run or engine labels).
-public final class RunOutcomeCounter: EventSink {
+public final class RunOutcomeCounter: EventPublisher {
     /// The outcome words, in the order of `counts`.
     public static let outcomes = ["completed", "failed", "cancelled", "timed_out"]
-    private let hub: any EventSink
+    private let hub: any EventPublisher
     private let completed = Atomic<Int>(0)
     private let failed = Atomic<Int>(0)
     private let cancelled = Atomic<Int>(0)
     private let timedOut = Atomic<Int>(0)
 
-    public init(forwardingTo hub: any EventSink) { self.hub = hub }
+    public init(forwardingTo hub: any EventPublisher) { self.hub = hub }
 
     @discardableResult
     public func publish(_ draft: consuming EventDraft) -> PublishedEvent {

@@ -51,7 +51,7 @@ public final class ExecutionService: Sendable {
         }
         runOutcomes = RunOutcomeCounter(forwardingTo: hub)
         do {
-            factory = try ExecutionEngineFactory(eventSink: runOutcomes, agents: agents,
+            factory = try ExecutionEngineFactory(eventPublisher: runOutcomes, agents: agents,
                                                  configuration: settings.factoryConfiguration,
                                                  contextPolicy: contextPolicy, clock: clock)
         } catch {

@@ -6,18 +6,18 @@ public struct EngineParts: Sendable {
     public let configuration: EngineConfiguration
     public let createdAt: Timestamp
     public let expiresAt: Timestamp
-    let eventSink: any EventSink
+    let eventPublisher: any EventPublisher
     let agents: any AgentProvider
     let clock: any ExecutionClock
 
     init(id: String, context: UserExecutionContext, configuration: EngineConfiguration, createdAt: Timestamp,
-         expiresAt: Timestamp, eventSink: any EventSink, agents: any AgentProvider, clock: any ExecutionClock) {
+         expiresAt: Timestamp, eventPublisher: any EventPublisher, agents: any AgentProvider, clock: any ExecutionClock) {
         self.id = id
         self.context = context
         self.configuration = configuration
         self.createdAt = createdAt
         self.expiresAt = expiresAt
-        self.eventSink = eventSink
+        self.eventPublisher = eventPublisher
         self.agents = agents
         self.clock = clock
     }

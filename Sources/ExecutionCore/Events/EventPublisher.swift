@@ -35,10 +35,11 @@ public struct EventDraft: Sendable {
     }
 }
 
-/// Where engines send events: the event hub in production. `publish` must never wait on a
-/// subscriber; it assigns the next per-user id, records the event in the user's replay ring and
-/// hands it to that user's subscribers only.
-public protocol EventSink: Sendable {
+/// The publishing side of the event path: where engines send events (the event hub in
+/// production). `publish` must never wait on a subscriber; it assigns the next per-user id,
+/// records the event in the user's replay ring and hands it to that user's subscribers only.
+/// ("Sink" names the other end: where a stream writes its subscriber's events, in ExecutionAPI.)
+public protocol EventPublisher: Sendable {
     /// The draft is taken (consumed) so its strings and data move into the published event
     /// instead of being copied; the returned event is shared, not copied.
     @discardableResult
