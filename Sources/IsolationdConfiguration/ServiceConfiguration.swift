@@ -3,7 +3,7 @@ import ExecutionCore
 
 /// The whole service configuration: one JSON file (config/isolationd.json) plus `ISOLATIOND_…`
 /// environment overrides (see `EnvironmentOverrides`), validated at once. The executable reads
-/// it and hands each part to what it configures: `serviceSettings` and `auth` to ExecutionAPI,
+/// it and hands each part to what it configures: `service` and `auth` to ExecutionAPI,
 /// `server` to the HTTP server, `logging` and `metrics` to its own bootstrap.
 ///
 /// Every section and field has a default equal to the shipped file's, so a missing section
@@ -11,14 +11,10 @@ import ExecutionCore
 public struct ServiceConfiguration: Sendable {
     public var server = ServerSettings()
     public var auth = AuthSettings()
-    public var contexts = ContextSettings()
-    public var factory = FactorySettings()
-    public var engines = EngineSettings()
-    public var events = EventSettings()
-    public var streams = StreamSettings()
-    public var idempotency = IdempotencySettings()
-    /// The configured agents, decoded by the core's parser (`AgentDefinition`); see `AgentsSection`.
-    public var agents: [AgentDefinition] = []
+    /// What the execution service is built from: the `contexts`, `factory`, `engines`,
+    /// `events`, `streams` and `idempotency` sections and the `agents` (decoded by the core's
+    /// parser, `AgentDefinition`; see `AgentsSection`).
+    public var service = ServiceSettings()
     public var logging = LoggingSettings()
     public var metrics = MetricsSettings()
 
@@ -27,19 +23,6 @@ public struct ServiceConfiguration: Sendable {
     /// agents' environment values. For `check-config` and the one startup log line. Changes made
     /// to the fields after loading do not show here.
     public private(set) var redacted: JSONValue = .object([:])
-
-    /// What the execution service is built from: every section it reads, and the agents.
-    public var serviceSettings: ServiceSettings {
-        var settings = ServiceSettings()
-        settings.contexts = contexts
-        settings.factory = factory
-        settings.engines = engines
-        settings.events = events
-        settings.streams = streams
-        settings.idempotency = idempotency
-        settings.agents = agents
-        return settings
-    }
 
     /// The defaults (the same values as the shipped file).
     public init() {
@@ -58,17 +41,17 @@ public struct ServiceConfiguration: Sendable {
         var root = try ConfigObject(document, path: "", origins: origins)
         server = try root.section("server") { (o: inout ConfigObject) throws(ConfigurationError) in try ServerSettings(reading: &o) }
         auth = try root.section("auth") { (o: inout ConfigObject) throws(ConfigurationError) in try AuthSettings(reading: &o) }
-        contexts = try root.section("contexts") { (o: inout ConfigObject) throws(ConfigurationError) in try ContextSettings(reading: &o) }
-        factory = try root.section("factory") { (o: inout ConfigObject) throws(ConfigurationError) in try FactorySettings(reading: &o) }
-        engines = try root.section("engines") { (o: inout ConfigObject) throws(ConfigurationError) in try EngineSettings(reading: &o) }
-        events = try root.section("events") { (o: inout ConfigObject) throws(ConfigurationError) in try EventSettings(reading: &o) }
-        streams = try root.section("streams") { (o: inout ConfigObject) throws(ConfigurationError) in try StreamSettings(reading: &o) }
-        idempotency = try root.section("idempotency") { (o: inout ConfigObject) throws(ConfigurationError) in
+        service.contexts = try root.section("contexts") { (o: inout ConfigObject) throws(ConfigurationError) in try ContextSettings(reading: &o) }
+        service.factory = try root.section("factory") { (o: inout ConfigObject) throws(ConfigurationError) in try FactorySettings(reading: &o) }
+        service.engines = try root.section("engines") { (o: inout ConfigObject) throws(ConfigurationError) in try EngineSettings(reading: &o) }
+        service.events = try root.section("events") { (o: inout ConfigObject) throws(ConfigurationError) in try EventSettings(reading: &o) }
+        service.streams = try root.section("streams") { (o: inout ConfigObject) throws(ConfigurationError) in try StreamSettings(reading: &o) }
+        service.idempotency = try root.section("idempotency") { (o: inout ConfigObject) throws(ConfigurationError) in
             try IdempotencySettings(reading: &o)
         }
         let agentsValue = root.optionalValue("agents")
         let (agentDefinitions, agentsView) = try AgentsSection.read(agentsValue, baseDirectory: baseDirectory)
-        agents = agentDefinitions
+        service.agents = agentDefinitions
         root.record("agents", agentsView)
         logging = try root.section("logging") { (o: inout ConfigObject) throws(ConfigurationError) in try LoggingSettings(reading: &o) }
         metrics = try root.section("metrics") { (o: inout ConfigObject) throws(ConfigurationError) in try MetricsSettings(reading: &o) }

@@ -44,7 +44,7 @@ enum ServerAssembly {
         }
         let service: ExecutionService
         do {
-            service = try ExecutionService(settings: configuration.serviceSettings, authenticator: authenticator,
+            service = try ExecutionService(settings: configuration.service, authenticator: authenticator,
                                            logger: Logger(label: "isolationd.service"))
         } catch {
             throw StartFailure(description: error.description)

@@ -15,18 +15,18 @@ struct ConfigurationLoadingTests {
         let defaults = ServiceConfiguration()
         #expect(fromFile.server == defaults.server)
         #expect(fromFile.auth == defaults.auth)
-        #expect(fromFile.contexts == defaults.contexts)
-        #expect(fromFile.factory == defaults.factory)
-        #expect(fromFile.engines == defaults.engines)
-        #expect(fromFile.events == defaults.events)
-        #expect(fromFile.streams == defaults.streams)
-        #expect(fromFile.idempotency == defaults.idempotency)
+        #expect(fromFile.service.contexts == defaults.service.contexts)
+        #expect(fromFile.service.factory == defaults.service.factory)
+        #expect(fromFile.service.engines == defaults.service.engines)
+        #expect(fromFile.service.events == defaults.service.events)
+        #expect(fromFile.service.streams == defaults.service.streams)
+        #expect(fromFile.service.idempotency == defaults.service.idempotency)
         #expect(fromFile.logging == defaults.logging)
         #expect(fromFile.metrics == defaults.metrics)
-        let builtins = defaults.agents.map(\.name)
-        #expect(Array(fromFile.agents.map(\.name).prefix(builtins.count)) == builtins)
-        #expect(fromFile.agents.map(\.name).contains("research"))
-        #expect(fromFile.agents.map(\.name).contains("summarise"))
+        let builtins = defaults.service.agents.map(\.name)
+        #expect(Array(fromFile.service.agents.map(\.name).prefix(builtins.count)) == builtins)
+        #expect(fromFile.service.agents.map(\.name).contains("research"))
+        #expect(fromFile.service.agents.map(\.name).contains("summarise"))
         guard case .object(var fileView) = fromFile.redacted, case .object(var defaultView) = defaults.redacted else {
             Issue.record("redacted views are not objects"); return
         }
@@ -48,14 +48,14 @@ struct ConfigurationLoadingTests {
         #expect(config.server.timeouts.idleSeconds == 1.5)
         #expect(config.server.timeouts.requestHeadSeconds == 10)
         #expect(config.server.tls == ServerSettings.TLS(certificateFile: "/c.pem", privateKeyFile: "/k.pem"))
-        #expect(config.factory.maxEnginesPerUser == 7)
-        #expect(config.factory.engineLimit(for: "vip") == 20)
-        #expect(config.factory.engineLimit(for: "someone") == 7)
-        #expect(config.factory.breaker.cooldownSeconds == 5)
+        #expect(config.service.factory.maxEnginesPerUser == 7)
+        #expect(config.service.factory.engineLimit(for: "vip") == 20)
+        #expect(config.service.factory.engineLimit(for: "someone") == 7)
+        #expect(config.service.factory.breaker.cooldownSeconds == 5)
         #expect(config.logging.level == .warning)
         #expect(config.logging.format == .json)
         #expect(config.logging.accessLog == false)
-        let agent = try #require(config.agents.first)
+        let agent = try #require(config.service.agents.first)
         #expect(agent.name == "py")
         #expect(agent.timeout == .seconds(12))
         guard case .process(let process) = agent.kind else {
@@ -74,8 +74,8 @@ struct ConfigurationLoadingTests {
     func agentsFromFile() throws {
         let config = try ServiceConfiguration.load(path: "\(packageRoot)/config/isolationd.json",
                                                    environment: ["ISOLATIOND_AGENTS": "agents/agents.example.json"])
-        #expect(config.agents.map(\.name) == ["echo", "tools", "sleep", "research", "summarise"])
-        guard case .process(let research)? = config.agents.first(where: { $0.name == "research" })?.kind else {
+        #expect(config.service.agents.map(\.name) == ["echo", "tools", "sleep", "research", "summarise"])
+        guard case .process(let research)? = config.service.agents.first(where: { $0.name == "research" })?.kind else {
             Issue.record("research is not a process agent")
             return
         }
@@ -86,18 +86,18 @@ struct ConfigurationLoadingTests {
     func missingSections() throws {
         let config = try ServiceConfiguration.parse(#"{"server": {"port": 0}}"#)
         #expect(config.server.port == 0)
-        #expect(config.factory == FactorySettings())
+        #expect(config.service.factory == FactorySettings())
         #expect(config.auth.apiKeys.count == 2)
         #expect(config.auth.demoKeysActive)
-        #expect(config.agents.map(\.name) == ["echo", "tools"])
+        #expect(config.service.agents.map(\.name) == ["echo", "tools"])
     }
 
     @Test("the benchmark file is valid and sized for a long POST /v1/contexts run")
     func benchFile() throws {
         let bench = try ServiceConfiguration.load(path: "\(packageRoot)/config/bench.json", environment: [:])
-        #expect(bench.contexts.maxPerUser >= 1_000_000)
-        #expect(bench.contexts.maxTotal >= 2_000_000)
-        #expect(bench.contexts.ttlSeconds <= 60)
+        #expect(bench.service.contexts.maxPerUser >= 1_000_000)
+        #expect(bench.service.contexts.maxTotal >= 2_000_000)
+        #expect(bench.service.contexts.ttlSeconds <= 60)
         #expect(bench.logging.accessLog == false)
         #expect(bench.logging.level == .warning)
         #expect(bench.auth.apiKeys.map(\.userID).sorted() == ["demo-alice", "demo-bob"])

@@ -1,7 +1,7 @@
 import ExecutionCore
 
-/// `auth`: who may call the API. Keys are stored only as SHA-256 hashes; JWT secrets are
-/// redacted from every view of the configuration.
+/// Who may call the API (the configuration's `auth` section, read by the executable). Keys are
+/// held only as SHA-256 hashes; the JWT secret never reaches a log or the redacted view.
 public struct AuthSettings: Sendable, Equatable {
     public enum Mode: String, Sendable, CaseIterable {
         /// `Authorization: Bearer <api key>` only.

@@ -22,7 +22,7 @@ public struct Authenticator: Sendable {
     public init(settings: AuthSettings, clock: any ExecutionClock = SystemClock()) throws(AuthSettingsError) {
         mode = settings.mode
         if settings.mode != .apiKeys && settings.jwt == nil {
-            throw AuthSettingsError(keyPath: "auth.jwt", message: "auth.jwt must be an object when auth.mode is \(settings.mode.rawValue)")
+            throw .jwtSettingsMissing(mode: settings.mode)
         }
         apiKeys = APIKeyTable(keys: settings.mode == .jwt ? [] : settings.apiKeys)
         jwt = try settings.jwt.map { (jwt) throws(AuthSettingsError) in try JWTVerifier(settings: jwt) }

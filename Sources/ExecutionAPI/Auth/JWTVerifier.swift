@@ -26,14 +26,13 @@ struct JWTVerifier: Sendable {
             keyPath = "auth.jwt.rs256_public_key_file"
             pem = try PublicKeyFile.read(file)
         } else {
-            throw AuthSettingsError(keyPath: "auth.jwt.rs256_public_key_file",
-                                     message: "auth.jwt.rs256_public_key_file must be set when RS256 is allowed")
+            throw .rs256KeyMissing
         }
         guard let key = RSAPublicKey(pem: pem) else {
-            throw AuthSettingsError(keyPath: keyPath, message: "\(keyPath) must hold an RSA public key in PEM form")
+            throw .notAnRSAPublicKey(keyPath: keyPath)
         }
         guard key.bits >= 2048 else {
-            throw AuthSettingsError(keyPath: keyPath, message: "\(keyPath) must be an RSA key of at least 2048 bits, not \(key.bits)")
+            throw .rsaKeyTooShort(keyPath: keyPath, bits: key.bits)
         }
         rsaKey = key
     }

@@ -9,7 +9,7 @@ enum PublicKeyFile {
 
     static func read(_ path: String) throws(AuthSettingsError) -> String {
         guard let file = fopen(path, "re") else {
-            throw AuthSettingsError(keyPath: "", message: "cannot open configuration file \(path): \(String(cString: strerror(errno)))")
+            throw .keyFileUnusable(reason: "cannot open configuration file \(path): \(String(cString: strerror(errno)))")
         }
         defer { fclose(file) }
         var text: [UInt8] = []
@@ -18,11 +18,11 @@ enum PublicKeyFile {
             let got = fread(&block, 1, block.count, file)
             text += block.prefix(got)
             guard text.count <= maxBytes else {
-                throw AuthSettingsError(keyPath: "", message: "configuration file \(path) is larger than \(maxBytes) bytes")
+                throw .keyFileUnusable(reason: "configuration file \(path) is larger than \(maxBytes) bytes")
             }
         } while feof(file) == 0 && ferror(file) == 0
         if ferror(file) != 0 {
-            throw AuthSettingsError(keyPath: "", message: "cannot read configuration file \(path): \(String(cString: strerror(errno)))")
+            throw .keyFileUnusable(reason: "cannot read configuration file \(path): \(String(cString: strerror(errno)))")
         }
         return String(decoding: text, as: UTF8.self)
     }

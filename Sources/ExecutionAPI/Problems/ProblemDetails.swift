@@ -45,8 +45,10 @@ public struct ProblemDetails: Error, Sendable, Equatable {
     /// This problem as the HTTP layer's document, whose writer makes every problem+json body;
     /// extension values are serialised here (object keys sorted).
     public var document: ProblemJSON {
-        ProblemJSON(type: type, title: title, status: status, detail: detail, instance: instance,
-                    extensions: extensions.map { ProblemJSON.Extension(name: $0.key, json: $0.value.serialized()) })
+        var document = ProblemJSON(type: type, title: title, status: status, detail: detail)
+        document.instance = instance
+        document.extensions = extensions.map { ProblemJSON.Extension(name: $0.key, json: $0.value.serialized()) }
+        return document
     }
 
     /// The complete answer: the document and `headers`.

@@ -92,7 +92,7 @@ public final class ExecutionService: Sendable {
     }
 }
 
-/// The core could not be assembled from the configuration.
+/// The core could not be assembled from its settings (an agent that cannot be set up).
 public struct ServiceStartError: Error, Sendable, CustomStringConvertible {
     public var description: String
     public init(description: String) { self.description = description }

@@ -23,17 +23,16 @@ public struct ProblemJSON: Sendable {
     public var title: String
     public var status: HTTPStatus
     public var detail: String?
+    /// Set when the occurrence has a URI of its own.
     public var instance: String?
-    public var extensions: [Extension]
+    /// Members beside the standard ones (`errors`, `retry_after_seconds`, ...).
+    public var extensions: [Extension] = []
 
-    public init(type: String, title: String, status: HTTPStatus, detail: String? = nil, instance: String? = nil,
-                extensions: [Extension] = []) {
+    public init(type: String, title: String, status: HTTPStatus, detail: String? = nil) {
         self.type = type
         self.title = title
         self.status = status
         self.detail = detail
-        self.instance = instance
-        self.extensions = extensions
     }
 
     /// A problem with no type of its own: `about:blank`, titled with the status's reason phrase

@@ -211,22 +211,6 @@ struct ConfigObject {
         return map
     }
 
-    /// An object of free keys to strings; `redactValues` records every value as "<redacted>".
-    mutating func stringMap(_ key: String, redactValues: Bool) throws(ConfigurationError) -> [String: String] {
-        guard let value = take(key), !value.isNull else {
-            record(key, .object([:]))
-            return [:]
-        }
-        guard let object = value.objectValue else { throw error(key, "must be an object of strings") }
-        var map: [String: String] = [:]
-        for (name, item) in object {
-            guard let string = item.stringValue else { throw error("\(key).\(name)", "must be a string") }
-            map[name] = string
-        }
-        record(key, .object(map.mapValues { redactValues ? .string(ConfigObject.redacted) : .string($0) }))
-        return map
-    }
-
     /// A nested object, read by `body`; absent means every field takes its default.
     mutating func section<T>(_ key: String,
                              _ body: (inout ConfigObject) throws(ConfigurationError) -> T) throws(ConfigurationError) -> T {

@@ -89,9 +89,11 @@ struct AuthenticatorConstructionTests {
     func jwtModeNeedsSettings() {
         var settings = AuthSettings()
         settings.mode = .jwt
-        #expect(throws: AuthSettingsError(keyPath: "auth.jwt", message: "auth.jwt must be an object when auth.mode is jwt")) {
+        #expect(throws: AuthSettingsError.jwtSettingsMissing(mode: .jwt)) {
             try Authenticator(settings: settings)
         }
+        #expect(AuthSettingsError.jwtSettingsMissing(mode: .jwt).keyPath == "auth.jwt")
+        #expect(AuthSettingsError.jwtSettingsMissing(mode: .jwt).message == "auth.jwt must be an object when auth.mode is jwt")
     }
 }
 

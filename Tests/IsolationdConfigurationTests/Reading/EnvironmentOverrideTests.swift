@@ -16,11 +16,11 @@ struct EnvironmentOverrideTests {
             "ISOLATIOND_FACTORY__PER_USER_OVERRIDES": #"{"vip": 9}"#,
         ])
         #expect(config.server.port == 9090)
-        #expect(config.factory.breaker.cooldownSeconds == 5)
+        #expect(config.service.factory.breaker.cooldownSeconds == 5)
         #expect(config.server.timeouts.idleSeconds == 2.5)
         #expect(config.server.compression.enabled == false)
-        #expect(config.contexts.reservedKeys == ["a", "b"])
-        #expect(config.factory.perUserOverrides == ["vip": 9])
+        #expect(config.service.contexts.reservedKeys == ["a", "b"])
+        #expect(config.service.factory.perUserOverrides == ["vip": 9])
     }
 
     @Test("short aliases set host, port and logging")
@@ -40,7 +40,7 @@ struct EnvironmentOverrideTests {
         let config = try ServiceConfiguration.parse(#"{"engines": {"max_queued_runs": 4}}"#, environment: [
             "ISOLATIOND_ENGINES__MAX_QUEUED_RUNS": "6", "ISOLATIOND_CONFIG": "/somewhere.json", "PATH": "/bin", "HOME": "/root",
         ])
-        #expect(config.engines.maxQueuedRuns == 6)
+        #expect(config.service.engines.maxQueuedRuns == 6)
     }
 
     @Test("a string setting keeps text that parses as a number")

@@ -48,7 +48,7 @@ struct AuthSectionTests {
     func authenticatorRefusal() {
         var settings = AuthSettings()
         settings.mode = .jwt
-        let refusal = AuthSettingsError(keyPath: "auth.jwt", message: "auth.jwt must be an object when auth.mode is jwt")
+        let refusal = AuthSettingsError.jwtSettingsMissing(mode: .jwt)
         #expect(throws: refusal) { try Authenticator(settings: settings) }
         #expect(ConfigurationError(refusal) == ConfigurationError(keyPath: "auth.jwt",
                                                                    message: "auth.jwt must be an object when auth.mode is jwt"))
