@@ -1,6 +1,6 @@
 import ExecutionAPI
-@testable import IsolationdConfiguration
 import ExecutionCore
+@testable import IsolationdConfiguration
 
 /// The package root, found from this file's path (tests run from any directory).
 let packageRoot: String = {

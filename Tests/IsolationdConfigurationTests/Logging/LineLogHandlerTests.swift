@@ -1,6 +1,6 @@
 import ExecutionAPI
-@testable import IsolationdConfiguration
 import ExecutionCore
+@testable import IsolationdConfiguration
 import Logging
 import Synchronization
 import Testing
@@ -50,6 +50,23 @@ struct LineLogHandlerTests {
         #expect(second["meta.msg"] == .string("collides"))
         #expect(second["nested"] == .object(["a": .array([.string("1"), .string("2")])]))
         #expect(second["json"] == .object(["port": .integer(8080)]))
+    }
+
+    @Test("json: numbers and booleans given as values are written as JSON numbers and booleans")
+    func plainNumbers() throws {
+        let collected = CollectedLines()
+        let logger = Logger(label: "isolationd.access") { label in
+            LineLogHandler(label: label, level: .info, format: .json, sink: collected.sink, clock: clock)
+        }
+        logger.info("GET / 200", metadata: ["status": .stringConvertible(200), "duration_ms": .stringConvertible(0.25),
+                                            "tls": .stringConvertible(true), "huge": .stringConvertible(UInt64.max),
+                                            "text": "200"])
+        let line = try JSONValue.parse(try #require(collected.lines.first))
+        #expect(line["status"] == .integer(200))
+        #expect(line["duration_ms"] == .double(0.25))
+        #expect(line["tls"] == .bool(true))
+        #expect(line["huge"] == .string("18446744073709551615"))
+        #expect(line["text"] == .string("200"))
     }
 
     @Test("text: one readable line per event, control characters escaped")

@@ -1,6 +1,6 @@
 import ExecutionAPI
-@testable import IsolationdConfiguration
 import ExecutionCore
+@testable import IsolationdConfiguration
 import Testing
 
 @Suite("Configuration environment overrides")
