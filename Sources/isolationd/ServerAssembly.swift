@@ -64,15 +64,13 @@ enum ServerAssembly {
         let accessLog = configuration.logging.accessLog ? Logger(label: "isolationd.access") : nil
         let responder = APIResponder(router: router, metrics: requestMetrics, accessLog: accessLog)
 
-        // The responder writes the one access log (with the request id); the transport's own is
-        // off.
+        // The responder writes the one access log (with the request id).
         let separateTLSPort = settings.tls?.port
         let primary = HTTPServer(
-            configuration: settings.httpServerConfiguration(accessLog: false,
-                                                            tls: separateTLSPort == nil ? tlsContext : nil),
+            configuration: settings.httpServerConfiguration(tls: separateTLSPort == nil ? tlsContext : nil),
             responder: responder, logger: Logger(label: "isolationd.http"))
         let secondary = separateTLSPort.map { port in
-            HTTPServer(configuration: settings.httpServerConfiguration(accessLog: false, tls: tlsContext, port: port),
+            HTTPServer(configuration: settings.httpServerConfiguration(tls: tlsContext, port: port),
                        responder: responder, logger: Logger(label: "isolationd.https"))
         }
         let servers = [primary] + (secondary.map { [$0] } ?? [])

@@ -2,10 +2,9 @@ import HTTPServer
 
 extension ServerSettings {
     /// The HTTP server's configuration for these settings: limits, timeouts, drain and
-    /// `server.compression`. `accessLog` is the transport's own access log (the service logs its
-    /// requests itself, see `APIResponder`). `tls` serves TLS on this listener; `port` overrides
-    /// `server.port` (the TLS listener beside a plain one).
-    public func httpServerConfiguration(accessLog: Bool, tls: TLSContext? = nil, port: Int? = nil) -> HTTPServerConfiguration {
+    /// `server.compression` (the access log is the service's, see `APIResponder`). `tls` serves
+    /// TLS on this listener; `port` overrides `server.port` (the TLS listener beside a plain one).
+    public func httpServerConfiguration(tls: TLSContext? = nil, port: Int? = nil) -> HTTPServerConfiguration {
         HTTPServerConfiguration(
             host: host,
             port: port ?? self.port,
@@ -24,7 +23,6 @@ extension ServerSettings {
             drainDeadline: .seconds(drain.deadlineSeconds),
             drainRetryAfterSeconds: 1,
             probesEnabled: true,
-            accessLog: accessLog,
             serverName: "isolationd",
             tls: tls,
             compression: httpCompression)

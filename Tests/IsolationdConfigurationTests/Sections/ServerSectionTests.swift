@@ -15,12 +15,12 @@ struct HTTPServerConfigurationMappingTests {
                                      "tls_handshake_seconds": 5},
                         "drain": {"delay_seconds": 0.25, "deadline_seconds": 7}}}
             """)
-        let http = config.server.httpServerConfiguration(accessLog: false)
+        let http = config.server.httpServerConfiguration()
         #expect(http.host == "::1")
         #expect(http.port == 0)
         #expect(http.eventLoopCount == 3)
         #expect(http.cooperativeYield == false)
-        #expect(try ServiceConfiguration.parse("{}").server.httpServerConfiguration(accessLog: false).cooperativeYield)
+        #expect(try ServiceConfiguration.parse("{}").server.httpServerConfiguration().cooperativeYield)
         #expect(throws: ConfigurationError.self) { try ServiceConfiguration.parse(#"{"server": {"cooperative_yield": "yes"}}"#) }
         #expect(http.maxConnections == 50)
         #expect(http.maxBodyBytes == 4096)
@@ -33,7 +33,6 @@ struct HTTPServerConfigurationMappingTests {
         #expect(http.timeouts.tlsHandshake == .seconds(5))
         #expect(http.drainDelay == .milliseconds(250))
         #expect(http.drainDeadline == .seconds(7))
-        #expect(http.accessLog == false)
         #expect(http.probesEnabled)
     }
 }
