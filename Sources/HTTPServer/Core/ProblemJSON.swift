@@ -1,6 +1,6 @@
 /// An RFC 9457 problem document and the one writer of `application/problem+json` bodies: the
 /// transport's own 4xx/5xx answers, the router's 404/405 and every problem a responder answers
-/// with (ExecutionAPI's `ProblemDetails` hands its members here) come out of `bytes`.
+/// with (a service hands its problem's members here) come out of `bytes`.
 ///
 /// Members are written sorted by name, standard and extension members together, so equal
 /// problems give equal bytes; a standard member wins over an extension of the same name (an
