@@ -48,8 +48,16 @@ let package = Package(
                                .product(name: "Logging", package: "swift-log"),
                                .product(name: "Metrics", package: "swift-metrics")],
                 swiftSettings: settings),
+        // The executable's configuration (file, environment overrides, validation, the redacted
+        // view) and its log line format. Used by isolationd only, never by ExecutionAPI: that
+        // takes plain settings values from its caller.
+        .target(name: "IsolationdConfiguration",
+                dependencies: ["ExecutionAPI", "HTTPServer", "ExecutionCore", "VisibleLocks",
+                               .product(name: "Logging", package: "swift-log")],
+                swiftSettings: settings),
         .executableTarget(name: "isolationd",
                           dependencies: ["ExecutionAPI", "HTTPServer", "ExecutionCore", "Platform", "VisibleLocks",
+                                         "IsolationdConfiguration",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log"),
                                          .product(name: "Metrics", package: "swift-metrics"),
@@ -71,8 +79,13 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "IsolationdTesting", "VisibleLocks"], swiftSettings: settings),
         .testTarget(name: "ExecutionCoreTests", dependencies: ["ExecutionCore", "IsolationdTesting", "Platform", "VisibleLocks"], swiftSettings: settings),
         .testTarget(name: "ExecutionAPITests", dependencies: ["ExecutionAPI", "IsolationdTesting", "VisibleLocks"], swiftSettings: settings),
+        .testTarget(name: "IsolationdConfigurationTests",
+                    dependencies: ["IsolationdConfiguration", "ExecutionAPI", "HTTPServer", "ExecutionCore", "VisibleLocks",
+                                   .product(name: "Logging", package: "swift-log")],
+                    swiftSettings: settings),
         .testTarget(name: "IntegrationTests",
-                    dependencies: ["ExecutionAPI", "HTTPServer", "ExecutionCore", "IsolationdTesting", "VisibleLocks"],
+                    dependencies: ["ExecutionAPI", "HTTPServer", "ExecutionCore", "IsolationdTesting", "VisibleLocks",
+                                   "IsolationdConfiguration"],
                     swiftSettings: settings),
     ]
 )

@@ -46,7 +46,7 @@ public final class UserExecutionEngine: Sendable {
         runIndex = parts.runIndex
         createdAt = parts.createdAt
         expiresAt = parts.expiresAt
-        emitter = EngineEventEmitter(context: parts.context, engineID: parts.id, sink: parts.eventSink, clock: parts.clock)
+        emitter = EngineEventEmitter(context: parts.context, engineID: parts.id, publisher: parts.eventPublisher, clock: parts.clock)
         core = VisibleMutex(Core(table: RunTable(historySize: parts.configuration.historySize, createdAt: parts.createdAt)))
     }
 

@@ -9,12 +9,9 @@ extension HTTPConnection {
         if shared.probesEnabled, head.method == .get || head.method == .head,
            let probe = ProbeResponses.match(head.target) {
             let keepAlive = keepsAlive(head)
-            let status = shared.probes.append(probe.probe, verbose: probe.verbose, headOnly: head.method == .head,
-                                              phase: shared.phase, connection: connectionField(head, keepAlive: keepAlive),
-                                              date: runtime.date.bytes, into: &outbound)
-            if shared.logsProbes {
-                runtime.logger.debug("\(head.method) \(head.target) \(status)", metadata: ["peer": "\(remoteAddress)"])
-            }
+            _ = shared.probes.append(probe.probe, verbose: probe.verbose, headOnly: head.method == .head,
+                                     phase: shared.phase, connection: connectionField(head, keepAlive: keepAlive),
+                                     date: runtime.date.bytes, into: &outbound)
             finishResponse(keepAlive: keepAlive)
             return
         }
@@ -55,7 +52,6 @@ extension HTTPConnection {
         let bodyless = (100...199).contains(code) || code == 204 || code == 304
         let date = runtime.date.bytes
         let serverName = shared.serverName
-        var bodyBytes = 0
 
         switch response.body {
         case .empty:
@@ -65,7 +61,6 @@ extension HTTPConnection {
                                       date: date, serverName: serverName, into: &outbound)
             finishResponse(keepAlive: keepAlive)
         case .bytes(let bytes):
-            bodyBytes = bytes.count
             outbound.reserveCapacity(outbound.count + bytes.count + 256)
             ResponseHeadWriter.append(status: response.status, headers: response.headers,
                                       framing: bodyless ? .none : .contentLength(bytes.count),
@@ -90,10 +85,6 @@ extension HTTPConnection {
             }
         case .webSocket(let upgrade):
             acceptWebSocket(upgrade, head: head, response: response)
-        }
-        if shared.accessLog {
-            let logged = phase == .webSocket ? 101 : code
-            runtime.logger.info("\(head.method) \(AccessLogTarget.redacted(head.target)) \(logged) \(bodyBytes)", metadata: ["peer": "\(remoteAddress)"])
         }
     }
 
@@ -122,9 +113,8 @@ extension HTTPConnection {
         inboundStart = 0
         queueProblemAndClose(status, detail: reason, headers: extraHeaders)
         runtime.loop.counters.requests.wrappingAdd(1, ordering: .relaxed)
-        if shared.accessLog {
-            runtime.logger.info("rejected request: \(status.code) \(reason)", metadata: ["peer": "\(remoteAddress)"])
-        }
+        // Not an access line (the responder's access log never sees this request): a diagnostic.
+        runtime.logger.debug("rejected request: \(status.code) \(reason)", metadata: ["peer": "\(remoteAddress)"])
     }
 
     /// A new request while draining: 503, `Retry-After`, close.
@@ -138,9 +128,9 @@ extension HTTPConnection {
         currentHead = nil
         chunkedDecoder = nil
         body = []
-        let payload = ProblemBody.bytes(status: status, detail: detail)
+        let payload = ProblemJSON(status: status, detail: detail).bytes
         var headers = extraHeaders
-        headers.set("Content-Type", "application/problem+json")
+        headers.set("Content-Type", ProblemJSON.contentType)
         ResponseHeadWriter.append(status: status, headers: headers,
                                   framing: .contentLength(payload.count), connection: .close,
                                   date: runtime.date.bytes, serverName: shared.serverName, into: &outbound)
@@ -223,32 +213,5 @@ extension HTTPConnection {
             return .failed
         }
         return .done
-    }
-}
-
-/// RFC 9457 problem details for the answers the transport itself gives.
-enum ProblemBody {
-    static func bytes(status: HTTPStatus, detail: String) -> [UInt8] {
-        var out = Array(#"{"type":"about:blank","title":""#.utf8)
-        appendEscaped(status.reason, to: &out)
-        out += Array(#"","status":"#.utf8)
-        ResponseHeadWriter.appendDecimal(status.code, to: &out)
-        out += Array(#","detail":""#.utf8)
-        appendEscaped(detail, to: &out)
-        out += Array(#""}"#.utf8)
-        return out
-    }
-
-    /// JSON string escaping (quotes, backslash, control characters).
-    static func appendEscaped(_ text: String, to out: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case 0..<0x20: out += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
-            default: out.append(byte)
-            }
-        }
     }
 }
