@@ -95,12 +95,14 @@ struct ReactorTaskTests {
         }
         // Written from the loop thread: the next iteration has exactly these two events (no
         // eventfd wake-up: the loop's own tasks need none).
-        _ = running.onLoop { _ in
+        // The timer is armed in the same task: a second task from this thread would wake the
+        // loop through its eventfd, a third ready event in that iteration.
+        _ = running.onLoop { reactor in
             log.withLock { $0.append("written") }
             first.send()
             second.send()
+            reactor.schedule(at: reactor.now + 5_000_000) {}
         }
-        _ = running.onLoop { reactor in reactor.schedule(at: reactor.now + 5_000_000) {} }
         #expect(waitUntil { log.withLock { $0.contains("ready 0") && $0.contains("event") } })
         let entries = log.withLock { $0 }
         let afterWrite = Array(entries.drop { $0 != "written" }.dropFirst())
@@ -116,13 +118,21 @@ struct ReactorTaskTests {
         }
     }
 
-    @Test("a loop-bound value traps off its loop thread")
-    func loopBoundChecksThread() async {
-        await #expect(processExitsWith: .failure) {
-            let reactor = try Reactor(name: "bound")
-            let bound = LoopBound(1, on: reactor)
-            _ = bound.value
-        }
+    // The trap itself (`value` off the loop thread) is the precondition on `isAccessible`; it is
+    // not run as an exit test here: this test process has agent children of its own, and Swift
+    // Testing's exit-test monitor spins while unrelated zombies wait to be reaped.
+    @Test("a loop-bound value is accessible on its loop thread only, and not before the loop runs")
+    func loopBoundChecksThread() throws {
+        let running = try RunningReactor()
+        defer { running.stop() }
+        let bound = LoopBound(1, on: running.reactor)
+        #expect(!bound.isAccessible)
+        #expect(running.onLoop { _ in bound.isAccessible } == true)
+        #expect(running.onLoop { _ in bound.value + 1 } == 2)
+        #expect(!bound.isAccessible)
+
+        let idle = try Reactor(name: "not-running")
+        #expect(!LoopBound(1, on: idle).isAccessible)
     }
 }
 
