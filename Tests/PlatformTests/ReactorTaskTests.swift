@@ -95,12 +95,11 @@ struct ReactorTaskTests {
         }
         // Written from the loop thread: the next iteration has exactly these two events (no
         // eventfd wake-up: the loop's own tasks need none).
-        // The timer is armed in the same task: a second task from this thread would wake the
-        // loop through its eventfd, a third ready event in that iteration.
         _ = running.onLoop { reactor in
             log.withLock { $0.append("written") }
             first.send()
             second.send()
+            // And an iteration without events: a timer's.
             reactor.schedule(at: reactor.now + 5_000_000) {}
         }
         #expect(waitUntil { log.withLock { $0.contains("ready 0") && $0.contains("event") } })
@@ -118,21 +117,26 @@ struct ReactorTaskTests {
         }
     }
 
-    // The trap itself (`value` off the loop thread) is the precondition on `isAccessible`; it is
-    // not run as an exit test here: this test process has agent children of its own, and Swift
-    // Testing's exit-test monitor spins while unrelated zombies wait to be reaped.
-    @Test("a loop-bound value is accessible on its loop thread only, and not before the loop runs")
+    // Not an exit test of the trap itself: Swift Testing's exit-test monitor waits with
+    // waitid(P_ALL, WNOWAIT) and spins for ever on any unreaped child of the test process, which
+    // the process-agent tests (a child subreaper) leave behind. The trap is
+    // `precondition(isAccessible)`; what can be tested is when that holds.
+    @Test("a loop-bound value is accessible only on its loop thread, while the loop runs")
     func loopBoundChecksThread() throws {
-        let running = try RunningReactor()
-        defer { running.stop() }
-        let bound = LoopBound(1, on: running.reactor)
-        #expect(!bound.isAccessible)
-        #expect(running.onLoop { _ in bound.isAccessible } == true)
-        #expect(running.onLoop { _ in bound.value + 1 } == 2)
-        #expect(!bound.isAccessible)
-
-        let idle = try Reactor(name: "not-running")
-        #expect(!LoopBound(1, on: idle).isAccessible)
+        let reactor = try Reactor(name: "bound")
+        let bound = LoopBound(1, on: reactor)
+        #expect(!bound.isAccessible, "before run")
+        let onLoop = Atomic<Int>(0)
+        let thread = try ReactorThread.start(name: "bound") { reactor.run() }
+        reactor.execute {
+            onLoop.store(bound.isAccessible && bound.value == 1 ? 1 : 2, ordering: .releasing)
+            reactor.stop()
+        }
+        #expect(!bound.isAccessible, "on another thread while it runs")
+        thread.join()
+        let seenOnLoop = onLoop.load(ordering: .acquiring)
+        #expect(seenOnLoop == 1, "on the loop thread")
+        #expect(!bound.isAccessible, "after run returned")
     }
 }
 
