@@ -18,7 +18,7 @@ struct RunningService {
 }
 
 /// Where the service is assembled from the configuration and started: the execution core
-/// (`ExecutionService`), the REST routes, any additional routes (the event streams), the
+/// (`ExecutionService`), the REST routes, the event-stream routes with their counters, the
 /// metrics endpoint, and the HTTP server(s).
 ///
 /// One `HTTPServer` serves one listener, plain or TLS. When `server.tls.port` is set, a second
@@ -29,16 +29,10 @@ enum ServerAssembly {
         var description: String
     }
 
-    /// Routes installed beside the REST routes, with the service they read from (the event-stream
-    /// endpoints are installed through this hook). Returns their pump, if they made one: it is
-    /// shut down after the drain and its figures are in `/metrics`.
-    typealias AdditionalRoutes = (inout Router, ExecutionService) -> EventStreamPump?
-
     /// Builds the core and the router, starts the server(s) (their built-in `/livez`,
     /// `/healthz`, `/readyz` answer before the router) and returns how to drain everything.
     static func start(configuration: ServiceConfiguration, authenticator: Authenticator,
-                      metrics: PrometheusExporter?, logger: Logger,
-                      additionalRoutes: AdditionalRoutes = EventRoutesHook.install) throws -> RunningService {
+                      metrics: PrometheusExporter?, logger: Logger) throws -> RunningService {
         let settings = configuration.server
         // Read the certificate and key before anything starts: a bad file must stop the start.
         let tlsContext: TLSContext?
@@ -62,10 +56,11 @@ enum ServerAssembly {
         }
         var router = Router()
         APIRoutes.install(on: &router, service: service)
-        let pump = additionalRoutes(&router, service)
+        let streamCounters = EventStreamCounters()
+        StreamRoutes.install(on: &router, service: service, counters: streamCounters)
         // Last, so the request metrics know every route template (the streams' too).
         let requestMetrics = endpoint.map { _ in HTTPMetrics(routes: router.patterns + [MetricsEndpoint.path]) }
-        endpoint?.install(on: &router, service: service, requestMetrics: requestMetrics, streamPump: pump)
+        endpoint?.install(on: &router, service: service, requestMetrics: requestMetrics, streamCounters: streamCounters)
         let accessLog = configuration.logging.accessLog ? Logger(label: "isolationd.access") : nil
         let responder = APIResponder(router: router, metrics: requestMetrics, accessLog: accessLog)
 
@@ -85,7 +80,6 @@ enum ServerAssembly {
             for server in servers { try server.start() }
         } catch {
             for server in servers { server.stop() }
-            pump?.shutdown()
             Task { await service.shutdown(deadline: .zero) }
             throw StartFailure(description: "\(error)")
         }
@@ -98,16 +92,7 @@ enum ServerAssembly {
                 for server in servers { group.addTask { await server.drain() } }
                 group.addTask { await service.shutdown() }
             }
-            // Every connection is gone: end whatever the pump still holds and stop its thread.
-            pump?.shutdown()
             for server in servers { server.stop() }
         }
-    }
-}
-
-/// The hook for the event-stream routes (`/v1/events`, `/v1/runs/{id}/events`, `/v1/events/ws`).
-enum EventRoutesHook {
-    static func install(on router: inout Router, service: ExecutionService) -> EventStreamPump? {
-        StreamRoutes.install(on: &router, service: service)
     }
 }
