@@ -31,9 +31,9 @@ enum ServerSentEventsEndpoint {
 
     private static func open(_ environment: EventStreamEnvironment, userID: String, filter: EventFilter, after: UInt64?,
                              runStream: Bool, runEnded: () -> Bool) throws(ProblemDetails) -> HTTPResponse {
-        let bridge: EventStreamBridge
+        let stream: EventStream
         do {
-            bridge = try EventStreamBridge.open(environment.context(userID: userID), filter: filter, after: after,
+            stream = try EventStream.open(environment.context(userID: userID), filter: filter, after: after,
                                                 runStream: runStream, runEnded: runEnded)
         } catch {
             throw StreamRequestParsing.problem(for: error, retryMilliseconds: environment.settings.retryMilliseconds)
@@ -42,10 +42,10 @@ enum ServerSentEventsEndpoint {
         // The server runs exactly one of the two, on the connection's loop: the subscription is
         // released either way, with no timer for a response that never started.
         return response(body: .stream(StreamingBody(start: { writer in
-            bridge.attach(ServerSentEventSink(writer: writer, retryMilliseconds: retry))
-            writer.onClose { _ in bridge.clientClosed() }
-            writer.onShutdown { bridge.serverShutdown() }
-        }, notStarted: { bridge.clientClosed() })))
+            stream.attach(ServerSentEventSink(writer: writer, retryMilliseconds: retry))
+            writer.onClose { _ in stream.clientClosed() }
+            writer.onShutdown { stream.serverShutdown() }
+        }, notStarted: { stream.clientClosed() })))
     }
 
     private static func response(body: ResponseBody) -> HTTPResponse {

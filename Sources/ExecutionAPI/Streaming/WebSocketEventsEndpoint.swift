@@ -25,9 +25,9 @@ enum WebSocketEventsEndpoint {
     static func events(_ request: APIRequest, _ environment: EventStreamEnvironment) throws(ProblemDetails) -> HTTPResponse {
         let filter = try StreamRequestParsing.filter(request.http)
         let after = try StreamRequestParsing.cursor(request.http)
-        let bridge: EventStreamBridge
+        let stream: EventStream
         do {
-            bridge = try EventStreamBridge.open(environment.context(userID: request.userID), filter: filter, after: after)
+            stream = try EventStream.open(environment.context(userID: request.userID), filter: filter, after: after)
         } catch {
             throw StreamRequestParsing.problem(for: error, retryMilliseconds: environment.settings.retryMilliseconds)
         }
@@ -36,17 +36,17 @@ enum WebSocketEventsEndpoint {
             // Pings on the heartbeat interval find peers that vanished without a FIN (their
             // stream slot is freed one interval later) and keep idle proxies from cutting us off.
             keepAliveInterval: environment.heartbeatInterval,
-            onOpen: { session in bridge.attach(WebSocketEventSink(session: session)) },
-            onMessage: { session, message in receive(message, session: session, bridge: bridge) },
-            onClose: { _ in bridge.clientClosed() },
+            onOpen: { session in stream.attach(WebSocketEventSink(session: session)) },
+            onMessage: { session, message in receive(message, session: session, stream: stream) },
+            onClose: { _ in stream.clientClosed() },
             // The server did not upgrade after all: release the subscription.
-            onRefused: { bridge.clientClosed() })
+            onRefused: { stream.clientClosed() })
         return HTTPResponse(status: .switchingProtocols, body: .webSocket(upgrade))
     }
 
     /// A client message: a valid `subscribe` re-filters the stream (acknowledged in order with
     /// the events); anything else is answered with an error frame and the stream goes on.
-    static func receive(_ message: WebSocketMessage, session: any WebSocketSession, bridge: EventStreamBridge) {
+    static func receive(_ message: WebSocketMessage, session: any WebSocketSession, stream: EventStream) {
         switch message {
         case .binary:
             session.send(text: String(decoding: StreamNotice.error(code: "invalid_message",
@@ -55,7 +55,7 @@ enum WebSocketEventsEndpoint {
         case .text(let text):
             do {
                 let parsed = try StreamClientMessage.parse(text)
-                bridge.resubscribe(filter: parsed.filter, after: parsed.after)
+                stream.resubscribe(filter: parsed.filter, after: parsed.after)
             } catch {
                 session.send(text: String(decoding: StreamNotice.error(code: "invalid_message", detail: error.detail),
                                           as: UTF8.self))

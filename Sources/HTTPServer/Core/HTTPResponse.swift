@@ -69,13 +69,26 @@ public protocol ConnectionLoop: AnyObject, Sendable {
 
 /// A timer made by `ConnectionLoop.schedule(after:_:)`.
 public struct ConnectionLoopTimer: Sendable {
-    private let cancellation: @Sendable () -> Void
+    private enum Cancellation: Sendable {
+        case closure(@Sendable () -> Void)
+        /// The server's own loops: the timer's token in the loop's heap (no allocation per timer).
+        case eventLoop(EventLoop, token: UInt64)
+    }
+
+    private let cancellation: Cancellation
 
     /// `cancel` will run `cancellation` (on the loop thread).
-    public init(cancellation: @escaping @Sendable () -> Void) { self.cancellation = cancellation }
+    public init(cancellation: @escaping @Sendable () -> Void) { self.cancellation = .closure(cancellation) }
+
+    init(loop: EventLoop, token: UInt64) { cancellation = .eventLoop(loop, token: token) }
 
     /// The task will not run (if it has not yet). Call it on the loop thread.
-    public func cancel() { cancellation() }
+    public func cancel() {
+        switch cancellation {
+        case .closure(let cancel): cancel()
+        case .eventLoop(let loop, let token): loop.cancelTimer(token)
+        }
+    }
 }
 
 /// The result of queueing bytes on a stream or a WebSocket.

@@ -148,13 +148,14 @@ extension EventLoop: ConnectionLoop {
             preconditionFailure("ConnectionLoop.schedule(after:) must be called on the loop thread")
         }
         let deadline = monotonicNanoseconds() &+ delay.saturatingNanoseconds
-        let token = runtime.schedule(at: deadline) { _ in task() }
-        return ConnectionLoopTimer { [self] in
-            guard let runtime = runtimeIfInLoop else {
-                preconditionFailure("ConnectionLoopTimer.cancel() must be called on the loop thread")
-            }
-            runtime.cancelTimer(token)
+        return ConnectionLoopTimer(loop: self, token: runtime.schedule(at: deadline, plain: task))
+    }
+
+    func cancelTimer(_ token: UInt64) {
+        guard let runtime = runtimeIfInLoop else {
+            preconditionFailure("ConnectionLoopTimer.cancel() must be called on the loop thread")
         }
+        runtime.cancelTimer(token)
     }
 }
 

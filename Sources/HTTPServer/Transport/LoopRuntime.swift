@@ -29,7 +29,7 @@ final class LoopRuntime {
     private var tlsScratch: [UInt8] = []
     private var timers = TimerHeap()
     private var cooperativeYield: CooperativeYield
-    private var timerTasks: [UInt64: (LoopRuntime) -> Void] = [:]
+    private var timerTasks: [UInt64: TimerTask] = [:]
     private var nextTimerTaskID: UInt64 = 0
     /// Connections written to straight from the loop thread during this turn (tokens, each once
     /// per turn): their output is taken and flushed at the end of the turn.
@@ -188,6 +188,20 @@ final class LoopRuntime {
     /// (for `cancelTimer`).
     @discardableResult
     func schedule(at deadline: UInt64, _ task: @escaping (LoopRuntime) -> Void) -> UInt64 {
+        schedule(at: deadline, task: .runtime(task))
+    }
+
+    /// A `ConnectionLoop` timer's task (kept as given: no wrapping closure per timer).
+    func schedule(at deadline: UInt64, plain task: @escaping @Sendable () -> Void) -> UInt64 {
+        schedule(at: deadline, task: .plain(task))
+    }
+
+    private enum TimerTask {
+        case runtime((LoopRuntime) -> Void)
+        case plain(() -> Void)
+    }
+
+    private func schedule(at deadline: UInt64, task: TimerTask) -> UInt64 {
         nextTimerTaskID &+= 1
         let token = LoopRuntime.taskTokenBit | nextTimerTaskID
         timerTasks[token] = task
@@ -204,7 +218,11 @@ final class LoopRuntime {
         guard let earliest = timers.earliest, earliest <= now else { return }
         while let entry = timers.popDue(now: now) {
             if entry.token & LoopRuntime.taskTokenBit != 0 {
-                timerTasks.removeValue(forKey: entry.token)?(self)
+                switch timerTasks.removeValue(forKey: entry.token) {
+                case .runtime(let task)?: task(self)
+                case .plain(let task)?: task()
+                case nil: break  // cancelled
+                }
                 continue
             }
             guard let connection = connection(for: entry.token), connection.armedDeadline == entry.deadline else { continue }
