@@ -20,8 +20,9 @@ public enum StreamTransport: String, Sendable, CaseIterable {
 }
 
 /// Where a stream writes: an SSE response or a WebSocket session. Called on its `loop` only,
-/// where every write goes straight into the connection's outbound buffer.
-protocol EventStreamSink: Sendable {
+/// where every write goes straight into the connection's outbound buffer. A class (its
+/// existential is then two words, not five: it sits in every idle stream).
+protocol EventStreamSink: AnyObject, Sendable {
     /// The loop that owns the connection.
     var loop: any ConnectionLoop { get }
     var transport: StreamTransport { get }
