@@ -27,8 +27,9 @@ import VisibleLocks
 final class EventStream: @unchecked Sendable {
     let context: EventStreamContext
     private let drainPosted = Atomic<Bool>(false)
-    /// The sink's loop, published by `attach` for `ring`.
-    private let attachedLoop = VisibleMutex<(any ConnectionLoop)?>(nil)
+    /// The sink's loop and the drain task `ring` posts to it (made once, not per wake),
+    /// published by `attach`.
+    private let attachedLoop = VisibleMutex<(loop: any ConnectionLoop, drain: @Sendable () -> Void)?>(nil)
     // Confined to one thread at a time (see above).
     var subscription: EventSubscription?
     var sink: (any EventStreamSink)?
@@ -64,21 +65,24 @@ final class EventStream: @unchecked Sendable {
 
     /// The hub's wake, on the publisher's thread: only posts a drain, at most one at a time.
     ///
-    /// Before `attach` there is no loop to post to and none is needed: `attach` clears the flag
-    /// after publishing the loop and then drains everything waiting; a wake that finds no loop
-    /// clears the flag it set, so the flag never stays set without a drain on its way. A posted
-    /// drain clears the flag before taking a batch, so a wake for anything it misses posts again
-    /// (the hub queues an event before it wakes).
+    /// Before `attach` there is no loop to post to and none is needed: a wake that finds no loop
+    /// clears the flag it set (so the flag is never left set without a drain on its way), and
+    /// its event was queued before the loop was published, so `attach`, which publishes the loop
+    /// and then drains, takes it. A posted drain clears the flag before taking a batch, so a wake
+    /// for anything that drain misses posts again (the hub queues an event before it wakes).
     func ring() {
         guard !drainPosted.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        guard let loop = attachedLoop.withLock({ $0 }) else {
+        guard let attached = attachedLoop.withLock({ $0 }) else {
             drainPosted.store(false, ordering: .releasing)
             return
         }
-        loop.execute { [self] in
-            drainPosted.store(false, ordering: .releasing)
-            drainPending()
-        }
+        attached.loop.execute(attached.drain)
+    }
+
+    /// The task `ring` posts.
+    private func postedDrain() {
+        drainPosted.store(false, ordering: .releasing)
+        drainPending()
     }
 
     // MARK: The server's callbacks (the connection's loop)
@@ -92,8 +96,8 @@ final class EventStream: @unchecked Sendable {
             return sink.end(.clientGone, lastEventID: position)
         }
         self.sink = sink
-        attachedLoop.withLock { $0 = sink.loop }
-        drainPosted.store(false, ordering: .releasing)
+        // Weak: the stream would otherwise hold itself through its own task.
+        attachedLoop.withLock { $0 = (sink.loop, { [weak self] in self?.postedDrain() }) }
         lastWrite = .now
         if let ending = check(sink.open()) { return end(ending) }
         drainPending()
