@@ -1,8 +1,13 @@
 import VisibleLocks
-/// The `ResponseStreamWriter` handed to a streamed body's producer. Producers call it from any
-/// thread; it queues chunks under a lock and wakes the connection's loop once per batch (a
-/// flag coalesces wake-ups), and the loop frames and writes them. The bound covers the queued
-/// chunks plus what the socket has not taken yet (published by the loop after each write).
+/// The `ResponseStreamWriter` handed to a streamed body's producer. On the loop thread a write
+/// is framed straight into the connection's outbound buffer and the connection is flushed at
+/// the end of the turn. Other threads' chunks are queued under the lock and the loop is woken
+/// once per batch (a flag coalesces wake-ups); the loop frames and writes them. The bound covers
+/// everything not yet taken by the socket: the queued chunks plus the connection's backlog
+/// (read directly on the loop, published by the loop after each turn for other threads).
+///
+/// The lock stays on the loop's path too: other threads may write, finish or read `isOpen`
+/// at any time, and the end of the stream is decided under it.
 final class ConnectionStreamWriter: ResponseStreamWriter {
     private struct State {
         var outbound = ConnectionOutboundQueue()
@@ -21,21 +26,24 @@ final class ConnectionStreamWriter: ResponseStreamWriter {
         var finalBytes: [UInt8]?
     }
 
-    private let loop: EventLoop
+    private let eventLoop: EventLoop
     private let connectionToken: UInt64
     private let bound: Int
     private let state = VisibleMutex(State())
 
     init(loop: EventLoop, connectionToken: UInt64, bound: Int) {
-        self.loop = loop
+        self.eventLoop = loop
         self.connectionToken = connectionToken
         self.bound = max(1, bound)
     }
 
     // MARK: ResponseStreamWriter
 
+    var loop: any ConnectionLoop { eventLoop }
+
     @discardableResult
     func write(_ bytes: [UInt8]) -> StreamWriteResult {
+        if let runtime = eventLoop.runtimeIfInLoop { return writeOnLoop(bytes, runtime) }
         let (result, wake) = state.withLock { state -> (StreamWriteResult, Bool) in
             guard state.endReason == nil, !state.finishing else { return (.closed, false) }
             guard !bytes.isEmpty else { return (.queued, false) }
@@ -46,13 +54,17 @@ final class ConnectionStreamWriter: ResponseStreamWriter {
     }
 
     func finish(final: [UInt8]?) {
-        let wake = state.withLock { state -> Bool in
+        let runtime = eventLoop.runtimeIfInLoop
+        let notify = state.withLock { state -> Bool in
             guard state.endReason == nil, !state.finishing else { return false }
             state.finishing = true
             state.finalBytes = final
-            return state.outbound.scheduleWake()
+            // On the loop the end completes at the end of the turn (never inside this call, so
+            // no close handler runs inside the producer's code).
+            return runtime == nil ? state.outbound.scheduleWake() : state.outbound.claimEndOfTurn()
         }
-        if wake { wakeLoop() }
+        guard notify else { return }
+        if let runtime { runtime.flushAtEndOfTurn(connectionToken) } else { wakeLoop() }
     }
 
     func onClose(_ handler: @escaping @Sendable (StreamCloseReason) -> Void) {
@@ -80,9 +92,31 @@ final class ConnectionStreamWriter: ResponseStreamWriter {
 
     // MARK: loop side
 
+    /// A write on the loop thread: into the connection's buffer at once, after anything other
+    /// threads queued before it.
+    private func writeOnLoop(_ bytes: [UInt8], _ runtime: LoopRuntime) -> StreamWriteResult {
+        // nil while the connection closes (its stream already detached, `streamEnded` about to
+        // run): the bytes are dropped as queued ones would be.
+        let connection = runtime.connection(for: connectionToken).flatMap { $0.stream === self ? $0 : nil }
+        let writable = connection != nil
+        let pending = connection?.pendingOutputBytes ?? 0
+        let (result, earlier, flush) = state.withLock { state -> (StreamWriteResult, [[UInt8]], Bool) in
+            guard state.endReason == nil, !state.finishing else { return (.closed, [], false) }
+            guard !bytes.isEmpty, writable else { return (.queued, [], false) }
+            let (result, earlier) = state.outbound.admitOnLoop(bytes.count, pending: pending, bound: bound)
+            guard result == .queued else { return (result, [], false) }
+            return (.queued, earlier, state.outbound.claimEndOfTurn())
+        }
+        guard result == .queued, let connection, !bytes.isEmpty else { return result }
+        for chunk in earlier { connection.appendStreamBytes(chunk) }
+        connection.appendStreamBytes(bytes)
+        if flush { runtime.flushAtEndOfTurn(connectionToken) }
+        return .queued
+    }
+
     private func wakeLoop() {
         let token = connectionToken
-        loop.execute { runtime in runtime.connection(for: token)?.streamHasOutput() }
+        eventLoop.execute { runtime in runtime.connection(for: token)?.streamHasOutput() }
     }
 
     /// Everything queued since the last call (loop thread).

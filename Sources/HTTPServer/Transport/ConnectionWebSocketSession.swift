@@ -1,7 +1,9 @@
 import VisibleLocks
-/// The `WebSocketSession` handed to the application. Any thread may send: frames are encoded
-/// by the caller, queued under a lock within the connection's outbound bound, and written by
-/// the loop after one coalesced wake-up. `close` asks the loop to start the close handshake.
+/// The `WebSocketSession` handed to the application. Frames are encoded by the caller. On the
+/// loop thread they go straight into the connection's outbound buffer (flushed at the end of the
+/// turn); other threads' frames are queued under the lock and written by the loop after one
+/// coalesced wake-up. The same outbound bound applies to both. `close` asks the loop to start
+/// the close handshake (at the end of the turn when asked on the loop).
 final class ConnectionWebSocketSession: WebSocketSession {
     private struct State {
         var outbound = ConnectionOutboundQueue()
@@ -14,16 +16,18 @@ final class ConnectionWebSocketSession: WebSocketSession {
         var closeRequest: (code: UInt16, reason: String)?
     }
 
-    private let loop: EventLoop
+    private let eventLoop: EventLoop
     private let connectionToken: UInt64
     private let bound: Int
     private let state = VisibleMutex(State())
 
     init(loop: EventLoop, connectionToken: UInt64, bound: Int) {
-        self.loop = loop
+        self.eventLoop = loop
         self.connectionToken = connectionToken
         self.bound = max(1, bound)
     }
+
+    var loop: any ConnectionLoop { eventLoop }
 
     @discardableResult
     func send(text: String) -> StreamWriteResult {
@@ -36,17 +40,20 @@ final class ConnectionWebSocketSession: WebSocketSession {
     }
 
     func close(code: UInt16, reason: String) {
-        let wake = state.withLock { state -> Bool in
+        let runtime = eventLoop.runtimeIfInLoop
+        let notify = state.withLock { state -> Bool in
             guard !state.ended, state.closeRequest == nil else { return false }
             state.closeRequest = (code, reason)
-            return state.outbound.scheduleWake()
+            return runtime == nil ? state.outbound.scheduleWake() : state.outbound.claimEndOfTurn()
         }
-        if wake { wakeLoop() }
+        guard notify else { return }
+        if let runtime { runtime.flushAtEndOfTurn(connectionToken) } else { wakeLoop() }
     }
 
     var isOpen: Bool { state.withLock { !$0.ended && $0.closeRequest == nil } }
 
     private func enqueue(_ frame: [UInt8]) -> StreamWriteResult {
+        if let runtime = eventLoop.runtimeIfInLoop { return sendOnLoop(frame, runtime) }
         let (result, wake) = state.withLock { state -> (StreamWriteResult, Bool) in
             guard !state.ended, state.closeRequest == nil else { return (.closed, false) }
             return state.outbound.enqueue(frame, bound: bound)
@@ -55,9 +62,30 @@ final class ConnectionWebSocketSession: WebSocketSession {
         return result
     }
 
+    /// A frame sent on the loop thread: into the connection's buffer at once, after the frames
+    /// other threads queued before it.
+    private func sendOnLoop(_ frame: [UInt8], _ runtime: LoopRuntime) -> StreamWriteResult {
+        // nil while the connection closes (`markEnded` about to run): dropped like queued frames.
+        let connection = runtime.connection(for: connectionToken).flatMap { $0.webSocket?.session === self ? $0 : nil }
+        let writable = connection != nil
+        let pending = connection?.pendingOutputBytes ?? 0
+        let (result, earlier, flush) = state.withLock { state -> (StreamWriteResult, [[UInt8]], Bool) in
+            guard !state.ended, state.closeRequest == nil else { return (.closed, [], false) }
+            guard writable else { return (.queued, [], false) }
+            let (result, earlier) = state.outbound.admitOnLoop(frame.count, pending: pending, bound: bound)
+            guard result == .queued else { return (result, [], false) }
+            return (.queued, earlier, state.outbound.claimEndOfTurn())
+        }
+        guard result == .queued, let connection else { return result }
+        for earlierFrame in earlier { connection.appendWebSocketFrame(earlierFrame) }
+        connection.appendWebSocketFrame(frame)
+        if flush { runtime.flushAtEndOfTurn(connectionToken) }
+        return .queued
+    }
+
     private func wakeLoop() {
         let token = connectionToken
-        loop.execute { runtime in runtime.connection(for: token)?.webSocketHasOutput() }
+        eventLoop.execute { runtime in runtime.connection(for: token)?.webSocketHasOutput() }
     }
 
     // MARK: loop side

@@ -9,6 +9,13 @@ import VisibleLocks
 final class EventLoop: Sendable {
     typealias Task = @Sendable (LoopRuntime) -> Void
 
+    /// A queued task: the server's own take the runtime; `ConnectionLoop` users' take nothing
+    /// (kept apart so handing one over does not wrap it in a second closure).
+    enum QueuedTask {
+        case runtime(Task)
+        case plain(@Sendable () -> Void)
+    }
+
     let index: Int
     let epollFD: Int32
     let wakeFD: Int32
@@ -16,7 +23,7 @@ final class EventLoop: Sendable {
     let counters = LoopCounters()
 
     private struct Queue {
-        var tasks: [Task] = []
+        var tasks: [QueuedTask] = []
         /// Set when the descriptors are closed: later tasks are dropped, and no wake-up is ever
         /// written to a closed (perhaps reused) descriptor number.
         var closed = false
@@ -27,6 +34,12 @@ final class EventLoop: Sendable {
     /// pthread_self() of the loop thread once it runs (0 before): lets `execute` from the loop
     /// itself skip the eventfd write, since the loop drains its queue before sleeping again.
     private let loopThread = Atomic<UInt>(0)
+    /// The runtime, for code already on the loop thread (stream writers and WebSocket sessions
+    /// write straight into their connection). Safe without a lock: only the loop thread writes
+    /// it (in `markLoopThread` before its first task, in `unmarkLoopThread` after its last), and
+    /// it is read only through `runtimeIfInLoop`, after `inLoopThread` proved the reader is that
+    /// same thread. Cleared when the loop ends, which also breaks the runtime → loop → runtime cycle.
+    nonisolated(unsafe) private var loopRuntime: LoopRuntime?
 
     init(index: Int, calls: LinuxCalls.Table) throws(HTTPServerError) {
         self.index = index
@@ -51,6 +64,10 @@ final class EventLoop: Sendable {
 
     /// Runs `task` on the loop thread, soon. Safe from any thread.
     func execute(_ task: @escaping Task) {
+        enqueue(.runtime(task))
+    }
+
+    private func enqueue(_ task: QueuedTask) {
         let inLoop = inLoopThread
         queue.withLock { queue in
             guard !queue.closed else { return }
@@ -69,7 +86,21 @@ final class EventLoop: Sendable {
 
     // MARK: loop-side (called by LoopRuntime on the loop thread)
 
-    func markLoopThread() { loopThread.store(UInt(pthread_self()), ordering: .releasing) }
+    func markLoopThread(_ runtime: LoopRuntime) {
+        loopRuntime = runtime
+        loopThread.store(UInt(pthread_self()), ordering: .releasing)
+    }
+
+    /// The loop thread is about to end: a later thread given the same pthread_t must not pass
+    /// for it.
+    func unmarkLoopThread() {
+        guard inLoopThread else { return }
+        loopThread.store(0, ordering: .releasing)
+        loopRuntime = nil
+    }
+
+    /// The runtime when called on the loop thread (nil elsewhere, and once the loop has ended).
+    var runtimeIfInLoop: LoopRuntime? { inLoopThread ? loopRuntime : nil }
 
     /// Consumes the eventfd counter after a wake-up. The order matters: the counter is read
     /// first and the flag cleared after, and the caller drains the task queue after both. A
@@ -85,7 +116,7 @@ final class EventLoop: Sendable {
 
     var hasPendingTasks: Bool { queue.withLock { !$0.tasks.isEmpty } }
 
-    func takeTasks() -> [Task] {
+    func takeTasks() -> [QueuedTask] {
         queue.withLock { queue in
             if queue.tasks.isEmpty { return [] }
             let taken = queue.tasks
@@ -103,6 +134,28 @@ final class EventLoop: Sendable {
             close(wakeFD)
             close(epollFD)
         }
+    }
+}
+
+/// The loop as the application sees it (`ResponseStreamWriter.loop`, `WebSocketSession.loop`).
+extension EventLoop: ConnectionLoop {
+    func execute(_ task: @escaping @Sendable () -> Void) {
+        enqueue(.plain(task))
+    }
+
+    func schedule(after delay: Duration, _ task: @escaping @Sendable () -> Void) -> ConnectionLoopTimer {
+        guard let runtime = runtimeIfInLoop else {
+            preconditionFailure("ConnectionLoop.schedule(after:) must be called on the loop thread")
+        }
+        let deadline = monotonicNanoseconds() &+ delay.saturatingNanoseconds
+        return ConnectionLoopTimer(loop: self, token: runtime.schedule(at: deadline, plain: task))
+    }
+
+    func cancelTimer(_ token: UInt64) {
+        guard let runtime = runtimeIfInLoop else {
+            preconditionFailure("ConnectionLoopTimer.cancel() must be called on the loop thread")
+        }
+        runtime.cancelTimer(token)
     }
 }
 

@@ -42,6 +42,7 @@ extension HTTPConnection {
         var response = proposed
         if let failure = ResponseHeadWriter.validationFailure(status: response.status, headers: response.headers) {
             runtime.logger.error("refused an invalid response to \(head.method) \(HTTPConnection.path(of: head.target)): \(failure)")
+            bodyNotSent(response.body)
             response = HTTPResponse(status: .internalServerError)
         }
         compressIfWorthwhile(&response, for: head)
@@ -78,6 +79,7 @@ extension HTTPConnection {
                                       connection: connectionField(head, keepAlive: keepAlive),
                                       date: date, serverName: serverName, into: &outbound)
             if headOnly || bodyless {
+                producer.notStarted()
                 finishResponse(keepAlive: keepAlive)
             } else {
                 streamEncoder = encoder

@@ -13,6 +13,17 @@ extension HTTPConnection {
         producer.start(writer)
     }
 
+    /// The responder's streamed or WebSocket body will not be sent after all: its producer
+    /// learns it at once (exactly one of `start`/`notStarted`, `onOpen`/`onRefused` runs for
+    /// every response a responder returns).
+    func bodyNotSent(_ body: ResponseBody) {
+        switch body {
+        case .stream(let producer): producer.notStarted()
+        case .webSocket(let upgrade): upgrade.onRefused()
+        case .empty, .bytes: break
+        }
+    }
+
     /// Loop task: the producer queued chunks or finished.
     func streamHasOutput() {
         guard phase == .streaming, let writer = stream else { return }
@@ -38,7 +49,18 @@ extension HTTPConnection {
         finishTurn()
     }
 
-    private func appendStreamBytes(_ bytes: [UInt8]) {
+    /// End of a loop turn in which the loop thread wrote to this connection's stream or
+    /// WebSocket (or finished or closed it): take what is left and flush.
+    func takeLoopOutput() {
+        switch phase {
+        case .streaming: streamHasOutput()
+        case .webSocket: webSocketHasOutput()
+        default: finishTurn()
+        }
+    }
+
+    /// Framed (and compressed, when the stream is) into `outbound`.
+    func appendStreamBytes(_ bytes: [UInt8]) {
         guard !bytes.isEmpty else { return }
         // Each write is flushed through gzip so an event reaches the client at once.
         appendFramed(streamEncoder.map { $0.compress(bytes, flush: true) } ?? bytes)

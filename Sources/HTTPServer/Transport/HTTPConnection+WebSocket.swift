@@ -5,6 +5,7 @@ extension HTTPConnection {
         let accept: String
         switch WebSocketHandshake.validate(method: head.method, version: head.version, headers: head.headers) {
         case .failure(let refusal):
+            upgrade.onRefused()
             answerError(refusal.status, reason: refusal.reason, extraHeaders: refusal.headers)
             return
         case .success(let value):
@@ -17,6 +18,7 @@ extension HTTPConnection {
         if let subprotocol = upgrade.subprotocol {
             guard WebSocketHandshake.offeredProtocols(head.headers).contains(subprotocol) else {
                 runtime.logger.error("WebSocket upgrade selected subprotocol '\(subprotocol)' the client did not offer")
+                upgrade.onRefused()
                 answerError(.internalServerError, reason: "the server chose a subprotocol the client did not offer")
                 return
             }
@@ -57,6 +59,13 @@ extension HTTPConnection {
                 return
             }
         }
+    }
+
+    /// A frame the application sent on the loop thread. Dropped once the close handshake has
+    /// begun, as queued frames are.
+    func appendWebSocketFrame(_ frame: [UInt8]) {
+        guard let channel = webSocket, !channel.machine.isClosing else { return }
+        outbound.append(contentsOf: frame)
     }
 
     /// Loop task: the application queued frames or asked to close.

@@ -29,8 +29,11 @@ final class LoopRuntime {
     private var tlsScratch: [UInt8] = []
     private var timers = TimerHeap()
     private var cooperativeYield: CooperativeYield
-    private var timerTasks: [UInt64: (LoopRuntime) -> Void] = [:]
+    private var timerTasks: [UInt64: TimerTask] = [:]
     private var nextTimerTaskID: UInt64 = 0
+    /// Connections written to straight from the loop thread during this turn (tokens, each once
+    /// per turn): their output is taken and flushed at the end of the turn.
+    private var writtenThisTurn: [UInt64] = []
     var nextSerial: UInt32 = 0
     var listenerFD: Int32
     var listenerPaused = false
@@ -58,7 +61,8 @@ final class LoopRuntime {
     // MARK: the loop
 
     func run() {
-        loop.markLoopThread()
+        loop.markLoopThread(self)
+        defer { loop.unmarkLoopThread() }
         if listenerFD >= 0, epollControl(calls, epollFD: loop.epollFD, operation: LinuxCalls.epollCtlAdd,
                                           fd: listenerFD, events: LinuxCalls.epollIn, data: LoopRuntime.listenerToken) != 0 {
             logger.error("event loop \(loop.index): cannot watch the listening socket (errno \(errno))")
@@ -78,6 +82,7 @@ final class LoopRuntime {
             cooperativeYield.afterBatch(readyEvents: Int(ready), now: now)
             runTasks()
             fireTimers()
+            flushWrittenConnections()
         }
         closeListener()
         closeAllConnections(reason: .serverShutdown)
@@ -107,7 +112,29 @@ final class LoopRuntime {
 
     func runTasks() {
         // Tasks queued by tasks run in the next iteration (epoll_wait then does not sleep).
-        for task in loop.takeTasks() { task(self) }
+        for task in loop.takeTasks() {
+            switch task {
+            case .runtime(let task): task(self)
+            case .plain(let task): task()
+            }
+        }
+    }
+
+    /// A stream writer or WebSocket session on this thread wrote straight into the connection
+    /// named by `token` (or finished or closed it): its output goes out at the end of the turn.
+    /// The caller asks once per turn (see `ConnectionOutboundQueue.claimEndOfTurn`).
+    func flushAtEndOfTurn(_ token: UInt64) {
+        writtenThisTurn.append(token)
+    }
+
+    private func flushWrittenConnections() {
+        // Taking a connection's output can end its stream and run handlers that write to other
+        // connections: go on until no one is left.
+        while !writtenThisTurn.isEmpty {
+            let tokens = writtenThisTurn
+            writtenThisTurn.removeAll(keepingCapacity: true)
+            for token in tokens { connection(for: token)?.takeLoopOutput() }
+        }
     }
 
     // MARK: connections
@@ -157,19 +184,45 @@ final class LoopRuntime {
         timers.push(deadline: connection.deadline, token: connection.token)
     }
 
-    /// Runs `task` on this loop at `deadline` (monotonic nanoseconds).
-    func schedule(at deadline: UInt64, _ task: @escaping (LoopRuntime) -> Void) {
+    /// Runs `task` on this loop at `deadline` (monotonic nanoseconds). Returns the timer's token
+    /// (for `cancelTimer`).
+    @discardableResult
+    func schedule(at deadline: UInt64, _ task: @escaping (LoopRuntime) -> Void) -> UInt64 {
+        schedule(at: deadline, task: .runtime(task))
+    }
+
+    /// A `ConnectionLoop` timer's task (kept as given: no wrapping closure per timer).
+    func schedule(at deadline: UInt64, plain task: @escaping @Sendable () -> Void) -> UInt64 {
+        schedule(at: deadline, task: .plain(task))
+    }
+
+    private enum TimerTask {
+        case runtime((LoopRuntime) -> Void)
+        case plain(() -> Void)
+    }
+
+    private func schedule(at deadline: UInt64, task: TimerTask) -> UInt64 {
         nextTimerTaskID &+= 1
         let token = LoopRuntime.taskTokenBit | nextTimerTaskID
         timerTasks[token] = task
         timers.push(deadline: deadline, token: token)
+        return token
+    }
+
+    /// The timer's task will not run (its heap entry is skipped when it comes due).
+    func cancelTimer(_ token: UInt64) {
+        timerTasks.removeValue(forKey: token)
     }
 
     private func fireTimers() {
         guard let earliest = timers.earliest, earliest <= now else { return }
         while let entry = timers.popDue(now: now) {
             if entry.token & LoopRuntime.taskTokenBit != 0 {
-                timerTasks.removeValue(forKey: entry.token)?(self)
+                switch timerTasks.removeValue(forKey: entry.token) {
+                case .runtime(let task)?: task(self)
+                case .plain(let task)?: task()
+                case nil: break  // cancelled
+                }
                 continue
             }
             guard let connection = connection(for: entry.token), connection.armedDeadline == entry.deadline else { continue }
