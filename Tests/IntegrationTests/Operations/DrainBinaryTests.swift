@@ -4,7 +4,7 @@ import Testing
 
 /// The SIGTERM drain in order: readiness 503 at once, a run still going when the factory's
 /// shutdown deadline passes ends with reason `shutdown` (seen live on an open stream, which the
-/// drain delay keeps open), the stream then ends with `server_shutdown`, the pump and the loops
+/// drain delay keeps open), the stream then ends with `server_shutdown`, the loops
 /// stop, and the process exits 0.
 @Suite("SIGTERM drain order in the real binary")
 struct DrainBinaryTests {
