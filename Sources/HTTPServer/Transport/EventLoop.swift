@@ -24,9 +24,17 @@ final class EventLoop: Sendable {
 
     private let queue = VisibleMutex(Queue())
     private let wakePending = Atomic<Bool>(false)
-    /// pthread_self() of the loop thread once it runs (0 before): lets `execute` from the loop
-    /// itself skip the eventfd write, since the loop drains its queue before sleeping again.
+    /// pthread_self() of the loop thread while it runs (0 before and after): lets `execute` from
+    /// the loop itself skip the eventfd write, since the loop drains its queue before sleeping
+    /// again, and lets code on the loop reach its runtime (`runtimeOnLoopThread`).
     private let loopThread = Atomic<UInt>(0)
+    /// The runtime of the running loop. Safe without a lock because only one thread ever touches
+    /// it: the loop thread writes it (as it starts and as it ends, see `markLoopThread` and
+    /// `unmarkLoopThread`), and it is read only through `runtimeOnLoopThread`, which hands it
+    /// out only to a caller for which `inLoopThread` holds, that is, to the loop thread itself.
+    nonisolated(unsafe) private var runtime: LoopRuntime?
+    /// Timer ids (see `schedule(after:)`), unique per loop.
+    private let timerIDs = Atomic<UInt64>(0)
 
     init(index: Int, calls: LinuxCalls.Table) throws(HTTPServerError) {
         self.index = index
@@ -69,7 +77,23 @@ final class EventLoop: Sendable {
 
     // MARK: loop-side (called by LoopRuntime on the loop thread)
 
-    func markLoopThread() { loopThread.store(UInt(pthread_self()), ordering: .releasing) }
+    /// The loop's runtime, for code already running on the loop thread; nil on any other thread.
+    var runtimeOnLoopThread: LoopRuntime? { inLoopThread ? runtime : nil }
+
+    /// A new timer id (never 0, below the task-token bit).
+    func newTimerID() -> UInt64 { timerIDs.wrappingAdd(1, ordering: .relaxed).newValue & (1 << 62 - 1) }
+
+    /// The loop thread starts running `runtime`.
+    func markLoopThread(_ runtime: LoopRuntime) {
+        self.runtime = runtime
+        loopThread.store(UInt(pthread_self()), ordering: .releasing)
+    }
+
+    /// The loop thread is ending: no caller is on this loop any more (and the runtime goes).
+    func unmarkLoopThread() {
+        loopThread.store(0, ordering: .releasing)
+        runtime = nil
+    }
 
     /// Consumes the eventfd counter after a wake-up. The order matters: the counter is read
     /// first and the flag cleared after, and the caller drains the task queue after both. A

@@ -73,26 +73,26 @@ extension LoopRuntime {
         _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         nextSerial = (nextSerial &+ 1) & 0x3FFF_FFFF
         let token = UInt64(nextSerial) << 32 | UInt64(UInt32(bitPattern: fd))
-        let connection = HTTPConnection(fd: fd, token: token, runtime: self)
-        let index = Int(fd)
-        if index >= connections.count {
-            connections.append(contentsOf: repeatElement(nil, count: max(index + 1 - connections.count, connections.count / 2 + 16)))
-        }
-        connections[index] = connection
+        var tls: TLSSession?
         if let context = shared.configuration.tls {
             do {
-                connection.tls = try TLSSession(context: context)
+                tls = try TLSSession(context: context)
             } catch {
                 logger.error("cannot create a TLS session: \(error)")
                 close(fd)
-                connections[index] = nil
                 shared.openConnections.wrappingSubtract(1, ordering: .relaxed)
                 loop.counters.open.wrappingSubtract(1, ordering: .relaxed)
                 return
             }
         }
+        let connection = HTTPConnection(fd: fd, token: token, runtime: self, tls: tls)
+        let index = Int(fd)
+        if index >= connections.count {
+            connections.append(contentsOf: repeatElement(nil, count: max(index + 1 - connections.count, connections.count / 2 + 16)))
+        }
+        connections[index] = connection
         guard epollControl(calls, epollFD: loop.epollFD, operation: LinuxCalls.epollCtlAdd, fd: fd,
-                           events: connection.interest, data: token) == 0 else {
+                           events: connection.io.interest, data: token) == 0 else {
             logger.error("epoll_ctl(ADD) failed for a new connection (errno \(errno))")
             connection.closeNow(reason: .clientClosed)
             return

@@ -30,7 +30,10 @@ final class LoopRuntime {
     private var timers = TimerHeap()
     private var cooperativeYield: CooperativeYield
     private var timerTasks: [UInt64: (LoopRuntime) -> Void] = [:]
-    private var nextTimerTaskID: UInt64 = 0
+    /// Connections written to on the loop thread outside their own turn (a task, a timer,
+    /// another connection's handler): flushed at the end of this loop iteration.
+    private var flushQueue: [UInt64] = []
+    private var flushing: [UInt64] = []
     var nextSerial: UInt32 = 0
     var listenerFD: Int32
     var listenerPaused = false
@@ -58,7 +61,7 @@ final class LoopRuntime {
     // MARK: the loop
 
     func run() {
-        loop.markLoopThread()
+        loop.markLoopThread(self)
         if listenerFD >= 0, epollControl(calls, epollFD: loop.epollFD, operation: LinuxCalls.epollCtlAdd,
                                           fd: listenerFD, events: LinuxCalls.epollIn, data: LoopRuntime.listenerToken) != 0 {
             logger.error("event loop \(loop.index): cannot watch the listening socket (errno \(errno))")
@@ -78,11 +81,13 @@ final class LoopRuntime {
             cooperativeYield.afterBatch(readyEvents: Int(ready), now: now)
             runTasks()
             fireTimers()
+            if !flushQueue.isEmpty { flushWrittenConnections() }
         }
         closeListener()
         closeAllConnections(reason: .serverShutdown)
         // Connections handed to this loop while it stopped are closed by their tasks.
         runTasks()
+        loop.unmarkLoopThread()
     }
 
     private func dispatch(events: UInt32, token: UInt64) {
@@ -133,6 +138,27 @@ final class LoopRuntime {
         tlsScratch.removeAll(keepingCapacity: true)
     }
 
+    /// Ends the turn of `connection` at the end of this loop iteration (it was written to from
+    /// outside its own turn). Once per connection per iteration.
+    func flushAtEndOfTurn(_ connection: HTTPConnection) {
+        guard !connection.flushScheduled else { return }
+        connection.flushScheduled = true
+        flushQueue.append(connection.token)
+    }
+
+    private func flushWrittenConnections() {
+        // A connection's turn may write to others (a stream ending runs handlers): go on until
+        // none is left.
+        while !flushQueue.isEmpty {
+            swap(&flushQueue, &flushing)
+            for token in flushing {
+                guard let connection = connection(for: token), connection.flushScheduled else { continue }
+                connection.finishTurn()
+            }
+            flushing.removeAll(keepingCapacity: true)
+        }
+    }
+
     /// Called by a connection as it closes.
     func forget(_ connection: HTTPConnection) {
         let index = Int(connection.fd)
@@ -152,17 +178,27 @@ final class LoopRuntime {
     /// Makes sure the connection's timer fires no later than its `deadline`. Moving a deadline
     /// later costs nothing: the earlier heap entry re-arms itself when it fires (see fireTimers).
     func armTimer(for connection: HTTPConnection) {
-        guard connection.deadline < connection.armedDeadline else { return }
-        connection.armedDeadline = connection.deadline
-        timers.push(deadline: connection.deadline, token: connection.token)
+        let deadline = connection.deadline.at
+        guard deadline < connection.armedDeadline else { return }
+        connection.armedDeadline = deadline
+        timers.push(deadline: deadline, token: connection.token)
     }
 
     /// Runs `task` on this loop at `deadline` (monotonic nanoseconds).
     func schedule(at deadline: UInt64, _ task: @escaping (LoopRuntime) -> Void) {
-        nextTimerTaskID &+= 1
-        let token = LoopRuntime.taskTokenBit | nextTimerTaskID
+        schedule(id: loop.newTimerID(), at: deadline, task)
+    }
+
+    /// Runs `task` at `deadline` unless `cancelTimer(id)` comes first.
+    func schedule(id: UInt64, at deadline: UInt64, _ task: @escaping (LoopRuntime) -> Void) {
+        let token = LoopRuntime.taskTokenBit | id
         timerTasks[token] = task
         timers.push(deadline: deadline, token: token)
+    }
+
+    /// Forgets a timer task (its heap entry is skipped when it comes due).
+    func cancelTimer(_ id: UInt64) {
+        timerTasks.removeValue(forKey: LoopRuntime.taskTokenBit | id)
     }
 
     private func fireTimers() {
@@ -174,9 +210,9 @@ final class LoopRuntime {
             }
             guard let connection = connection(for: entry.token), connection.armedDeadline == entry.deadline else { continue }
             connection.armedDeadline = .max
-            if connection.deadline <= now {
+            if connection.deadline.at <= now {
                 connection.deadlineReached()
-            } else if connection.deadline != .max {
+            } else if connection.deadline.at != .max {
                 armTimer(for: connection)
             }
         }

@@ -1,0 +1,28 @@
+// NOTE for the merge: the "streams" branch declares `ConnectionLoop` and `ConnectionLoopTimer`
+// in Core/HTTPResponse.swift / Core/WebSocketTypes.swift (same names, same API). Keep one
+// declaration; this branch's `ConnectionLoopTimer` storage (loop + id) is what EventLoop uses.
+
+/// The event loop that owns a streamed response or WebSocket connection.
+///
+/// Code running on it (`StreamingBody.start`, WebSocket `onOpen`/`onMessage`, tasks given to
+/// `execute`, timers) may write to the stream or session directly: the bytes go straight into
+/// the connection's output buffer and are flushed at the end of the loop's turn.
+public protocol ConnectionLoop: AnyObject, Sendable {
+    /// Runs `task` on the loop thread, soon. Safe from any thread.
+    func execute(_ task: @escaping @Sendable () -> Void)
+    /// Whether the caller runs on this loop's thread.
+    var inLoopThread: Bool { get }
+    /// Runs `task` on the loop thread once `delay` has passed (a timer of the loop).
+    @discardableResult
+    func schedule(after delay: Duration, _ task: @escaping @Sendable () -> Void) -> ConnectionLoopTimer
+}
+
+/// A timer scheduled on a `ConnectionLoop`.
+public struct ConnectionLoopTimer: Sendable {
+    let loop: EventLoop
+    let id: UInt64
+
+    /// Cancels the timer if it has not fired. Meant for the loop thread (where it takes effect at
+    /// once); from another thread it is handed to the loop, so a timer due meanwhile may still fire.
+    public func cancel() { loop.cancelTimer(id) }
+}
