@@ -88,13 +88,8 @@ extension ConnectionMachine {
             return .reject(.contentTooLarge, reason: "the body is larger than \(limit) bytes")
         }
         if length == 0 { return .request(head, body: [], bodyLimit: limit) }
-        var body: [UInt8] = []
-        // Reserve what was announced, but not more than a modest amount up front: the limit may
-        // be large and the bytes may never come.
-        if length > 0 { body.reserveCapacity(min(length, 1 << 20)) }
         let decoder = length < 0 ? ChunkedBodyDecoder(maxBodyBytes: limit, limits: limits) : nil
-        state = .readingBody(BodyState(head: head, limit: limit, body: body, remaining: max(0, length),
-                                       chunked: decoder, startedAt: now))
+        state = .readingBody(BodyState(head: head, limit: limit, remaining: max(0, length), chunked: decoder, startedAt: now))
         return .bodyStarted(sendContinue: head.expectsContinue && head.version == .http1_1)
     }
 
@@ -115,10 +110,7 @@ extension ConnectionMachine {
     /// Consumes body bytes; a complete body becomes a request and the state goes back to
     /// reading heads.
     private mutating func readBody(_ bytes: UnsafeRawBufferPointer, now: UInt64) -> InputStep {
-        guard case .readingBody(var body) = state else { return InputStep(consumed: 0, event: .needMore) }
-        // The state gives up its payload while the bytes are appended, so the body array has a
-        // single owner and grows in place instead of being copied on every read.
-        state = .closed
+        guard case .readingBody(let body) = state else { return InputStep(consumed: 0, event: .needMore) }
         let used: Int
         let complete: Bool
         if body.chunked != nil {
@@ -135,10 +127,7 @@ extension ConnectionMachine {
             body.remaining -= used
             complete = body.remaining == 0
         }
-        guard complete else {
-            state = .readingBody(body)
-            return InputStep(consumed: used, event: .needMore)
-        }
+        guard complete else { return InputStep(consumed: used, event: .needMore) }
         state = .readingHead(HeadState(limits: limits, startedAt: .max, idleSince: now))
         return InputStep(consumed: used, event: .request(body.head, body: body.body, bodyLimit: body.limit))
     }

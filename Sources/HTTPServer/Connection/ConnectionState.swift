@@ -54,21 +54,33 @@ final class HeadState {
     }
 }
 
-/// Reading the body of `head`: its decoder, its limit and the bytes so far.
-struct BodyState {
-    var head: HTTPRequestHead
+/// Reading the body of `head`: its decoder, its limit and the bytes so far. A class so the
+/// body grows in place (and the state enum stays one word wide, cheap to read).
+final class BodyState {
+    let head: HTTPRequestHead
     let limit: Int
-    var body: [UInt8]
+    var body: [UInt8] = []
     /// Content-Length bytes still to come (when not chunked).
     var remaining: Int
     /// The decoder of a chunked body (nil: Content-Length).
     var chunked: ChunkedBodyDecoder?
     let startedAt: UInt64
+
+    init(head: HTTPRequestHead, limit: Int, remaining: Int, chunked: ChunkedBodyDecoder?, startedAt: UInt64) {
+        self.head = head
+        self.limit = limit
+        self.remaining = remaining
+        self.chunked = chunked
+        self.startedAt = startedAt
+        // Reserve what was announced, but not more than a modest amount up front: the limit may
+        // be large and the bytes may never come.
+        if remaining > 0 { body.reserveCapacity(min(remaining, 1 << 20)) }
+    }
 }
 
 /// A streamed response in progress: the producer's writer (with the outbox it fills) and how
 /// its chunks are framed on the wire.
-struct StreamState {
+final class StreamState {
     let writer: ConnectionStreamWriter
     /// HTTP/1.1 chunked coding; HTTP/1.0 has none, so its body ends when the connection closes.
     let chunked: Bool
@@ -76,4 +88,11 @@ struct StreamState {
     let keepAlive: Bool
     /// gzip, when the client accepts it and the configuration compresses streams.
     let encoder: GzipStreamEncoder?
+
+    init(writer: ConnectionStreamWriter, chunked: Bool, keepAlive: Bool, encoder: GzipStreamEncoder?) {
+        self.writer = writer
+        self.chunked = chunked
+        self.keepAlive = keepAlive
+        self.encoder = encoder
+    }
 }
