@@ -8,15 +8,12 @@ import Logging
 final class LoopRuntime {
     static let wakeToken: UInt64 = 1 << 63 | 1
     static let listenerToken: UInt64 = 1 << 63 | 2
-    /// Timer tokens with this bit are loop tasks, not connections.
-    private static let taskTokenBit: UInt64 = 1 << 62
     static let readBufferSize = 64 * 1024
 
     let loop: EventLoop
     /// Every loop of the server (this one included), for balancing new connections.
     let peers: [EventLoop]
     let shared: ServerShared
-    let calls: LinuxCalls.Table
     /// Monotonic nanoseconds, read once per loop iteration.
     private(set) var now: UInt64
     private(set) var date = HTTPDateCache()
@@ -24,30 +21,25 @@ final class LoopRuntime {
     /// into a connection's own buffer only when a request is incomplete.
     let readBuffer: UnsafeMutableRawBufferPointer
 
-    var connections: [HTTPConnection?] = []
+    var connections = ConnectionTable()
     /// Reused for TLS plaintext (see `takeTLSScratch`).
     private var tlsScratch: [UInt8] = []
-    private var timers = TimerHeap()
+    private var timers = LoopTimers()
     private var cooperativeYield: CooperativeYield
-    private var timerTasks: [UInt64: (LoopRuntime) -> Void] = [:]
     /// Connections written to on the loop thread outside their own turn (a task, a timer,
-    /// another connection's handler): flushed at the end of this loop iteration.
+    /// another connection's handler), flushed at the end of this loop iteration; and the array
+    /// that the flush walks, kept for its capacity.
     private var flushQueue: [UInt64] = []
     private var flushing: [UInt64] = []
-    var nextSerial: UInt32 = 0
-    var listenerFD: Int32
-    var listenerPaused = false
+    var listener: LoopListener
     var running = true
     var drainStarted = false
-    /// When running out of descriptors was last logged (at most every 10 s, not every pause).
-    var lastAcceptPauseLog: UInt64 = 0
 
     init(loop: EventLoop, peers: [EventLoop], shared: ServerShared, listenerFD: Int32) {
         self.loop = loop
         self.peers = peers
         self.shared = shared
-        self.calls = loop.calls
-        self.listenerFD = listenerFD
+        listener = LoopListener(fd: listenerFD)
         now = monotonicNanoseconds()
         readBuffer = .allocate(byteCount: LoopRuntime.readBufferSize, alignment: 16)
         cooperativeYield = CooperativeYield(enabled: shared.configuration.cooperativeYield)
@@ -57,13 +49,14 @@ final class LoopRuntime {
     deinit { readBuffer.deallocate() }
 
     var logger: Logger { shared.logger }
+    var calls: LinuxCalls.Table { loop.calls }
 
     // MARK: the loop
 
     func run() {
         loop.markLoopThread(self)
-        if listenerFD >= 0, epollControl(calls, epollFD: loop.epollFD, operation: LinuxCalls.epollCtlAdd,
-                                          fd: listenerFD, events: LinuxCalls.epollIn, data: LoopRuntime.listenerToken) != 0 {
+        if listener.fd >= 0, epollControl(calls, epollFD: loop.epollFD, operation: LinuxCalls.epollCtlAdd,
+                                           fd: listener.fd, events: LinuxCalls.epollIn, data: LoopRuntime.listenerToken) != 0 {
             logger.error("event loop \(loop.index): cannot watch the listening socket (errno \(errno))")
         }
         let events = EpollEventBuffer(capacity: 512)
@@ -118,12 +111,7 @@ final class LoopRuntime {
     // MARK: connections
 
     /// The live connection a token names (nil when it closed meanwhile).
-    func connection(for token: UInt64) -> HTTPConnection? {
-        let fd = Int(token & 0xFFFF_FFFF)
-        guard token & (LoopRuntime.taskTokenBit | 1 << 63) == 0, fd < connections.count,
-              let connection = connections[fd], connection.token == token else { return nil }
-        return connection
-    }
+    func connection(for token: UInt64) -> HTTPConnection? { connections.connection(for: token) }
 
     /// The loop's plaintext buffer for TLS reads, taken out while in use.
     func takeTLSScratch() -> [UInt8] {
@@ -161,8 +149,7 @@ final class LoopRuntime {
 
     /// Called by a connection as it closes.
     func forget(_ connection: HTTPConnection) {
-        let index = Int(connection.fd)
-        if index < connections.count, connections[index] === connection { connections[index] = nil }
+        connections.remove(connection)
         loop.counters.open.wrappingSubtract(1, ordering: .relaxed)
         shared.openConnections.wrappingSubtract(1, ordering: .acquiringAndReleasing)
         if drainStarted { shared.checkDrainComplete() }
@@ -181,7 +168,7 @@ final class LoopRuntime {
         let deadline = connection.deadline.at
         guard deadline < connection.armedDeadline else { return }
         connection.armedDeadline = deadline
-        timers.push(deadline: deadline, token: connection.token)
+        timers.arm(deadline: deadline, token: connection.token)
     }
 
     /// Runs `task` on this loop at `deadline` (monotonic nanoseconds).
@@ -191,24 +178,20 @@ final class LoopRuntime {
 
     /// Runs `task` at `deadline` unless `cancelTimer(id)` comes first.
     func schedule(id: UInt64, at deadline: UInt64, _ task: @escaping (LoopRuntime) -> Void) {
-        let token = LoopRuntime.taskTokenBit | id
-        timerTasks[token] = task
-        timers.push(deadline: deadline, token: token)
+        timers.schedule(id: id, at: deadline, task)
     }
 
     /// Forgets a timer task (its heap entry is skipped when it comes due).
-    func cancelTimer(_ id: UInt64) {
-        timerTasks.removeValue(forKey: LoopRuntime.taskTokenBit | id)
-    }
+    func cancelTimer(_ id: UInt64) { timers.cancel(id: id) }
 
     private func fireTimers() {
         guard let earliest = timers.earliest, earliest <= now else { return }
-        while let entry = timers.popDue(now: now) {
-            if entry.token & LoopRuntime.taskTokenBit != 0 {
-                timerTasks.removeValue(forKey: entry.token)?(self)
+        while let due = timers.popDue(now: now) {
+            guard case .connection(let token, let deadline) = due else {
+                if case .task(let task?) = due { task(self) }
                 continue
             }
-            guard let connection = connection(for: entry.token), connection.armedDeadline == entry.deadline else { continue }
+            guard let connection = connection(for: token), connection.armedDeadline == deadline else { continue }
             connection.armedDeadline = .max
             if connection.deadline.at <= now {
                 connection.deadlineReached()
@@ -221,12 +204,12 @@ final class LoopRuntime {
     // MARK: accepting and lifecycle
 
     func closeListener() {
-        guard listenerFD >= 0 else { return }
-        if !listenerPaused {
-            _ = epollControl(calls, epollFD: loop.epollFD, operation: LinuxCalls.epollCtlDel, fd: listenerFD, events: 0, data: 0)
+        guard listener.fd >= 0 else { return }
+        if !listener.paused {
+            _ = epollControl(calls, epollFD: loop.epollFD, operation: LinuxCalls.epollCtlDel, fd: listener.fd, events: 0, data: 0)
         }
-        close(listenerFD)
-        listenerFD = -1
+        close(listener.fd)
+        listener.fd = -1
     }
 
     /// Drain, step 2 (after the delay): stop accepting, close idle connections, tell streams,
@@ -236,9 +219,7 @@ final class LoopRuntime {
         drainStarted = true
         closeListener()
         shared.loopsStoppedAccepting.wrappingAdd(1, ordering: .acquiringAndReleasing)
-        for index in connections.indices {
-            connections[index]?.serverDraining()
-        }
+        for connection in connections.all { connection.serverDraining() }
         schedule(at: deadline) { runtime in runtime.closeAllConnections(reason: .serverShutdown) }
         shared.checkDrainComplete()
     }
@@ -249,8 +230,6 @@ final class LoopRuntime {
     }
 
     func closeAllConnections(reason: StreamCloseReason) {
-        for index in connections.indices {
-            connections[index]?.closeNow(reason: reason)
-        }
+        for connection in connections.all { connection.closeNow(reason: reason) }
     }
 }

@@ -1,5 +1,5 @@
 /// A binary min-heap of (deadline, token) pairs: a loop's timers. Connections keep one deadline
-/// each and re-arm lazily (see `LoopRuntime.setDeadline`), so pushing a later deadline for a busy
+/// each and re-arm lazily (see `LoopRuntime.armTimer`), so pushing a later deadline for a busy
 /// keep-alive connection costs nothing on the hot path.
 struct TimerHeap {
     struct Entry {

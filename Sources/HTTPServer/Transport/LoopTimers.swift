@@ -1,0 +1,44 @@
+/// A loop's timers: one heap of (deadline, token) for connections' deadlines and for tasks
+/// (`LoopRuntime.schedule`, `ConnectionLoop.schedule(after:)`), and the tasks by token.
+/// Connections keep one deadline each and re-arm lazily (see `LoopRuntime.armTimer`); a
+/// cancelled task's heap entry is skipped when it comes due.
+struct LoopTimers {
+    /// Timer tokens with this bit are tasks, not connections.
+    static let taskTokenBit: UInt64 = 1 << 62
+
+    private var heap = TimerHeap()
+    private var tasks: [UInt64: (LoopRuntime) -> Void] = [:]
+
+    /// The earliest deadline, if any.
+    var earliest: UInt64? { heap.earliest }
+
+    /// A connection's deadline (`token` names the connection).
+    mutating func arm(deadline: UInt64, token: UInt64) {
+        heap.push(deadline: deadline, token: token)
+    }
+
+    /// Runs `task` at `deadline` unless `cancel(id:)` comes first.
+    mutating func schedule(id: UInt64, at deadline: UInt64, _ task: @escaping (LoopRuntime) -> Void) {
+        let token = Self.taskTokenBit | id
+        tasks[token] = task
+        heap.push(deadline: deadline, token: token)
+    }
+
+    mutating func cancel(id: UInt64) {
+        tasks.removeValue(forKey: Self.taskTokenBit | id)
+    }
+
+    enum Due {
+        /// A connection's deadline may have passed (it checks its current one).
+        case connection(token: UInt64, deadline: UInt64)
+        /// A task to run (nil: it was cancelled).
+        case task(((LoopRuntime) -> Void)?)
+    }
+
+    /// The next entry due at `now`, if any.
+    mutating func popDue(now: UInt64) -> Due? {
+        guard let entry = heap.popDue(now: now) else { return nil }
+        if entry.token & Self.taskTokenBit != 0 { return .task(tasks.removeValue(forKey: entry.token)) }
+        return .connection(token: entry.token, deadline: entry.deadline)
+    }
+}
