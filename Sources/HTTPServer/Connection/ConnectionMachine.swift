@@ -34,7 +34,8 @@ struct ConnectionMachine {
 
     /// The answer's head is queued and its body will be streamed.
     mutating func startStreaming(_ stream: StreamState) {
-        guard case .readingHead = state else { return }
+        // A request is answered only right after it was received, in `readingHead`.
+        guard case .readingHead = state else { return assertionFailure("a stream started in \(state)") }
         state = .streaming(stream)
     }
 
@@ -52,7 +53,7 @@ struct ConnectionMachine {
 
     /// The 101 is queued: frames from now on.
     mutating func upgrade(_ channel: WebSocketChannel) {
-        guard case .readingHead = state else { return }
+        guard case .readingHead = state else { return assertionFailure("an upgrade in \(state)") }
         state = .webSocket(channel)
     }
 
