@@ -1,13 +1,17 @@
 /// A loop's timers: one heap of (deadline, token) for connections' deadlines and for tasks
 /// (`LoopRuntime.schedule`, `ConnectionLoop.schedule(after:)`), and the tasks by token.
 /// Connections keep one deadline each and re-arm lazily (see `LoopRuntime.armTimer`); a
-/// cancelled task's heap entry is skipped when it comes due.
+/// cancelled task's heap entry is skipped when it comes due, and once cancelled entries
+/// outnumber the live ones they are swept out at once (a timer cancelled and scheduled again
+/// on every write, such as a stream's heartbeat, leaves no trail).
 struct LoopTimers {
     /// Timer tokens with this bit are tasks, not connections.
     static let taskTokenBit: UInt64 = 1 << 62
 
     private var heap = TimerHeap()
     private var tasks: [UInt64: (LoopRuntime) -> Void] = [:]
+    /// Heap entries of cancelled tasks not yet popped.
+    private var cancelled = 0
 
     /// The earliest deadline, if any.
     var earliest: UInt64? { heap.earliest }
@@ -25,8 +29,17 @@ struct LoopTimers {
     }
 
     mutating func cancel(id: UInt64) {
-        tasks.removeValue(forKey: Self.taskTokenBit | id)
+        guard tasks.removeValue(forKey: Self.taskTokenBit | id) != nil else { return }
+        cancelled += 1
+        if cancelled > 64, cancelled > heap.count / 2 {
+            let tasks = self.tasks
+            heap.removeAll { $0.token & Self.taskTokenBit != 0 && tasks[$0.token] == nil }
+            cancelled = 0
+        }
     }
+
+    /// Entries in the heap (live and dead), for tests.
+    var heapCount: Int { heap.count }
 
     enum Due {
         /// A connection's deadline may have passed (it checks its current one).
@@ -38,7 +51,11 @@ struct LoopTimers {
     /// The next entry due at `now`, if any.
     mutating func popDue(now: UInt64) -> Due? {
         guard let entry = heap.popDue(now: now) else { return nil }
-        if entry.token & Self.taskTokenBit != 0 { return .task(tasks.removeValue(forKey: entry.token)) }
+        if entry.token & Self.taskTokenBit != 0 {
+            let task = tasks.removeValue(forKey: entry.token)
+            if task == nil { cancelled -= 1 }
+            return .task(task)
+        }
         return .connection(token: entry.token, deadline: entry.deadline)
     }
 }

@@ -38,6 +38,12 @@ struct TimerHeap {
 
     mutating func removeAll() { entries.removeAll() }
 
+    /// Drops the entries `drop` names (O(n): for clearing many dead entries at once).
+    mutating func removeAll(where drop: (Entry) -> Bool) {
+        entries.removeAll(where: drop)
+        for index in stride(from: entries.count / 2 - 1, through: 0, by: -1) { siftDown(from: index) }
+    }
+
     private mutating func siftDown(from index: Int) {
         var parent = index
         let count = entries.count
