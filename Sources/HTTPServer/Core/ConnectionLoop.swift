@@ -1,6 +1,7 @@
 // NOTE for the merge: the "streams" branch declares `ConnectionLoop` and `ConnectionLoopTimer`
 // in Core/HTTPResponse.swift / Core/WebSocketTypes.swift (same names, same API). Keep one
-// declaration; this branch's `ConnectionLoopTimer` storage (loop + id) is what EventLoop uses.
+// declaration: both make a timer with `ConnectionLoopTimer(loop:token:)` and cancel it through
+// `EventLoop.cancelTimer(_:)`, as this branch's EventLoop does.
 
 /// The event loop that owns a streamed response or WebSocket connection.
 ///
@@ -20,9 +21,15 @@ public protocol ConnectionLoop: AnyObject, Sendable {
 /// A timer scheduled on a `ConnectionLoop`.
 public struct ConnectionLoopTimer: Sendable {
     let loop: EventLoop
-    let id: UInt64
+    /// The timer's token in the loop's heap (see `EventLoop.newTimerToken`).
+    let token: UInt64
+
+    init(loop: EventLoop, token: UInt64) {
+        self.loop = loop
+        self.token = token
+    }
 
     /// Cancels the timer if it has not fired. Meant for the loop thread (where it takes effect at
     /// once); from another thread it is handed to the loop, so a timer due meanwhile may still fire.
-    public func cancel() { loop.cancelTimer(id) }
+    public func cancel() { loop.cancelTimer(token) }
 }

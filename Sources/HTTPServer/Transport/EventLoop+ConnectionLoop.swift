@@ -1,27 +1,26 @@
 /// The loop as the application sees it (`ResponseStreamWriter.loop`, `WebSocketSession.loop`).
+/// `execute` is on `EventLoop` itself (it shares the task queue).
 extension EventLoop: ConnectionLoop {
-    func execute(_ task: @escaping @Sendable () -> Void) {
-        execute { (_: LoopRuntime) in task() }
-    }
-
+    /// From the loop thread the timer goes straight into the loop's heap; from another thread
+    /// it is handed over as a task (the delay counts from this call either way).
     @discardableResult
     func schedule(after delay: Duration, _ task: @escaping @Sendable () -> Void) -> ConnectionLoopTimer {
-        let id = newTimerID()
-        let nanoseconds = delay.saturatingNanoseconds
+        let token = newTimerToken()
+        let deadline = monotonicNanoseconds() &+ delay.saturatingNanoseconds
         if let runtime = runtimeOnLoopThread {
-            runtime.schedule(id: id, at: runtime.now &+ nanoseconds) { _ in task() }
+            runtime.schedule(token: token, at: deadline, .plain(task))
         } else {
-            let start = monotonicNanoseconds()
-            execute { (runtime: LoopRuntime) in runtime.schedule(id: id, at: start &+ nanoseconds) { _ in task() } }
+            execute { (runtime: LoopRuntime) in runtime.schedule(token: token, at: deadline, .plain(task)) }
         }
-        return ConnectionLoopTimer(loop: self, id: id)
+        return ConnectionLoopTimer(loop: self, token: token)
     }
 
-    func cancelTimer(_ id: UInt64) {
+    /// Cancels a timer made by `schedule(after:)`: at once on the loop thread, else as a task.
+    func cancelTimer(_ token: UInt64) {
         if let runtime = runtimeOnLoopThread {
-            runtime.cancelTimer(id)
+            runtime.cancelTimer(token)
         } else {
-            execute { (runtime: LoopRuntime) in runtime.cancelTimer(id) }
+            execute { (runtime: LoopRuntime) in runtime.cancelTimer(token) }
         }
     }
 }

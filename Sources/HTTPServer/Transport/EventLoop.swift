@@ -9,6 +9,13 @@ import VisibleLocks
 final class EventLoop: Sendable {
     typealias Task = @Sendable (LoopRuntime) -> Void
 
+    /// A queued task: the server's own take the runtime, `ConnectionLoop` users' take nothing
+    /// (kept apart so that handing one over does not wrap it in a second closure).
+    enum QueuedTask {
+        case runtime(Task)
+        case plain(@Sendable () -> Void)
+    }
+
     let index: Int
     let epollFD: Int32
     let wakeFD: Int32
@@ -16,7 +23,7 @@ final class EventLoop: Sendable {
     let counters = LoopCounters()
 
     private struct Queue {
-        var tasks: [Task] = []
+        var tasks: [QueuedTask] = []
         /// Set when the descriptors are closed: later tasks are dropped, and no wake-up is ever
         /// written to a closed (perhaps reused) descriptor number.
         var closed = false
@@ -33,7 +40,7 @@ final class EventLoop: Sendable {
     /// `unmarkLoopThread`), and it is read only through `runtimeOnLoopThread`, which hands it
     /// out only to a caller for which `inLoopThread` holds, that is, to the loop thread itself.
     nonisolated(unsafe) private var runtime: LoopRuntime?
-    /// Timer ids (see `schedule(after:)`), unique per loop.
+    /// Numbers for timer tokens (see `newTimerToken`), unique per loop.
     private let timerIDs = Atomic<UInt64>(0)
 
     init(index: Int, calls: LinuxCalls.Table) throws(HTTPServerError) {
@@ -58,7 +65,12 @@ final class EventLoop: Sendable {
     }
 
     /// Runs `task` on the loop thread, soon. Safe from any thread.
-    func execute(_ task: @escaping Task) {
+    func execute(_ task: @escaping Task) { enqueue(.runtime(task)) }
+
+    /// Runs `task` on the loop thread, soon. Safe from any thread (`ConnectionLoop.execute`).
+    func execute(_ task: @escaping @Sendable () -> Void) { enqueue(.plain(task)) }
+
+    private func enqueue(_ task: QueuedTask) {
         let inLoop = inLoopThread
         queue.withLock { queue in
             guard !queue.closed else { return }
@@ -80,8 +92,10 @@ final class EventLoop: Sendable {
     /// The loop's runtime, for code already running on the loop thread; nil on any other thread.
     var runtimeOnLoopThread: LoopRuntime? { inLoopThread ? runtime : nil }
 
-    /// A new timer id (never 0, below the task-token bit).
-    func newTimerID() -> UInt64 { timerIDs.wrappingAdd(1, ordering: .relaxed).newValue & (1 << 62 - 1) }
+    /// A token for a new timer task: `LoopTimers.taskTokenBit` and a number unique to this loop.
+    func newTimerToken() -> UInt64 {
+        LoopTimers.taskTokenBit | timerIDs.wrappingAdd(1, ordering: .relaxed).newValue & (LoopTimers.taskTokenBit - 1)
+    }
 
     /// The loop thread starts running `runtime`.
     func markLoopThread(_ runtime: LoopRuntime) {
@@ -109,7 +123,7 @@ final class EventLoop: Sendable {
 
     var hasPendingTasks: Bool { queue.withLock { !$0.tasks.isEmpty } }
 
-    func takeTasks() -> [Task] {
+    func takeTasks() -> [QueuedTask] {
         queue.withLock { queue in
             if queue.tasks.isEmpty { return [] }
             let taken = queue.tasks

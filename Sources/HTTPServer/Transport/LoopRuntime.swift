@@ -105,7 +105,12 @@ final class LoopRuntime {
 
     func runTasks() {
         // Tasks queued by tasks run in the next iteration (epoll_wait then does not sleep).
-        for task in loop.takeTasks() { task(self) }
+        for task in loop.takeTasks() {
+            switch task {
+            case .runtime(let task): task(self)
+            case .plain(let task): task()
+            }
+        }
     }
 
     // MARK: connections
@@ -173,22 +178,26 @@ final class LoopRuntime {
 
     /// Runs `task` on this loop at `deadline` (monotonic nanoseconds).
     func schedule(at deadline: UInt64, _ task: @escaping (LoopRuntime) -> Void) {
-        schedule(id: loop.newTimerID(), at: deadline, task)
+        schedule(token: loop.newTimerToken(), at: deadline, .runtime(task))
     }
 
-    /// Runs `task` at `deadline` unless `cancelTimer(id)` comes first.
-    func schedule(id: UInt64, at deadline: UInt64, _ task: @escaping (LoopRuntime) -> Void) {
-        timers.schedule(id: id, at: deadline, task)
+    /// Runs `task` at `deadline` unless `cancelTimer(token)` comes first.
+    func schedule(token: UInt64, at deadline: UInt64, _ task: LoopTimers.Task) {
+        timers.schedule(token: token, at: deadline, task)
     }
 
     /// Forgets a timer task (its heap entry is skipped when it comes due).
-    func cancelTimer(_ id: UInt64) { timers.cancel(id: id) }
+    func cancelTimer(_ token: UInt64) { timers.cancel(token: token) }
 
     private func fireTimers() {
         guard let earliest = timers.earliest, earliest <= now else { return }
         while let due = timers.popDue(now: now) {
             guard case .connection(let token, let deadline) = due else {
-                if case .task(let task?) = due { task(self) }
+                switch due {
+                case .task(.runtime(let task)?): task(self)
+                case .task(.plain(let task)?): task()
+                default: break  // cancelled
+                }
                 continue
             }
             guard let connection = connection(for: token), connection.armedDeadline == deadline else { continue }

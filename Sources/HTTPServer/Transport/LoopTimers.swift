@@ -9,7 +9,14 @@ struct LoopTimers {
     static let taskTokenBit: UInt64 = 1 << 62
 
     private var heap = TimerHeap()
-    private var tasks: [UInt64: (LoopRuntime) -> Void] = [:]
+    /// What a timer runs: the server's own tasks take the runtime, `ConnectionLoop` timers take
+    /// nothing (kept as given: no wrapping closure per timer).
+    enum Task {
+        case runtime((LoopRuntime) -> Void)
+        case plain(@Sendable () -> Void)
+    }
+
+    private var tasks: [UInt64: Task] = [:]
     /// Heap entries of cancelled tasks not yet popped.
     private var cancelled = 0
 
@@ -21,15 +28,15 @@ struct LoopTimers {
         heap.push(deadline: deadline, token: token)
     }
 
-    /// Runs `task` at `deadline` unless `cancel(id:)` comes first.
-    mutating func schedule(id: UInt64, at deadline: UInt64, _ task: @escaping (LoopRuntime) -> Void) {
-        let token = Self.taskTokenBit | id
+    /// Runs `task` at `deadline` unless `cancel(token:)` comes first. `token` has
+    /// `taskTokenBit` set (see `EventLoop.newTimerToken`).
+    mutating func schedule(token: UInt64, at deadline: UInt64, _ task: Task) {
         tasks[token] = task
         heap.push(deadline: deadline, token: token)
     }
 
-    mutating func cancel(id: UInt64) {
-        guard tasks.removeValue(forKey: Self.taskTokenBit | id) != nil else { return }
+    mutating func cancel(token: UInt64) {
+        guard tasks.removeValue(forKey: token) != nil else { return }
         cancelled += 1
         if cancelled > 64, cancelled > heap.count / 2 {
             let tasks = self.tasks
@@ -45,7 +52,7 @@ struct LoopTimers {
         /// A connection's deadline may have passed (it checks its current one).
         case connection(token: UInt64, deadline: UInt64)
         /// A task to run (nil: it was cancelled).
-        case task(((LoopRuntime) -> Void)?)
+        case task(Task?)
     }
 
     /// The next entry due at `now`, if any.

@@ -40,15 +40,15 @@ struct LoopTimersTests {
         var timers = LoopTimers()
         // A heartbeat re-armed 100,000 times (once per event written): the heap stays small.
         for id in 1...100_000 {
-            timers.schedule(id: UInt64(id), at: UInt64(1_000_000 + id), { _ in })
-            if id > 1 { timers.cancel(id: UInt64(id - 1)) }
+            timers.schedule(token: LoopTimers.taskTokenBit | UInt64(id), at: UInt64(1_000_000 + id), .runtime { _ in })
+            if id > 1 { timers.cancel(token: LoopTimers.taskTokenBit | UInt64(id - 1)) }
         }
         #expect(timers.heapCount < 200)
         // Connections' deadlines are never swept: only the loop knows whether they are current.
         timers.arm(deadline: 5, token: 42)
         for id in 100_001...100_300 {
-            timers.schedule(id: UInt64(id), at: 10, { _ in })
-            timers.cancel(id: UInt64(id))
+            timers.schedule(token: LoopTimers.taskTokenBit | UInt64(id), at: 10, .runtime { _ in })
+            timers.cancel(token: LoopTimers.taskTokenBit | UInt64(id))
         }
         var due: [String] = []
         while let entry = timers.popDue(now: .max) {
