@@ -1,6 +1,6 @@
 // swift-tools-version:6.1
 // isolationd: a multi-tenant execution-isolation service on its own HTTP/1.1 server.
-// Layers (see ARCHITECTURE.md): isolationd -> ExecutionAPI -> (HTTPServer | ExecutionCore) -> C libraries.
+// Layers (see ARCHITECTURE.md): isolationd -> ExecutionAPI -> (HTTPServer | ExecutionCore) -> Platform -> C libraries.
 import PackageDescription
 
 let settings: [SwiftSetting] = [.swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny")]
@@ -27,6 +27,12 @@ let package = Package(
 
         // Mutex that ThreadSanitizer can follow; below both HTTPServer and ExecutionCore.
         .target(name: "VisibleLocks", swiftSettings: settings),
+        // The Linux calls Glibc does not export cleanly (epoll, eventfd, pidfd, pipe2, ...), as
+        // static inline C wrappers; no library to link.
+        .systemLibrary(name: "CPlatform"),
+        // The platform layer under both HTTPServer and ExecutionCore: the one Reactor (epoll,
+        // timers, cross-thread tasks), ReactorThread, LoopBound, MonotonicClock.
+        .target(name: "Platform", dependencies: ["CPlatform", "VisibleLocks"], swiftSettings: settings),
 
         // Sockets, epoll, HTTP/1.1, TLS, gzip, SSE and WebSocket. Knows no domain word.
         .target(name: "HTTPServer",
@@ -34,7 +40,7 @@ let package = Package(
                 swiftSettings: settings),
         // Contexts, factory, engines, agents, event hub. Knows no HTTP word, imports no socket.
         .target(name: "ExecutionCore",
-                dependencies: ["VisibleLocks", .product(name: "Logging", package: "swift-log")],
+                dependencies: ["Platform", "VisibleLocks", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: settings),
         // The only layer that knows both: routes, auth, problem+json, streams.
         .target(name: "ExecutionAPI",
@@ -42,8 +48,16 @@ let package = Package(
                                .product(name: "Logging", package: "swift-log"),
                                .product(name: "Metrics", package: "swift-metrics")],
                 swiftSettings: settings),
+        // The executable's configuration (file, environment overrides, validation, the redacted
+        // view) and its log line format. Used by isolationd only, never by ExecutionAPI: that
+        // takes plain settings values from its caller.
+        .target(name: "IsolationdConfiguration",
+                dependencies: ["ExecutionAPI", "HTTPServer", "ExecutionCore", "VisibleLocks",
+                               .product(name: "Logging", package: "swift-log")],
+                swiftSettings: settings),
         .executableTarget(name: "isolationd",
-                          dependencies: ["ExecutionAPI", "HTTPServer", "ExecutionCore", "VisibleLocks",
+                          dependencies: ["ExecutionAPI", "HTTPServer", "ExecutionCore", "Platform", "VisibleLocks",
+                                         "IsolationdConfiguration",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log"),
                                          .product(name: "Metrics", package: "swift-metrics"),
@@ -56,16 +70,22 @@ let package = Package(
                           // its two helper archives named when linked statically this way.
                           linkerSettings: [.unsafeFlags(["-static-stdlib", "-l_FoundationCollections", "-l_FoundationCShims"],
                                                         .when(platforms: [.linux], configuration: .release))]),
-        .executableTarget(name: "core-bench", dependencies: ["ExecutionCore", "VisibleLocks"], swiftSettings: settings),
+        .executableTarget(name: "core-bench", dependencies: ["ExecutionCore", "Platform", "VisibleLocks"], swiftSettings: settings),
 
         // Shared by every test target: ephemeral-port servers, raw-socket HTTP, SSE and WebSocket clients.
         .target(name: "IsolationdTesting", dependencies: ["HTTPServer", "ExecutionCore", "VisibleLocks"], swiftSettings: settings),
 
+        .testTarget(name: "PlatformTests", dependencies: ["Platform", "VisibleLocks"], swiftSettings: settings),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "IsolationdTesting", "VisibleLocks"], swiftSettings: settings),
-        .testTarget(name: "ExecutionCoreTests", dependencies: ["ExecutionCore", "IsolationdTesting", "VisibleLocks"], swiftSettings: settings),
+        .testTarget(name: "ExecutionCoreTests", dependencies: ["ExecutionCore", "IsolationdTesting", "Platform", "VisibleLocks"], swiftSettings: settings),
         .testTarget(name: "ExecutionAPITests", dependencies: ["ExecutionAPI", "IsolationdTesting", "VisibleLocks"], swiftSettings: settings),
+        .testTarget(name: "IsolationdConfigurationTests",
+                    dependencies: ["IsolationdConfiguration", "ExecutionAPI", "HTTPServer", "ExecutionCore", "VisibleLocks",
+                                   .product(name: "Logging", package: "swift-log")],
+                    swiftSettings: settings),
         .testTarget(name: "IntegrationTests",
-                    dependencies: ["ExecutionAPI", "HTTPServer", "ExecutionCore", "IsolationdTesting", "VisibleLocks"],
+                    dependencies: ["ExecutionAPI", "HTTPServer", "ExecutionCore", "IsolationdTesting", "VisibleLocks",
+                                   "IsolationdConfiguration"],
                     swiftSettings: settings),
     ]
 )

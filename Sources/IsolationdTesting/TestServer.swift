@@ -2,9 +2,9 @@ import HTTPServer
 import Logging
 
 extension HTTPServerConfiguration {
-    /// For tests: an ephemeral port on 127.0.0.1, two loops, no access log, quick lingering.
+    /// For tests: an ephemeral port on 127.0.0.1, two loops, quick lingering.
     public static var testing: HTTPServerConfiguration {
-        var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, eventLoopCount: 2, accessLog: false)
+        var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, eventLoopCount: 2)
         configuration.timeouts.lingerOnClose = .milliseconds(500)
         // The head timer starts at accept. When a ThreadSanitizer run starts hundreds of tests at
         // once on 2 cores, a client thread can connect and then not run for over 10 s (the

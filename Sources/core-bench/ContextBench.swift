@@ -72,23 +72,17 @@ enum CoreBenchTiming {
         var wall: Double
     }
 
-    static func now(_ clock: clockid_t) -> Double {
-        var ts = timespec()
-        clock_gettime(clock, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-
     /// Runs `body` (which returns how many operations it did) until `seconds` of wall time pass.
     static func measure(seconds: Double, _ body: (Int) -> Int) -> Measured {
-        let wallStart = now(CLOCK_MONOTONIC)
-        let cpuStart = now(CLOCK_THREAD_CPUTIME_ID)
+        let wallStart = monotonicSeconds()
+        let cpuStart = threadCPUSeconds()
         var count = 0
         var round = 0
-        while now(CLOCK_MONOTONIC) - wallStart < seconds {
+        while monotonicSeconds() - wallStart < seconds {
             count += body(round)
             round += 1
         }
-        return Measured(count: count, cpu: now(CLOCK_THREAD_CPUTIME_ID) - cpuStart, wall: now(CLOCK_MONOTONIC) - wallStart)
+        return Measured(count: count, cpu: threadCPUSeconds() - cpuStart, wall: monotonicSeconds() - wallStart)
     }
 
     static func report(_ label: String, _ measured: Measured, unit: String) {

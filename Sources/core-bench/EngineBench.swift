@@ -8,7 +8,7 @@ enum EngineBench {
         let policy = ContextPolicy()
         let clock = SystemClock()
         guard let factory = try? ExecutionEngineFactory(
-            eventSink: DiscardingEventSink(), agents: NoAgents(),
+            eventPublisher: DiscardingEventPublisher(), agents: NoAgents(),
             configuration: FactoryConfiguration(maxEnginesTotal: 1000), contextPolicy: policy, clock: clock,
             runsBackgroundSweep: false)
         else { return }
@@ -34,7 +34,7 @@ enum EngineBench {
 }
 
 /// The benches measure the core, not event delivery.
-private struct DiscardingEventSink: EventSink {
+private struct DiscardingEventPublisher: EventPublisher {
     func publish(_ draft: consuming EventDraft) -> PublishedEvent { PublishedEvent(EventEnvelope(id: 0, draft: draft, json: [])) }
 }
 

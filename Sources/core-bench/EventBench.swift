@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ExecutionCore
+import Platform
 import Synchronization
 
 /// Event hub throughput: publish → subscriber queue (one subscriber), and one user's events
@@ -91,8 +92,7 @@ func threadCPUSeconds() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
+/// Wall time for the benches, in seconds.
 func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    Double(MonotonicClock.now()) / 1e9
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ExecutionAPI
 import ExecutionCore
+import IsolationdConfiguration
 
 /// `isolationd check-config`: validates the configuration as `serve` would (including loading
 /// the JWT keys) and prints the effective configuration with secrets redacted.
@@ -17,7 +18,7 @@ struct CheckConfigCommand: ParsableCommand {
         let path: String
         do {
             (configuration, path) = try ConfigurationLoading.load(option: file.config)
-            _ = try Authenticator(settings: configuration.auth)
+            _ = try ConfigurationLoading.authenticator(for: configuration)
         } catch {
             ConfigurationLoading.report("invalid configuration: \(error.message)")
             throw ExitStatus.configuration

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ExecutionAPI
+import IsolationdConfiguration
 
 /// Loading the configuration the way every subcommand does, with one message on failure.
 enum ConfigurationLoading {
@@ -12,6 +13,16 @@ enum ConfigurationLoading {
         var configuration = try ServiceConfiguration.load(path: path, environment: environment)
         try configuration.overrideListenAddress(host: host, port: port)
         return (configuration, path)
+    }
+
+    /// The authenticator for `configuration.auth` (the RS256 key is read here); its refusals are
+    /// configuration errors naming the setting.
+    static func authenticator(for configuration: ServiceConfiguration) throws(ConfigurationError) -> Authenticator {
+        do throws(AuthSettingsError) {
+            return try Authenticator(settings: configuration.auth)
+        } catch {
+            throw ConfigurationError(error)
+        }
     }
 
     /// Writes `isolationd: <message>` to standard error.

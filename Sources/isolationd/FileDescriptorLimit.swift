@@ -8,12 +8,10 @@ import Glibc
 enum FileDescriptorLimit {
     /// What the limit was and became.
     struct Outcome: Equatable {
-        var previousSoft: UInt64
-        var soft: UInt64
-        var hard: UInt64
-        var wanted: UInt64
-        /// False when the call failed (the limit is then unchanged).
-        var changed: Bool
+        /// The soft limit before and after (the same when no change was needed or allowed).
+        var previousSoft: UInt64, soft: UInt64
+        /// The ceiling of the soft limit, and `maxConnections + headroom`.
+        var hard: UInt64, wanted: UInt64
         /// The soft limit covers what was wanted.
         var sufficient: Bool { soft >= wanted }
     }
@@ -30,14 +28,12 @@ enum FileDescriptorLimit {
         guard getrlimit(resource, &limit) == 0 else { return nil }
         let previous = UInt64(limit.rlim_cur)
         let hard = UInt64(limit.rlim_max)
-        var outcome = Outcome(previousSoft: previous, soft: previous, hard: hard, wanted: target, changed: false)
+        var outcome = Outcome(previousSoft: previous, soft: previous, hard: hard, wanted: target)
         let goal = min(target, hard)
         guard goal > previous else { return outcome }
         limit.rlim_cur = rlim_t(goal)
-        if setrlimit(resource, &limit) == 0 {
-            outcome.soft = goal
-            outcome.changed = true
-        }
+        // A refused call leaves the limit as it was, and the outcome says so.
+        if setrlimit(resource, &limit) == 0 { outcome.soft = goal }
         return outcome
     }
 

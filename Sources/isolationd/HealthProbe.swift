@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Platform
 
 /// A one-shot `GET` over a plain TCP socket, for `isolationd healthcheck` (container
 /// HEALTHCHECK, scripts). No Foundation networking: getaddrinfo, a non-blocking connect bounded
@@ -63,7 +64,8 @@ struct HealthProbe {
 
     /// The status code of `GET target`, within `timeout` seconds overall.
     static func status(of target: Target, timeout: Double) throws(Failure) -> Int {
-        let deadline = monotonicSeconds() + timeout
+        // Monotonic nanoseconds; the timeout is clamped so the conversion cannot overflow.
+        let deadline = MonotonicClock.now() + UInt64(min(max(timeout, 0), 1e9) * 1e9)
         let fd = try connect(to: target, deadline: deadline)
         defer { close(fd) }
         let hostHeader = target.host.contains(":") ? "[\(target.host)]:\(target.port)" : "\(target.host):\(target.port)"
@@ -97,7 +99,7 @@ struct HealthProbe {
         return code
     }
 
-    private static func connect(to target: Target, deadline: Double) throws(Failure) -> Int32 {
+    private static func connect(to target: Target, deadline: UInt64) throws(Failure) -> Int32 {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         hints.ai_family = AF_UNSPEC
@@ -129,21 +131,16 @@ struct HealthProbe {
         throw .connect(lastError)
     }
 
-    private static func wait(_ fd: Int32, for events: Int16, until deadline: Double) throws(Failure) {
+    private static func wait(_ fd: Int32, for events: Int16, until deadline: UInt64) throws(Failure) {
         while true {
-            let remaining = deadline - monotonicSeconds()
-            guard remaining > 0 else { throw .timeout }
+            let now = MonotonicClock.now()
+            guard deadline > now else { throw .timeout }
+            let remainingMilliseconds = (deadline - now + 999_999) / 1_000_000
             var entry = pollfd(fd: fd, events: events, revents: 0)
-            let ready = poll(&entry, 1, Int32(min(remaining * 1000, 60_000).rounded(.up)))
+            let ready = poll(&entry, 1, Int32(min(remainingMilliseconds, 60_000)))
             if ready > 0 { return }
             if ready < 0 && errno != EINTR { throw .io(errnoText()) }
         }
-    }
-
-    private static func monotonicSeconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
     private static func errnoText() -> String { String(cString: strerror(errno)) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ExecutionAPI
+import IsolationdConfiguration
 
 /// `isolationd healthcheck`: GET the liveness probe; exit 0 only on 200. For container
 /// HEALTHCHECK and scripts.

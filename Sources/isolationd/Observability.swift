@@ -1,5 +1,6 @@
 import ExecutionAPI
 import ExecutionCore
+import IsolationdConfiguration
 import Logging
 import Metrics
 import Prometheus

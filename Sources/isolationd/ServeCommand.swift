@@ -1,6 +1,7 @@
 import ArgumentParser
 import ExecutionAPI
 import ExecutionCore
+import IsolationdConfiguration
 import Logging
 
 /// `isolationd serve` (the default): load and validate the configuration, bootstrap logging and
@@ -32,7 +33,7 @@ struct ServeCommand: AsyncParsableCommand {
         let authenticator: Authenticator
         do {
             (configuration, path) = try ConfigurationLoading.load(option: file.config, host: host, port: port)
-            authenticator = try Authenticator(settings: configuration.auth)
+            authenticator = try ConfigurationLoading.authenticator(for: configuration)
         } catch {
             ConfigurationLoading.report("invalid configuration: \(error.message)")
             throw ExitStatus.configuration

@@ -1,6 +1,7 @@
 import ExecutionAPI
 import ExecutionCore
 import HTTPServer
+import IsolationdConfiguration
 import Logging
 
 /// A started service that can be drained.
@@ -17,28 +18,22 @@ struct RunningService {
     var drain: @Sendable () async -> Void
 }
 
-/// Where the service is assembled from the configuration and started: the execution core
-/// (`ExecutionService`), the REST routes, any additional routes (the event streams), the
-/// metrics endpoint, and the HTTP server(s).
+/// The one place the service is wired together from the configuration: the execution core
+/// (`ExecutionService`), its REST and event-stream routes, the metrics endpoint, the responder
+/// (request ids, request metrics, the access log) and the HTTP server(s).
 ///
 /// One `HTTPServer` serves one listener, plain or TLS. When `server.tls.port` is set, a second
 /// `HTTPServer` with the TLS context serves that port beside the plain one; both share the one
-/// responder (router, metrics, access log) and the one core, and drain together.
+/// responder and the one core, and drain together.
 enum ServerAssembly {
     struct StartFailure: Error, CustomStringConvertible {
         var description: String
     }
 
-    /// Routes installed beside the REST routes, with the service they read from (the event-stream
-    /// endpoints are installed through this hook). Returns their pump, if they made one: it is
-    /// shut down after the drain and its figures are in `/metrics`.
-    typealias AdditionalRoutes = (inout Router, ExecutionService) -> EventStreamPump?
-
     /// Builds the core and the router, starts the server(s) (their built-in `/livez`,
     /// `/healthz`, `/readyz` answer before the router) and returns how to drain everything.
     static func start(configuration: ServiceConfiguration, authenticator: Authenticator,
-                      metrics: PrometheusExporter?, logger: Logger,
-                      additionalRoutes: AdditionalRoutes = EventRoutesHook.install) throws -> RunningService {
+                      metrics: PrometheusExporter?, logger: Logger) throws -> RunningService {
         let settings = configuration.server
         // Read the certificate and key before anything starts: a bad file must stop the start.
         let tlsContext: TLSContext?
@@ -49,7 +44,7 @@ enum ServerAssembly {
         }
         let service: ExecutionService
         do {
-            service = try ExecutionService(configuration: configuration, authenticator: authenticator,
+            service = try ExecutionService(settings: configuration.service, authenticator: authenticator,
                                            logger: Logger(label: "isolationd.service"))
         } catch {
             throw StartFailure(description: error.description)
@@ -62,22 +57,20 @@ enum ServerAssembly {
         }
         var router = Router()
         APIRoutes.install(on: &router, service: service)
-        let pump = additionalRoutes(&router, service)
+        let pump = StreamRoutes.install(on: &router, service: service)
         // Last, so the request metrics know every route template (the streams' too).
         let requestMetrics = endpoint.map { _ in HTTPMetrics(routes: router.patterns + [MetricsEndpoint.path]) }
         endpoint?.install(on: &router, service: service, requestMetrics: requestMetrics, streamPump: pump)
         let accessLog = configuration.logging.accessLog ? Logger(label: "isolationd.access") : nil
         let responder = APIResponder(router: router, metrics: requestMetrics, accessLog: accessLog)
 
-        // The responder writes the access log (with the request id); the transport's own would
-        // repeat every line.
+        // The responder writes the one access log (with the request id).
         let separateTLSPort = settings.tls?.port
         let primary = HTTPServer(
-            configuration: settings.httpServerConfiguration(accessLog: false,
-                                                            tls: separateTLSPort == nil ? tlsContext : nil),
+            configuration: settings.httpServerConfiguration(tls: separateTLSPort == nil ? tlsContext : nil),
             responder: responder, logger: Logger(label: "isolationd.http"))
         let secondary = separateTLSPort.map { port in
-            HTTPServer(configuration: settings.httpServerConfiguration(accessLog: false, tls: tlsContext, port: port),
+            HTTPServer(configuration: settings.httpServerConfiguration(tls: tlsContext, port: port),
                        responder: responder, logger: Logger(label: "isolationd.https"))
         }
         let servers = [primary] + (secondary.map { [$0] } ?? [])
@@ -85,7 +78,7 @@ enum ServerAssembly {
             for server in servers { try server.start() }
         } catch {
             for server in servers { server.stop() }
-            pump?.shutdown()
+            pump.shutdown()
             Task { await service.shutdown(deadline: .zero) }
             throw StartFailure(description: "\(error)")
         }
@@ -99,15 +92,8 @@ enum ServerAssembly {
                 group.addTask { await service.shutdown() }
             }
             // Every connection is gone: end whatever the pump still holds and stop its thread.
-            pump?.shutdown()
+            pump.shutdown()
             for server in servers { server.stop() }
         }
-    }
-}
-
-/// The hook for the event-stream routes (`/v1/events`, `/v1/runs/{id}/events`, `/v1/events/ws`).
-enum EventRoutesHook {
-    static func install(on router: inout Router, service: ExecutionService) -> EventStreamPump? {
-        StreamRoutes.install(on: &router, service: service)
     }
 }

@@ -19,13 +19,13 @@ public struct Authenticator: Sendable {
 
     /// Throws when the JWT keys cannot be loaded (an unreadable file, a PEM that holds no RSA
     /// public key of at least 2048 bits); the error names the setting.
-    public init(settings: AuthSettings, clock: any ExecutionClock = SystemClock()) throws(ConfigurationError) {
+    public init(settings: AuthSettings, clock: any ExecutionClock = SystemClock()) throws(AuthSettingsError) {
         mode = settings.mode
         if settings.mode != .apiKeys && settings.jwt == nil {
-            throw ConfigurationError(keyPath: "auth.jwt", message: "auth.jwt must be an object when auth.mode is \(settings.mode.rawValue)")
+            throw .jwtSettingsMissing(mode: settings.mode)
         }
         apiKeys = APIKeyTable(keys: settings.mode == .jwt ? [] : settings.apiKeys)
-        jwt = try settings.jwt.map { (jwt) throws(ConfigurationError) in try JWTVerifier(settings: jwt) }
+        jwt = try settings.jwt.map { (jwt) throws(AuthSettingsError) in try JWTVerifier(settings: jwt) }
         self.clock = clock
     }
 

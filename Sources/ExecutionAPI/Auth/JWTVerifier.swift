@@ -11,7 +11,7 @@ struct JWTVerifier: Sendable {
     private let rsaKey: RSAPublicKey?
 
     /// Loads the keys named by `settings` (the RS256 PEM may come from a file).
-    init(settings: JWTSettings) throws(ConfigurationError) {
+    init(settings: JWTSettings) throws(AuthSettingsError) {
         self.settings = settings
         hmacKey = settings.algorithms.contains(.hs256) ? settings.hs256Secret.map { Array($0.utf8) } : nil
         guard settings.algorithms.contains(.rs256) else {
@@ -24,17 +24,15 @@ struct JWTVerifier: Sendable {
             pem = inline
         } else if let file = settings.rs256PublicKeyFile {
             keyPath = "auth.jwt.rs256_public_key_file"
-            let bytes = try ConfigurationFile.read(file)
-            pem = String(decoding: bytes, as: UTF8.self)
+            pem = try PublicKeyFile.read(file)
         } else {
-            throw ConfigurationError(keyPath: "auth.jwt.rs256_public_key_file",
-                                     message: "auth.jwt.rs256_public_key_file must be set when RS256 is allowed")
+            throw .rs256KeyMissing
         }
         guard let key = RSAPublicKey(pem: pem) else {
-            throw ConfigurationError(keyPath: keyPath, message: "\(keyPath) must hold an RSA public key in PEM form")
+            throw .notAnRSAPublicKey(keyPath: keyPath)
         }
         guard key.bits >= 2048 else {
-            throw ConfigurationError(keyPath: keyPath, message: "\(keyPath) must be an RSA key of at least 2048 bits, not \(key.bits)")
+            throw .rsaKeyTooShort(keyPath: keyPath, bits: key.bits)
         }
         rsaKey = key
     }

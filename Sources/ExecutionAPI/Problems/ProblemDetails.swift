@@ -1,7 +1,8 @@
 import ExecutionCore
 import HTTPServer
 
-/// An RFC 9457 problem: the body of every error answer, `application/problem+json`.
+/// An RFC 9457 problem: the body of every error answer, `application/problem+json`, written by
+/// HTTPServer's `ProblemJSON` (the one writer of problem bodies).
 ///
 /// `type` identifies the kind of problem (a URN under `urn:isolationd:problem:`; see
 /// `ProblemDetails.typeURI`), `title` is its fixed human summary, `detail` this occurrence's
@@ -9,7 +10,7 @@ import HTTPServer
 /// them in the JSON object; they can never replace a standard member. `headers` travel with
 /// the answer (`Retry-After`, `WWW-Authenticate`, `Allow`).
 public struct ProblemDetails: Error, Sendable, Equatable {
-    public static let contentType = "application/problem+json"
+    public static let contentType = ProblemJSON.contentType
     /// The prefix of every problem type this service defines.
     public static let typePrefix = "urn:isolationd:problem:"
 
@@ -41,24 +42,23 @@ public struct ProblemDetails: Error, Sendable, Equatable {
 
     public static func typeURI(_ slug: String) -> String { typePrefix + slug }
 
-    /// The JSON object: standard members over extensions of the same name.
-    public var json: JSONValue {
-        var object = extensions
-        object["type"] = .string(type)
-        object["title"] = .string(title)
-        object["status"] = .integer(Int64(status.code))
-        object["detail"] = detail.map(JSONValue.string)
-        object["instance"] = instance.map(JSONValue.string)
-        return .object(object)
+    /// This problem as the HTTP layer's document, whose writer makes every problem+json body;
+    /// extension values are serialised here (object keys sorted).
+    public var document: ProblemJSON {
+        var document = ProblemJSON(type: type, title: title, status: status, detail: detail)
+        document.instance = instance
+        document.extensions = extensions.map { ProblemJSON.Extension(name: $0.key, json: $0.value.serialized()) }
+        return document
     }
 
-    /// The complete answer.
+    /// The complete answer: the document and `headers`.
     public func response() -> HTTPResponse {
-        HTTPResponse(status: status, contentType: ProblemDetails.contentType, body: json.serialized(), headers: headers)
+        document.response(headers: headers)
     }
 
+    /// Equal when they answer the same: the same body bytes, status and headers.
     public static func == (a: ProblemDetails, b: ProblemDetails) -> Bool {
-        a.json == b.json && a.status == b.status
+        a.status == b.status && a.document.bytes == b.document.bytes
             && Array(a.headers).map { "\($0.name.lowercased()):\($0.value)" } == Array(b.headers).map { "\($0.name.lowercased()):\($0.value)" }
     }
 }

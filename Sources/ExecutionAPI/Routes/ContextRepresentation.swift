@@ -1,8 +1,10 @@
 import ExecutionCore
 
-/// A context's JSON answer, written straight into bytes: the same document (and the same bytes)
-/// as `UserExecutionContext.jsonValue` plus `"id"` serialized with sorted keys, without building
-/// the intermediate dictionary. Context creation is the hottest write path of the API.
+/// The API's one serialisation of a context: the core's document (`UserExecutionContext.jsonValue`,
+/// what a process agent receives) plus `"id"`, keys sorted, written straight into bytes without
+/// building the intermediate dictionary; context creation is the hottest write path of the API.
+/// Every context answer (create, child, read) is made here; a test in
+/// `Tests/ExecutionAPITests/Bodies` holds it byte for byte to the core's document.
 enum ContextRepresentation {
     static func bytes(_ context: UserExecutionContext) -> [UInt8] {
         var out: [UInt8] = []

@@ -13,18 +13,12 @@ struct ContextRoutes {
     func install(on router: inout Router) {
         let auth = service.authenticator
         // Two JSON objects of at most max_json_bytes each, plus ids and syntax.
-        let bodyLimit = 2 * service.configuration.contexts.maxJSONBytes + 16_384
+        let bodyLimit = 2 * service.settings.contexts.maxJSONBytes + 16_384
         router.post("/v1/contexts", maxBodySize: bodyLimit, handler: APIRoutes.authenticated(auth, create))
         router.get("/v1/contexts/:id", handler: APIRoutes.authenticated(auth, read))
         router.delete("/v1/contexts/:id", handler: APIRoutes.authenticated(auth, delete))
         router.post("/v1/contexts/:id/children", maxBodySize: bodyLimit, handler: APIRoutes.authenticated(auth, createChild))
         router.get("/v1/contexts/:id/audit", handler: APIRoutes.authenticated(auth, audit))
-    }
-
-    static func representation(_ context: UserExecutionContext) -> JSONValue {
-        guard case .object(var object) = context.jsonValue else { return context.jsonValue }
-        object["id"] = .string(context.requestID)
-        return .object(object)
     }
 
     static func location(_ context: UserExecutionContext) -> String { "/v1/contexts/" + context.requestID }
@@ -62,7 +56,7 @@ struct ContextRoutes {
         do throws(ContextRegistryError) {
             try service.contexts.register(context)
         } catch {
-            throw ProblemMapping.problem(for: error, retryAfterSeconds: min(60, service.configuration.contexts.ttlSeconds))
+            throw ProblemMapping.problem(for: error, retryAfterSeconds: min(60, service.settings.contexts.ttlSeconds))
         }
     }
 

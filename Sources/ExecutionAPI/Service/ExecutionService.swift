@@ -3,14 +3,14 @@ import Logging
 import Synchronization
 import VisibleLocks
 
-/// The execution core assembled from the configuration: the context policy and registry, the
-/// event hub, the agent catalog, the engine factory and the idempotency store, plus what the
-/// HTTP layer needs beside them (the authenticator, the clock, a logger).
+/// The execution core assembled from its settings: the context policy and registry, the event
+/// hub, the agent catalog, the engine factory and the idempotency store, plus what the HTTP layer
+/// needs beside them (the authenticator, the clock, a logger).
 ///
-/// Built once at start; every route (the REST routes here, the event streams elsewhere) reads
-/// what it needs from it. `shutdown()` takes the core down in order.
+/// Built once at start; every route (the REST routes and the event streams) reads what it needs
+/// from it. `shutdown()` takes the core down in order.
 public final class ExecutionService: Sendable {
-    public let configuration: ServiceConfiguration
+    public let settings: ServiceSettings
     public let authenticator: Authenticator
     public let clock: any ExecutionClock
     public let logger: Logger
@@ -25,65 +25,42 @@ public final class ExecutionService: Sendable {
     public let runOutcomes: RunOutcomeCounter
     private let housekeeping: VisibleMutex<Task<Void, Never>?> = VisibleMutex(nil)
 
-    /// The `streams` section (per-user cap, heartbeat, retry), for the streaming endpoints.
-    public var streams: StreamSettings { configuration.streams }
+    /// The per-user stream cap, heartbeat and retry hint, for the streaming endpoints.
+    public var streams: StreamSettings { settings.streams }
 
     /// Builds the core. Throws when the agents cannot be set up (a process agent whose program
     /// does not exist, no process reactor): the message names the agent entry and field.
-    public init(configuration: ServiceConfiguration, authenticator: Authenticator,
+    public init(settings: ServiceSettings, authenticator: Authenticator,
                 clock: any ExecutionClock = SystemClock(),
                 logger: Logger = Logger(label: "isolationd.service")) throws(ServiceStartError) {
-        self.configuration = configuration
+        self.settings = settings
         self.authenticator = authenticator
         self.clock = clock
         self.logger = logger
-        let c = configuration.contexts
+        let c = settings.contexts
         contextPolicy = ContextPolicy(placeholderValues: c.placeholderValues, reservedKeys: c.reservedKeys,
                                       maxJSONBytes: c.maxJSONBytes, maxDepth: c.maxDepth)
         contexts = ContextRegistry(store: InMemoryContextStore(maxPerUser: c.maxPerUser, maxTotal: c.maxTotal),
                                    ttl: .seconds(c.ttlSeconds), clock: clock,
                                    sweepInterval: .seconds(min(60, max(1, c.ttlSeconds / 4))))
-        let e = configuration.events
-        hub = EventHub(configuration: EventHubConfiguration(
-            replayRingSize: e.replayRingSize, subscriberQueueCapacity: e.subscriberQueueSize,
-            maxSubscribersPerUser: configuration.streams.maxPerUser,
-            sanitizer: .init(redactKeys: e.redactKeys, maxStringBytes: e.maxStringBytes, maxArrayItems: e.maxArrayItems)),
-            clock: clock)
+        hub = EventHub(configuration: settings.eventHubConfiguration, clock: clock)
         do {
-            agents = try AgentCatalog(definitions: configuration.agents, clock: clock)
+            agents = try AgentCatalog(definitions: settings.agents, clock: clock)
         } catch {
             throw ServiceStartError(description: "invalid configuration: \(error)")
         }
         runOutcomes = RunOutcomeCounter(forwardingTo: hub)
         do {
-            factory = try ExecutionEngineFactory(eventSink: runOutcomes, agents: agents,
-                                                 configuration: Self.factoryConfiguration(configuration),
+            factory = try ExecutionEngineFactory(eventPublisher: runOutcomes, agents: agents,
+                                                 configuration: settings.factoryConfiguration,
                                                  contextPolicy: contextPolicy, clock: clock)
         } catch {
             agents.shutdown()
             throw ServiceStartError(description: "\(error)")
         }
-        idempotency = InMemoryIdempotencyStore(ttl: .seconds(configuration.idempotency.ttlSeconds),
-                                               maxKeysPerUser: configuration.idempotency.maxKeysPerUser)
+        idempotency = InMemoryIdempotencyStore(ttl: .seconds(settings.idempotency.ttlSeconds),
+                                               maxKeysPerUser: settings.idempotency.maxKeysPerUser)
         startHousekeeping()
-    }
-
-    /// The factory's limits and every engine's, from the `factory` and `engines` sections
-    /// (one source for every timeout).
-    public static func factoryConfiguration(_ configuration: ServiceConfiguration) -> FactoryConfiguration {
-        let f = configuration.factory
-        let e = configuration.engines
-        let engine = EngineConfiguration(maxConcurrentRuns: e.maxConcurrentRuns, maxQueuedRuns: e.maxQueuedRuns,
-                                         historySize: e.historySize, runTimeout: .seconds(e.runTimeoutSeconds),
-                                         cancelGrace: .seconds(e.cancelGraceSeconds),
-                                         cancelSettleTimeout: .seconds(e.cancelGraceSeconds + 3))
-        return FactoryConfiguration(maxEnginesPerUser: f.maxEnginesPerUser, maxEnginesTotal: f.maxEnginesTotal,
-                                    perUserEngineLimits: f.perUserOverrides,
-                                    idleTimeout: .seconds(f.idleTimeoutSeconds), maxLifetime: .seconds(f.maxLifetimeSeconds),
-                                    runGrace: .seconds(f.runGraceSeconds), cleanupInterval: .seconds(f.cleanupIntervalSeconds),
-                                    shutdownDeadline: .seconds(f.shutdownDeadlineSeconds),
-                                    breakerFailureThreshold: f.breaker.failureThreshold,
-                                    breakerCooldown: .seconds(f.breaker.cooldownSeconds), engine: engine)
     }
 
     /// Sweeps the idempotency store and evicts idle event logs once a minute (the context
@@ -115,7 +92,7 @@ public final class ExecutionService: Sendable {
     }
 }
 
-/// The core could not be assembled from the configuration.
+/// The core could not be assembled from its settings (an agent that cannot be set up).
 public struct ServiceStartError: Error, Sendable, CustomStringConvertible {
     public var description: String
     public init(description: String) { self.description = description }

@@ -84,45 +84,34 @@ public struct UserExecutionContext: Sendable, Hashable {
     }
 }
 
-/// What an auditor needs to follow a request (and its children) through the logs.
+/// What an auditor needs to follow a request (and its children) through the logs: the context
+/// itself (its ids, parent link and audit metadata), its correlation id, and its age when the
+/// trail was taken.
 public struct ContextAuditTrail: Sendable, Equatable {
-    public let correlationID: String
-    public let userID: String
-    public let threadID: String
-    public let runID: String
-    public let requestID: String
-    public let websocketClientID: String?
-    public let createdAt: Timestamp
-    public let operationDepth: Int
-    public let parentRequestID: String?
+    public let context: UserExecutionContext
     /// How old the context was when the trail was taken.
     public let age: Duration
-    public let auditMetadata: JSONObject
 
     init(context: UserExecutionContext, now: Timestamp) {
-        correlationID = context.correlationID
-        userID = context.userID
-        threadID = context.threadID
-        runID = context.runID
-        requestID = context.requestID
-        websocketClientID = context.websocketClientID
-        createdAt = context.createdAt
-        operationDepth = context.operationDepth
-        parentRequestID = context.parentRequestID
+        self.context = context
         age = now - context.createdAt
-        auditMetadata = context.auditMetadata
     }
+
+    public var correlationID: String { context.correlationID }
+    public var requestID: String { context.requestID }
+    public var parentRequestID: String? { context.parentRequestID }
+    public var auditMetadata: JSONObject { context.auditMetadata }
 
     public var jsonValue: JSONValue {
         .object([
             "correlation_id": .string(correlationID),
-            "user_id": .string(userID),
-            "thread_id": .string(threadID),
-            "run_id": .string(runID),
+            "user_id": .string(context.userID),
+            "thread_id": .string(context.threadID),
+            "run_id": .string(context.runID),
             "request_id": .string(requestID),
-            "websocket_client_id": websocketClientID.map(JSONValue.string) ?? .null,
-            "created_at": .string(createdAt.iso8601),
-            "operation_depth": .integer(Int64(operationDepth)),
+            "websocket_client_id": context.websocketClientID.map(JSONValue.string) ?? .null,
+            "created_at": .string(context.createdAt.iso8601),
+            "operation_depth": .integer(Int64(context.operationDepth)),
             "parent_request_id": parentRequestID.map(JSONValue.string) ?? .null,
             "context_age_seconds": .double(age.secondsDouble),
             "audit_metadata": .object(auditMetadata),

@@ -4,20 +4,20 @@
 public struct EngineEventEmitter: Sendable {
     /// Stamped on every event this emitter sends.
     public let identity: EventIdentity
-    private let sink: any EventSink
+    private let publisher: any EventPublisher
     private let clock: any ExecutionClock
 
-    init(context: UserExecutionContext, engineID: String, sink: any EventSink, clock: any ExecutionClock) {
+    init(context: UserExecutionContext, engineID: String, publisher: any EventPublisher, clock: any ExecutionClock) {
         identity = EventIdentity(userID: context.userID, threadID: context.threadID, runID: context.runID,
                                  requestID: context.requestID, engineID: engineID)
-        self.sink = sink
+        self.publisher = publisher
         self.clock = clock
     }
 
     /// Publishes one event about agent run `executionID`, stamped with this emitter's identity.
     @discardableResult
     public func emit(_ type: EventType, executionID: String, agent: String, data: JSONValue) -> PublishedEvent {
-        sink.publish(EventDraft(type: type, identity: identity, executionID: executionID, agent: agent,
+        publisher.publish(EventDraft(type: type, identity: identity, executionID: executionID, agent: agent,
                                 timestamp: clock.now(), data: data))
     }
 }

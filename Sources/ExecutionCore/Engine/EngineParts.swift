@@ -6,19 +6,23 @@ public struct EngineParts: Sendable {
     public let configuration: EngineConfiguration
     public let createdAt: Timestamp
     public let expiresAt: Timestamp
-    let eventSink: any EventSink
+    let eventPublisher: any EventPublisher
     let agents: any AgentProvider
     let clock: any ExecutionClock
+    /// The factory's run → engine index, kept current by the engine.
+    let runIndex: RunIndex
 
     init(id: String, context: UserExecutionContext, configuration: EngineConfiguration, createdAt: Timestamp,
-         expiresAt: Timestamp, eventSink: any EventSink, agents: any AgentProvider, clock: any ExecutionClock) {
+         expiresAt: Timestamp, eventPublisher: any EventPublisher, agents: any AgentProvider, clock: any ExecutionClock,
+         runIndex: RunIndex) {
         self.id = id
         self.context = context
         self.configuration = configuration
         self.createdAt = createdAt
         self.expiresAt = expiresAt
-        self.eventSink = eventSink
+        self.eventPublisher = eventPublisher
         self.agents = agents
         self.clock = clock
+        self.runIndex = runIndex
     }
 }

@@ -3,6 +3,8 @@
 struct RunHistory {
     let capacity: Int
     private var items: [RunSnapshot] = []
+    /// Where each record sits in `items`, so a lookup by id does not scan the ring.
+    private var slots: [String: Int] = [:]
     /// Where the next record goes once the ring is full.
     private var next = 0
 
@@ -12,18 +14,28 @@ struct RunHistory {
 
     var count: Int { items.count }
 
-    mutating func append(_ snapshot: RunSnapshot) {
+    /// Keeps `snapshot`; returns the id of the oldest record it overwrote, if the ring was full.
+    @discardableResult
+    mutating func append(_ snapshot: RunSnapshot) -> String? {
         if items.count < capacity {
+            slots[snapshot.id] = items.count
             items.append(snapshot)
-        } else {
-            items[next] = snapshot
-            next = (next + 1) % capacity
+            return nil
         }
+        let evicted = items[next].id
+        slots.removeValue(forKey: evicted)
+        slots[snapshot.id] = next
+        items[next] = snapshot
+        next = (next + 1) % capacity
+        return evicted
     }
 
     func find(_ id: String) -> RunSnapshot? {
-        items.first { $0.id == id }
+        slots[id].map { items[$0] }
     }
+
+    /// Every id in the ring.
+    var ids: [String] { items.map(\.id) }
 
     /// Oldest first.
     var ordered: [RunSnapshot] {

@@ -51,6 +51,7 @@ struct RunTableContext {
     let emitter: EngineEventEmitter
     let configuration: EngineConfiguration
     let clock: any ExecutionClock
+    let runIndex: RunIndex
     /// Timers hold the engine weakly: a forgotten engine is freed, its timers then do nothing.
     weak let engine: UserExecutionEngine?
 
@@ -97,6 +98,7 @@ struct RunTable {
         nextSequence &+= 1
         run.sequence = nextSequence
         live[run.id] = run
+        ctx.runIndex.insert(runID: run.id, engineID: ctx.engineID)
         stats.total += 1
         lastActivity = now
         if startNow {
@@ -177,7 +179,7 @@ struct RunTable {
             id: id, engineID: ctx.engineID, userID: ctx.context.userID, threadID: ctx.context.threadID,
             runID: ctx.context.runID, agent: run.agent, state: state, reason: reason, errorMessage: message,
             result: result, createdAt: run.createdAt, startedAt: run.startedAt, endedAt: now)
-        history.append(record)
+        if let evicted = history.append(record) { ctx.runIndex.remove(runID: evicted) }
         stats.recordEnd(state, executionTime: duration)
         lastActivity = now
         return record

@@ -33,6 +33,7 @@ public final class UserExecutionEngine: Sendable {
 
     let agents: any AgentProvider
     let clock: any ExecutionClock
+    let runIndex: RunIndex
     let core: VisibleMutex<Core>
 
     /// Builds an engine from the parts the factory prepared (see `EngineBuilder`).
@@ -42,15 +43,16 @@ public final class UserExecutionEngine: Sendable {
         configuration = parts.configuration
         agents = parts.agents
         clock = parts.clock
+        runIndex = parts.runIndex
         createdAt = parts.createdAt
         expiresAt = parts.expiresAt
-        emitter = EngineEventEmitter(context: parts.context, engineID: parts.id, sink: parts.eventSink, clock: parts.clock)
+        emitter = EngineEventEmitter(context: parts.context, engineID: parts.id, publisher: parts.eventPublisher, clock: parts.clock)
         core = VisibleMutex(Core(table: RunTable(historySize: parts.configuration.historySize, createdAt: parts.createdAt)))
     }
 
     var tableContext: RunTableContext {
         RunTableContext(engineID: id, context: context, emitter: emitter, configuration: configuration,
-                        clock: clock, engine: self)
+                        clock: clock, runIndex: runIndex, engine: self)
     }
 
     // MARK: - Runs
@@ -131,6 +133,11 @@ public final class UserExecutionEngine: Sendable {
     public func run(id runID: String) -> RunSnapshot? {
         let ctx = tableContext
         return core.withLock { $0.table.find(runID, ctx: ctx) }
+    }
+
+    /// The ids of every run this engine still knows (live or in its history).
+    var knownRunIDs: [String] {
+        core.withLock { Array($0.table.live.keys) + $0.table.history.ids }
     }
 
     /// Live runs, then ended runs in the history, each oldest first.

@@ -16,7 +16,7 @@ import Synchronization
 /// earlier id gets an explicit gap for what was dropped, never unrelated events under ids it has
 /// already seen. A cursor newer than the log (only possible across a restart) also gets a gap,
 /// then every retained event.
-public final class EventHub: EventSink {
+public final class EventHub: EventPublisher {
     public let configuration: EventHubConfiguration
     let sanitizer: EventSanitizer
     let clock: any ExecutionClock

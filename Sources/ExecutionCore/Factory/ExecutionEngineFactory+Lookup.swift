@@ -21,17 +21,19 @@ extension ExecutionEngineFactory {
     }
 
     /// A run of any of the user's live engines (running, queued or in an engine's history).
+    /// One index read and one registry read, whatever the number of engines and runs.
     public func run(id runID: String, userID: String) -> RunSnapshot? {
-        for engine in engines(userID: userID) {
-            if let run = engine.run(id: runID) { return run }
-        }
-        return nil
+        engine(holdingRun: runID, userID: userID)?.run(id: runID)
     }
 
-    /// The engine holding the user's run, for callers that act on it.
+    /// The engine holding the user's run, for callers that act on it (another user's run: nil).
     public func engine(holdingRun runID: String, userID: String) -> UserExecutionEngine? {
-        engines(userID: userID).first { $0.run(id: runID) != nil }
+        guard let engineID = runIndex.engineID(holdingRun: runID) else { return nil }
+        return engine(id: engineID, userID: userID)
     }
+
+    /// How many runs the factory can find by id (live and in engines' histories).
+    public var indexedRunCount: Int { runIndex.count }
 
     /// Cancels the user's run (idempotent; owner only: another user's run is `notFound`).
     public func cancelRun(id runID: String, userID: String, reason: CancelReason = .cancelled) -> CancelOutcome {

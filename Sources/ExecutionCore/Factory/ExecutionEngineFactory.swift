@@ -9,26 +9,28 @@ public final class ExecutionEngineFactory: Sendable {
     public let contextPolicy: ContextPolicy
     /// Guards engine builds; its state is readable (and in `metrics`).
     public let breaker: CircuitBreaker
-    let eventSink: any EventSink
+    let eventPublisher: any EventPublisher
     let agents: any AgentProvider
     let clock: any ExecutionClock
     let slots: any EngineSlotAccounting
     let builder: any EngineBuilder
     let registry: VisibleMutex<EngineRegistry>
+    /// Which engine holds each run (engines keep it current; cleanup forgets an engine's runs).
+    let runIndex = RunIndex()
     let sweeper: VisibleMutex<PeriodicTask?> = VisibleMutex(nil)
 
     /// - Parameters:
-    ///   - eventSink: where engines publish events (the event hub). Required: without it the
-    ///     factory refuses to exist (`FactoryConfigurationError.missingEventSink`).
+    ///   - eventPublisher: where engines publish events (the event hub). Required: without it the
+    ///     factory refuses to exist (`FactoryConfigurationError.missingEventPublisher`).
     ///   - runsBackgroundSweep: start the idle/lifetime sweep every `cleanupInterval` on `clock`.
-    public init(eventSink: (any EventSink)?, agents: any AgentProvider,
+    public init(eventPublisher: (any EventPublisher)?, agents: any AgentProvider,
                 configuration: FactoryConfiguration = FactoryConfiguration(),
                 contextPolicy: ContextPolicy = ContextPolicy(), clock: any ExecutionClock = SystemClock(),
                 slots: any EngineSlotAccounting = InMemoryEngineSlots(),
                 builder: any EngineBuilder = StandardEngineBuilder(),
                 runsBackgroundSweep: Bool = true) throws(FactoryConfigurationError) {
-        guard let eventSink else { throw .missingEventSink }
-        self.eventSink = eventSink
+        guard let eventPublisher else { throw .missingEventPublisher }
+        self.eventPublisher = eventPublisher
         self.agents = agents
         self.configuration = configuration
         self.contextPolicy = contextPolicy
@@ -87,7 +89,7 @@ public final class ExecutionEngineFactory: Sendable {
         let now = clock.now()
         let parts = EngineParts(id: RandomIdentifier.uuid(), context: context, configuration: configuration.engine,
                                 createdAt: now, expiresAt: now + configuration.maxLifetime,
-                                eventSink: eventSink, agents: agents, clock: clock)
+                                eventPublisher: eventPublisher, agents: agents, clock: clock, runIndex: runIndex)
         let engine: UserExecutionEngine
         do {
             engine = try builder.buildEngine(parts)

@@ -1,11 +1,11 @@
 /// The factory could not be constructed.
 public enum FactoryConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// No event sink was given: engines could not report anything, so the factory refuses to exist.
-    case missingEventSink
+    /// No event publisher was given: engines could not report anything, so the factory refuses to exist.
+    case missingEventPublisher
 
     public var description: String {
         switch self {
-        case .missingEventSink: "ExecutionEngineFactory requires an event sink (the event hub)"
+        case .missingEventPublisher: "ExecutionEngineFactory requires an event publisher (the event hub)"
         }
     }
 }

@@ -1,12 +1,13 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Platform
 
 /// A child just started by `ProcessSpawner`: its pid (also its process group id) and the
 /// parent's ends of its three pipes, all non-blocking and close-on-exec.
 struct SpawnedChild: Sendable {
     var pid: pid_t
-    /// Readable when the child exits; -1 when the kernel or libc has no pidfd.
+    /// Readable when the child exits; -1 when the kernel has no pidfd (before Linux 5.3).
     var pidFD: Int32
     var stdinFD: Int32
     var stdoutFD: Int32
@@ -29,6 +30,8 @@ struct SpawnedChild: Sendable {
 struct ProcessSpawner: Sendable {
     /// Where `prlimit(1)` lives; checked when a spec with limits is used.
     let prlimitPath: String
+    /// Whether children get a pidfd (off only to exercise the `waitid` poll in tests).
+    var opensPidfds = true
     /// Attempts for a spawn that fails with ETXTBSY (waits 1, 2, 4, 8 ms in between).
     static let busyRetries = 5
 
@@ -67,11 +70,13 @@ struct ProcessSpawner: Sendable {
         posix_spawn_file_actions_adddup2(&actions, pipes.stdinRead, 0)
         posix_spawn_file_actions_adddup2(&actions, pipes.stdoutWrite, 1)
         posix_spawn_file_actions_adddup2(&actions, pipes.stderrWrite, 2)
-        _ = SystemCalls.addClosefromFunction?(&actions, 3)
-        guard let addChdir = SystemCalls.addChdirFunction else {
-            throw AgentStartError("this C library lacks posix_spawn_file_actions_addchdir_np (glibc 2.29+ needed)")
+        // Without addclosefrom (before glibc 2.34) close-on-exec alone keeps descriptors back.
+        _ = PlatformCalls.spawnAddClosefrom(&actions, 3)
+        switch PlatformCalls.spawnAddChdir(&actions, spec.workingDirectory) {
+        case 0: break
+        case ENOSYS: throw AgentStartError("this C library lacks posix_spawn_file_actions_addchdir_np (glibc 2.29+ needed)")
+        case let code: throw AgentStartError("cannot set the working directory: \(SystemCalls.errorText(code))")
         }
-        _ = addChdir(&actions, spec.workingDirectory)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -105,9 +110,9 @@ struct ProcessSpawner: Sendable {
             throw AgentStartError("posix_spawn \"\(spec.command[0])\" failed: \(SystemCalls.errorText(result))")
         }
         // The child is running with its own copies; the parent keeps only its ends.
-        let child = SpawnedChild(pid: pid, pidFD: SystemCalls.pidfdOpen(pid), stdinFD: pipes.takeStdinWrite(),
+        let child = SpawnedChild(pid: pid, pidFD: opensPidfds ? PlatformCalls.pidfdOpen(pid) : -1, stdinFD: pipes.takeStdinWrite(),
                                  stdoutFD: pipes.takeStdoutRead(), stderrFD: pipes.takeStderrRead())
-        for fd in [child.stdinFD, child.stdoutFD, child.stderrFD] { SystemCalls.setNonBlocking(fd) }
+        for fd in [child.stdinFD, child.stdoutFD, child.stderrFD] { PlatformCalls.setNonBlocking(fd) }
         return child
     }
 }

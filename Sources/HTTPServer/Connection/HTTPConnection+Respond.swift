@@ -16,12 +16,9 @@ extension HTTPConnection {
         if shared.probesEnabled, head.method == .get || head.method == .head,
            let probe = ProbeResponses.match(head.target) {
             let keepAlive = keepsAlive(head)
-            let status = shared.probes.append(probe.probe, verbose: probe.verbose, headOnly: head.method == .head,
-                                              phase: shared.phase, connection: connectionField(head, keepAlive: keepAlive),
-                                              date: runtime.date.bytes, into: &io.outbound)
-            if shared.logsProbes {
-                runtime.logger.debug("\(head.method) \(head.target) \(status)", metadata: ["peer": "\(remoteAddress)"])
-            }
+            _ = shared.probes.append(probe.probe, verbose: probe.verbose, headOnly: head.method == .head,
+                                     phase: shared.phase, connection: connectionField(head, keepAlive: keepAlive),
+                                     date: runtime.date.bytes, into: &io.outbound)
             machine.responded(keepAlive: keepAlive, now: runtime.now)
             return
         }
@@ -56,8 +53,6 @@ extension HTTPConnection {
         let bodyless = (100...199).contains(code) || code == 204 || code == 304
         let date = runtime.date.bytes
         let serverName = shared.serverName
-        var bodyBytes = 0
-        var upgraded = false
 
         switch response.body {
         case .empty:
@@ -67,7 +62,6 @@ extension HTTPConnection {
                                       date: date, serverName: serverName, into: &io.outbound)
             machine.responded(keepAlive: keepAlive, now: runtime.now)
         case .bytes(let bytes):
-            bodyBytes = bytes.count
             io.outbound.reserveCapacity(io.outbound.count + bytes.count + 256)
             ResponseHeadWriter.append(status: response.status, headers: response.headers,
                                       framing: bodyless ? .none : .contentLength(bytes.count),
@@ -90,11 +84,7 @@ extension HTTPConnection {
                 startStream(producer, chunked: chunked, keepAlive: keepAlive, encoder: encoder)
             }
         case .webSocket(let upgrade):
-            upgraded = acceptWebSocket(upgrade, head: head, response: response)
-        }
-        if shared.accessLog {
-            let logged = upgraded ? 101 : code
-            runtime.logger.info("\(head.method) \(AccessLogTarget.redacted(head.target)) \(logged) \(bodyBytes)", metadata: ["peer": "\(remoteAddress)"])
+            acceptWebSocket(upgrade, head: head, response: response)
         }
     }
 
@@ -117,9 +107,8 @@ extension HTTPConnection {
         io.dropInput()
         appendProblem(status, detail: reason, headers: extraHeaders)
         runtime.loop.counters.requests.wrappingAdd(1, ordering: .relaxed)
-        if shared.accessLog {
-            runtime.logger.info("rejected request: \(status.code) \(reason)", metadata: ["peer": "\(remoteAddress)"])
-        }
+        // Not an access line (the responder's access log never sees this request): a diagnostic.
+        runtime.logger.debug("rejected request: \(status.code) \(reason)", metadata: ["peer": "\(remoteAddress)"])
     }
 
     /// A new request while draining: 503, `Retry-After`, close (the machine is closing).
@@ -130,9 +119,9 @@ extension HTTPConnection {
 
     /// A problem+json answer after which the connection closes.
     private func appendProblem(_ status: HTTPStatus, detail: String, headers extraHeaders: HTTPHeaders) {
-        let payload = ProblemBody.bytes(status: status, detail: detail)
+        let payload = ProblemJSON(status: status, detail: detail).bytes
         var headers = extraHeaders
-        headers.set("Content-Type", "application/problem+json")
+        headers.set("Content-Type", ProblemJSON.contentType)
         ResponseHeadWriter.append(status: status, headers: headers,
                                   framing: .contentLength(payload.count), connection: .close,
                                   date: runtime.date.bytes, serverName: shared.serverName, into: &io.outbound)

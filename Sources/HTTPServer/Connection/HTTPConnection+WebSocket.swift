@@ -1,14 +1,14 @@
 /// WebSocket upgrades (RFC 6455): the handshake answer, then frames in both directions through
 /// `WebSocketServerProtocol`.
 extension HTTPConnection {
-    /// Answers the upgrade with 101 and hands the application its session; false when the
-    /// handshake was refused instead (an error answer is queued).
-    func acceptWebSocket(_ upgrade: WebSocketUpgrade, head: HTTPRequestHead, response: HTTPResponse) -> Bool {
+    /// Answers the upgrade with 101 and hands the application its session, or queues an error
+    /// answer when the handshake is refused.
+    func acceptWebSocket(_ upgrade: WebSocketUpgrade, head: HTTPRequestHead, response: HTTPResponse) {
         let accept: String
         switch WebSocketHandshake.validate(method: head.method, version: head.version, headers: head.headers) {
         case .failure(let refusal):
             answerError(refusal.status, reason: refusal.reason, extraHeaders: refusal.headers)
-            return false
+            return
         case .success(let value):
             accept = value
         }
@@ -20,7 +20,7 @@ extension HTTPConnection {
             guard WebSocketHandshake.offeredProtocols(head.headers).contains(subprotocol) else {
                 runtime.logger.error("WebSocket upgrade selected subprotocol '\(subprotocol)' the client did not offer")
                 answerError(.internalServerError, reason: "the server chose a subprotocol the client did not offer")
-                return false
+                return
             }
             headers.set("Sec-WebSocket-Protocol", subprotocol)
         }
@@ -34,7 +34,6 @@ extension HTTPConnection {
         if shared.isDraining {
             session.close(code: WebSocketCloseCode.goingAway, reason: "server shutting down")
         }
-        return true
     }
 
     /// Bytes from the peer after the 101.

@@ -176,7 +176,6 @@ public struct Router: HTTPResponder {
 
     /// A problem+json answer (RFC 9457).
     static func problem(_ status: HTTPStatus, detail: String) -> HTTPResponse {
-        HTTPResponse(status: status, contentType: "application/problem+json",
-                     body: ProblemBody.bytes(status: status, detail: detail))
+        ProblemJSON(status: status, detail: detail).response()
     }
 }

@@ -29,8 +29,6 @@ public struct HTTPServerConfiguration: Sendable {
     public var drainRetryAfterSeconds: Int
     /// Built-in `/healthz`, `/livez`, `/readyz` answered before the responder.
     public var probesEnabled: Bool
-    /// One info-level log line per request (probes only at debug level).
-    public var accessLog: Bool
     /// The `Server` header value; nil sends none.
     public var serverName: String?
     /// Serve TLS (every connection of the listener) with this context; nil serves plain HTTP.
@@ -97,7 +95,7 @@ public struct HTTPServerConfiguration: Sendable {
                 parserLimits: HTTPParserLimits = .init(), outboundBufferBytes: Int = 1 << 20,
                 timeouts: Timeouts = .init(), drainDelay: Duration = .zero,
                 drainDeadline: Duration = .seconds(10), drainRetryAfterSeconds: Int = 1,
-                probesEnabled: Bool = true, accessLog: Bool = true, serverName: String? = nil,
+                probesEnabled: Bool = true, serverName: String? = nil,
                 tls: TLSContext? = nil, compression: Compression = .init()) {
         self.host = host
         self.port = port
@@ -112,7 +110,6 @@ public struct HTTPServerConfiguration: Sendable {
         self.drainDeadline = drainDeadline
         self.drainRetryAfterSeconds = drainRetryAfterSeconds
         self.probesEnabled = probesEnabled
-        self.accessLog = accessLog
         self.serverName = serverName
         self.tls = tls
         self.compression = compression

@@ -24,12 +24,9 @@ final class ServerShared: Sendable {
     let timeouts: TimeoutNanoseconds
     // Hot-path settings copied out of `configuration`, so reading one never copies the struct.
     let probesEnabled: Bool
-    let accessLog: Bool
     let outboundBufferBytes: Int
     let maxConnections: Int
     let serverName: String?
-    /// Probes are logged only at debug level (they would drown the access log).
-    let logsProbes: Bool
     let connectionCloseWaiter = ConnectionsClosedSignal()
 
     private let phaseValue = Atomic<UInt8>(ServerPhase.running.rawValue)
@@ -48,11 +45,9 @@ final class ServerShared: Sendable {
         probes = ProbeResponses(serverName: configuration.serverName)
         timeouts = TimeoutNanoseconds(configuration)
         probesEnabled = configuration.probesEnabled
-        accessLog = configuration.accessLog
         outboundBufferBytes = configuration.outboundBufferBytes
         maxConnections = configuration.maxConnections
         serverName = configuration.serverName
-        logsProbes = configuration.accessLog && logger.logLevel <= .debug
     }
 
     var phase: ServerPhase {

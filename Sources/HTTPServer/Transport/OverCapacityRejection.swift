@@ -8,10 +8,10 @@ enum OverCapacityRejection {
         withUnsafeTemporaryAllocation(byteCount: 4096, alignment: 16) { scratch in
             _ = recv(fd, scratch.baseAddress, scratch.count, Int32(MSG_DONTWAIT))
         }
-        let body = ProblemBody.bytes(status: .serviceUnavailable, detail: "too many open connections")
+        let body = ProblemJSON(status: .serviceUnavailable, detail: "too many open connections").bytes
         var answer: [UInt8] = []
         ResponseHeadWriter.append(status: .serviceUnavailable,
-                                  headers: ["Content-Type": "application/problem+json", "Retry-After": "1"],
+                                  headers: ["Content-Type": ProblemJSON.contentType, "Retry-After": "1"],
                                   framing: .contentLength(body.count), connection: .close, date: date,
                                   serverName: nil, into: &answer)
         answer += body

@@ -8,7 +8,7 @@ struct APIKeyAuthenticationTests {
     let authenticator: Authenticator
 
     init() throws {
-        authenticator = try Authenticator(settings: ServiceConfiguration().auth)
+        authenticator = try Authenticator(settings: AuthSettings())
     }
 
     private func authenticate(_ header: String?) -> Result<Principal, AuthError> {
@@ -73,11 +73,11 @@ struct APIKeyAuthenticationTests {
     @Test("configured keys come from the configuration, not from the demo list")
     func configuredKeys() throws {
         let key = "prod-key-for-carol-7f3a9c"
-        let config = try ServiceConfiguration.parse("""
-            {"auth": {"demo_keys": false, "api_keys": [{"user_id": "carol", "roles": ["user"], "sha256": "\(OpenSSLCrypto.sha256(key).hex)"}]}}
-            """)
-        #expect(!config.auth.demoKeysActive)
-        let custom = try Authenticator(settings: config.auth)
+        var settings = AuthSettings()
+        settings.demoKeys = false
+        settings.apiKeys = [AuthSettings.APIKey(userID: "carol", roles: ["user"], sha256: OpenSSLCrypto.sha256(key).hex)]
+        #expect(!settings.demoKeysActive)
+        let custom = try Authenticator(settings: settings)
         #expect(try custom.authenticate(authorization: "Bearer \(key)") == Principal(userID: "carol", roles: ["user"]))
         #expect(throws: AuthError.unknownAPIKey) { try custom.authenticate(authorization: "Bearer \(DemoAPIKeys.alice.key)") }
     }
@@ -89,9 +89,11 @@ struct AuthenticatorConstructionTests {
     func jwtModeNeedsSettings() {
         var settings = AuthSettings()
         settings.mode = .jwt
-        #expect(throws: ConfigurationError(keyPath: "auth.jwt", message: "auth.jwt must be an object when auth.mode is jwt")) {
+        #expect(throws: AuthSettingsError.jwtSettingsMissing(mode: .jwt)) {
             try Authenticator(settings: settings)
         }
+        #expect(AuthSettingsError.jwtSettingsMissing(mode: .jwt).keyPath == "auth.jwt")
+        #expect(AuthSettingsError.jwtSettingsMissing(mode: .jwt).message == "auth.jwt must be an object when auth.mode is jwt")
     }
 }
 

@@ -8,13 +8,24 @@ struct JWTAuthenticationTests {
     static let now: Int64 = 1_767_225_600 // 2026-01-01T00:00:00Z
     let clock = FixedClock(time: Timestamp(nanoseconds: JWTAuthenticationTests.now * 1_000_000_000))
 
-    func settings(_ jwt: String, mode: String = "jwt") throws -> AuthSettings {
-        try ServiceConfiguration.parse(#"{"auth": {"mode": "\#(mode)", "jwt": \#(jwt)}}"#).auth
+    /// Auth settings in `mode` with JWT settings as written in code, `adjust`ed from the defaults
+    /// (the configuration's reading of them is tested in IsolationdConfigurationTests).
+    func settings(mode: AuthSettings.Mode = .jwt, _ adjust: (inout JWTSettings) -> Void) -> AuthSettings {
+        var jwt = JWTSettings()
+        adjust(&jwt)
+        var auth = AuthSettings()
+        auth.mode = mode
+        auth.jwt = jwt
+        return auth
     }
 
-    func hsAuthenticator(extra: String = "") throws -> Authenticator {
-        try Authenticator(settings: settings(#"{"algorithms": ["HS256"], "hs256_secret": "\#(Self.secret)", "leeway_seconds": 30\#(extra)}"#),
-                          clock: clock)
+    func hsAuthenticator(_ adjust: (inout JWTSettings) -> Void = { _ in }) throws -> Authenticator {
+        try Authenticator(settings: settings { jwt in
+            jwt.algorithms = [.hs256]
+            jwt.hs256Secret = Self.secret
+            jwt.leewaySeconds = 30
+            adjust(&jwt)
+        }, clock: clock)
     }
 
     func claims(_ extra: [String: JSONValue] = [:], exp: Int64? = now + 600) -> JSONValue {
@@ -55,7 +66,10 @@ struct JWTAuthenticationTests {
 
     @Test("issuer and audience are checked when configured")
     func issuerAndAudience() throws {
-        let auth = try hsAuthenticator(extra: #", "issuer": "https://idp.example", "audience": "isolationd""#)
+        let auth = try hsAuthenticator { jwt in
+            jwt.issuer = "https://idp.example"
+            jwt.audience = "isolationd"
+        }
         let good = claims(["iss": .string("https://idp.example"), "aud": .string("isolationd")])
         #expect(outcome(auth, TestJWT.hs256(good, secret: Self.secret)).isSuccess)
         let inList = claims(["iss": .string("https://idp.example"), "aud": .array([.string("other"), .string("isolationd")])])
@@ -109,21 +123,24 @@ struct JWTAuthenticationTests {
 
     @Test("in api_keys_or_jwt mode both kinds work; in jwt mode an API key does not")
     func modes() throws {
-        let either = try Authenticator(settings: settings(#"{"hs256_secret": "\#(Self.secret)"}"#, mode: "api_keys_or_jwt"), clock: clock)
+        let either = try Authenticator(settings: settings(mode: .apiKeysOrJWT) { $0.hs256Secret = Self.secret }, clock: clock)
         #expect(outcome(either, DemoAPIKeys.bob.key) == .success(Principal(userID: "demo-bob", roles: ["user"])))
         #expect(outcome(either, TestJWT.hs256(claims(), secret: Self.secret)).isSuccess)
         let jwtOnly = try hsAuthenticator()
         #expect(outcome(jwtOnly, DemoAPIKeys.bob.key) == .failure(.malformedToken(reason: "a JWT has three dot-separated parts")))
-        let keysOnly = try Authenticator(settings: settings(#"{"hs256_secret": "\#(Self.secret)"}"#, mode: "api_keys"), clock: clock)
+        let keysOnly = try Authenticator(settings: settings(mode: .apiKeys) { $0.hs256Secret = Self.secret }, clock: clock)
         #expect(outcome(keysOnly, TestJWT.hs256(claims(), secret: Self.secret)) == .failure(.unknownAPIKey))
     }
 
     // MARK: RS256
 
-    func rsAuthenticator(_ key: GeneratedKey, also: String = "") throws -> Authenticator {
-        let pem = JSONValue.string(key.publicPEM).serializedString()
-        return try Authenticator(settings: settings(#"{"algorithms": ["RS256"\#(also)], "rs256_public_key_pem": \#(pem)\#(also.isEmpty ? "" : #", "hs256_secret": "\#(Self.secret)""#)}"#),
-                                 clock: clock)
+    /// RS256 with `key`'s public PEM; `alsoHS256` allows HS256 (with its own secret) as well.
+    func rsAuthenticator(_ key: GeneratedKey, alsoHS256: Bool = false) throws -> Authenticator {
+        try Authenticator(settings: settings { jwt in
+            jwt.algorithms = alsoHS256 ? [.rs256, .hs256] : [.rs256]
+            jwt.rs256PublicKeyPEM = key.publicPEM
+            jwt.hs256Secret = alsoHS256 ? Self.secret : nil
+        }, clock: clock)
     }
 
     @Test("a valid RS256 token authenticates; a token signed by another key does not")
@@ -144,37 +161,41 @@ struct JWTAuthenticationTests {
         let confused = TestJWT.hs256(claims(), secret: key.publicPEM)
         #expect(outcome(try rsAuthenticator(key), confused) == .failure(.algorithmNotAllowed))
         // With both algorithms allowed, HS256 uses only its own secret: the public key is no secret.
-        #expect(outcome(try rsAuthenticator(key, also: #", "HS256""#), confused) == .failure(.badSignature))
+        #expect(outcome(try rsAuthenticator(key, alsoHS256: true), confused) == .failure(.badSignature))
     }
 
     @Test("the RS256 key can come from a file")
     func keyFile() throws {
         let key = try GeneratedKey.rsa.get()
         let auth = try key.withPublicKeyFile { path in
-            try Authenticator(settings: settings(#"{"algorithms": ["RS256"], "rs256_public_key_file": "\#(path)"}"#), clock: clock)
+            try Authenticator(settings: settings { $0.algorithms = [.rs256]; $0.rs256PublicKeyFile = path }, clock: clock)
         }
         #expect(outcome(auth, TestJWT.rs256(claims(), privateKeyPEM: key.privatePEM)).isSuccess)
     }
 
     @Test("unusable RS256 keys are configuration errors naming the setting")
     func badKeys() throws {
-        func error(_ jwt: String) throws -> ConfigurationError? {
-            do {
-                _ = try Authenticator(settings: settings(jwt))
+        func error(pem: String? = nil, file: String? = nil) -> AuthSettingsError? {
+            do throws(AuthSettingsError) {
+                _ = try Authenticator(settings: settings { jwt in
+                    jwt.algorithms = [.rs256]
+                    jwt.rs256PublicKeyPEM = pem
+                    jwt.rs256PublicKeyFile = file
+                })
                 return nil
-            } catch let error as ConfigurationError {
+            } catch {
                 return error
             }
         }
-        let notPEM = try #require(try error(#"{"algorithms": ["RS256"], "rs256_public_key_pem": "not a key"}"#))
+        let notPEM = try #require(error(pem: "not a key"))
         #expect(notPEM.message == "auth.jwt.rs256_public_key_pem must hold an RSA public key in PEM form")
-        let missingFile = try #require(try error(#"{"algorithms": ["RS256"], "rs256_public_key_file": "/nonexistent/key.pem"}"#))
+        let missingFile = try #require(error(file: "/nonexistent/key.pem"))
         #expect(missingFile.message.contains("/nonexistent/key.pem"))
         let ec = try GeneratedKey.generate(["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"])
-        let ecError = try #require(try ec.withPublicKeyFile { path in try error(#"{"algorithms": ["RS256"], "rs256_public_key_file": "\#(path)"}"#) })
+        let ecError = try #require(try ec.withPublicKeyFile { path in error(file: path) })
         #expect(ecError.message == "auth.jwt.rs256_public_key_file must hold an RSA public key in PEM form")
         let small = try GeneratedKey.generate(["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"])
-        let smallError = try #require(try small.withPublicKeyFile { path in try error(#"{"algorithms": ["RS256"], "rs256_public_key_file": "\#(path)"}"#) })
+        let smallError = try #require(try small.withPublicKeyFile { path in error(file: path) })
         #expect(smallError.message == "auth.jwt.rs256_public_key_file must be an RSA key of at least 2048 bits, not 1024")
     }
 }

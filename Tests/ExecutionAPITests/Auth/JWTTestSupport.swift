@@ -87,3 +87,10 @@ struct GeneratedKey: Sendable {
     static let rsa: Result<GeneratedKey, any Error> = Result { try generate() }
     static let otherRSA: Result<GeneratedKey, any Error> = Result { try generate() }
 }
+
+/// A clock standing still at `time` (token expiry is checked against it).
+struct FixedClock: ExecutionClock {
+    var time: Timestamp
+    func now() -> Timestamp { time }
+    func sleep(until deadline: Timestamp) async throws {}
+}

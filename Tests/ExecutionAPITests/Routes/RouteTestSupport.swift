@@ -12,10 +12,12 @@ struct RouteHarness {
     let service: ExecutionService
     let router: Router
 
-    init(configuration json: String = "{}", clock: any ExecutionClock = SystemClock()) throws {
-        let configuration = try ServiceConfiguration.parse(json)
-        service = try ExecutionService(configuration: configuration,
-                                       authenticator: try Authenticator(settings: configuration.auth), clock: clock)
+    /// The default settings (demo keys, the builtin `echo` and `tools` agents) after `adjust`.
+    init(clock: any ExecutionClock = SystemClock(), _ adjust: (inout ServiceSettings) -> Void = { _ in }) throws {
+        var settings = ServiceSettings()
+        settings.agents = [AgentDefinition(name: "echo", kind: .builtin(.echo)), AgentDefinition(name: "tools", kind: .builtin(.tools))]
+        adjust(&settings)
+        service = try ExecutionService(settings: settings, authenticator: try Authenticator(settings: AuthSettings()), clock: clock)
         var router = Router()
         APIRoutes.install(on: &router, service: service)
         self.router = router

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Synchronization
 @testable import ExecutionCore
+import Platform
 import VisibleLocks
 
 /// The receiving side of a run as a test sees it: every progress event and the outcome, in
@@ -67,10 +68,9 @@ final class RecordingRunOutput: AgentRunOutput {
     }
 }
 
+/// The platform's monotonic clock as a signed count, for arithmetic with `Duration.nanoseconds`.
 func monotonicNanoseconds() -> Int64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    Int64(MonotonicClock.now())
 }
 
 func makeRequest(agent: String = "test", input: JSONValue = .object([:]),

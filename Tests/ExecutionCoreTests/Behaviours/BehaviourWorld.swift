@@ -17,7 +17,7 @@ struct BehaviourWorld {
     init() throws {
         hub = EventHub(clock: clock)
         registry = ContextRegistry(clock: clock, sweepInterval: nil)
-        factory = try ExecutionEngineFactory(eventSink: hub, agents: Self.agents(clock: clock), contextPolicy: policy,
+        factory = try ExecutionEngineFactory(eventPublisher: hub, agents: Self.agents(clock: clock), contextPolicy: policy,
                                              clock: clock, runsBackgroundSweep: false)
     }
 

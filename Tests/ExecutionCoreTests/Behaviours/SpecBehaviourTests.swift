@@ -30,10 +30,10 @@ struct SpecBehaviourTests {
         }
     }
 
-    @Test("2. Factory without its event sink fails fast; with it: limit 2, empty registry, zeroed metrics")
+    @Test("2. Factory without its event publisher fails fast; with it: limit 2, empty registry, zeroed metrics")
     func factoryInitialisation() throws {
-        #expect(throws: FactoryConfigurationError.missingEventSink) {
-            try ExecutionEngineFactory(eventSink: nil, agents: try BehaviourWorld.agents(), runsBackgroundSweep: false)
+        #expect(throws: FactoryConfigurationError.missingEventPublisher) {
+            try ExecutionEngineFactory(eventPublisher: nil, agents: try BehaviourWorld.agents(), runsBackgroundSweep: false)
         }
         let world = try BehaviourWorld()
         #expect(world.factory.configuration.maxEnginesPerUser == 2)

@@ -105,9 +105,9 @@ struct EngineCancelTests {
             func cancel(gracePeriod: Duration) { count.add(1, ordering: .sequentiallyConsistent) }
         }
         let runner = SelfCancelling()
-        let sink = RecordingEventSink()
+        let sink = RecordingEventPublisher()
         let clock = ManualClock()
-        let factory = try ExecutionEngineFactory(eventSink: sink, agents: TestAgents(runners: ["self": runner]),
+        let factory = try ExecutionEngineFactory(eventPublisher: sink, agents: TestAgents(runners: ["self": runner]),
                                                  clock: clock, runsBackgroundSweep: false)
         let engine = try factory.create(for: try ContextPolicy().makeContext(userID: "alice", threadID: "t-1", clock: clock))
         runner.engineBox.withLock { $0 = engine }

@@ -40,7 +40,7 @@ struct EngineProcessAgentTests {
                 AgentDefinition(name: "stubborn", kind: .process(scripts.spec(stubborn)), timeout: .seconds(5)),
             ], processReactor: reactor, clock: clock)
             let engine = EngineConfiguration(cancelGrace: .milliseconds(100))
-            factory = try ExecutionEngineFactory(eventSink: hub, agents: catalog,
+            factory = try ExecutionEngineFactory(eventPublisher: hub, agents: catalog,
                                                  configuration: FactoryConfiguration(engine: engine),
                                                  clock: clock, runsBackgroundSweep: false)
         }

@@ -3,12 +3,12 @@ import Testing
 @testable import ExecutionCore
 import VisibleLocks
 
-// Test doubles of the core's plug-in interfaces (EventSink, AgentRunner/AgentProvider,
+// Test doubles of the core's plug-in interfaces (EventPublisher, AgentRunner/AgentProvider,
 // EngineBuilder). They stand in for the event hub and real agents; the logic under test
 // (contexts, factory, engines) is always the real one.
 
 /// Records every published event, numbering them per user like the hub does.
-final class RecordingEventSink: EventSink {
+final class RecordingEventPublisher: EventPublisher {
     private let state = VisibleMutex<(events: [EventEnvelope], sequences: [String: UInt64])>(([], [:]))
 
     func publish(_ draft: consuming EventDraft) -> PublishedEvent {
@@ -135,7 +135,7 @@ final class SwitchableEngineBuilder: EngineBuilder {
 /// A policy, clock, sink, agents and factory wired for a test.
 struct EngineFixture {
     let clock = ManualClock()
-    let sink = RecordingEventSink()
+    let sink = RecordingEventPublisher()
     let controlled: ControlledRunner
     let policy = ContextPolicy()
     let builder = SwitchableEngineBuilder()
@@ -147,7 +147,7 @@ struct EngineFixture {
         let agents = TestAgents(runners: ["controlled": controlled, "sync-echo": SynchronousEchoRunner(),
                                           "async-echo": AsyncEchoRunner(), "broken": FailingStartRunner()],
                                 timeouts: timeouts)
-        factory = try ExecutionEngineFactory(eventSink: sink, agents: agents, configuration: configuration,
+        factory = try ExecutionEngineFactory(eventPublisher: sink, agents: agents, configuration: configuration,
                                              contextPolicy: policy, clock: clock, builder: builder,
                                              runsBackgroundSweep: backgroundSweep)
     }

@@ -104,7 +104,7 @@ struct FactoryConcurrencyTests {
         let builder = GatedBuilder()
         let clock = ManualClock()
         let policy = ContextPolicy()
-        let factory = try ExecutionEngineFactory(eventSink: RecordingEventSink(), agents: TestAgents(runners: [:]),
+        let factory = try ExecutionEngineFactory(eventPublisher: RecordingEventPublisher(), agents: TestAgents(runners: [:]),
                                                  clock: clock, builder: builder, runsBackgroundSweep: false)
         let slowContext = try policy.makeContext(userID: "slow", threadID: "t-1", clock: clock)
         // The gated build blocks its thread: give it one of its own, not a cooperative-pool thread.

@@ -3,12 +3,12 @@ import Testing
 
 @Suite("Factory creation and limits")
 struct FactoryCreationTests {
-    @Test("no event sink: the factory refuses to exist")
+    @Test("no event publisher: the factory refuses to exist")
     func missingSink() {
-        #expect(throws: FactoryConfigurationError.missingEventSink) {
-            try ExecutionEngineFactory(eventSink: nil, agents: TestAgents(runners: [:]), runsBackgroundSweep: false)
+        #expect(throws: FactoryConfigurationError.missingEventPublisher) {
+            try ExecutionEngineFactory(eventPublisher: nil, agents: TestAgents(runners: [:]), runsBackgroundSweep: false)
         }
-        #expect(FactoryConfigurationError.missingEventSink.description.contains("event sink"))
+        #expect(FactoryConfigurationError.missingEventPublisher.description.contains("event publisher"))
     }
 
     @Test("an engine is bound to its context, has a UUID id, and is counted")

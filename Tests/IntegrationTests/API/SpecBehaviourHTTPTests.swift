@@ -3,7 +3,7 @@ import IsolationdTesting
 import Testing
 
 /// SPEC.md §5's behaviours again, through HTTP against the real binary, where they have an
-/// HTTP form (2's missing event sink and 6's emitters have none beyond what the run records
+/// HTTP form (2's missing event publisher and 6's emitters have none beyond what the run records
 /// show; 15's memory baseline is the engine and context counts here).
 @Suite("SPEC §5 behaviours through HTTP (real binary)", .serialized)
 struct SpecBehaviourHTTPTests {

@@ -1,6 +1,7 @@
 import ExecutionAPI
 import ExecutionCore
 import HTTPServer
+import IsolationdConfiguration
 import IsolationdTesting
 import Logging
 import Synchronization

@@ -29,7 +29,7 @@ struct StreamTestWorld: Sendable {
         pump = EventStreamPump(heartbeatInterval: heartbeat, attachTimeout: .seconds(5))
         let agents = try AgentCatalog(definitions: [AgentDefinition(name: "echo", kind: .builtin(.echo)),
                                                     AgentDefinition(name: "tools", kind: .builtin(.tools))])
-        factory = try ExecutionEngineFactory(eventSink: hub, agents: agents, runsBackgroundSweep: false)
+        factory = try ExecutionEngineFactory(eventPublisher: hub, agents: agents, runsBackgroundSweep: false)
         var settings = StreamSettings()
         settings.retryMilliseconds = retryMilliseconds
         settings.heartbeatSeconds = heartbeat.secondsDouble

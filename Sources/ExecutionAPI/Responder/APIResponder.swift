@@ -1,0 +1,54 @@
+import HTTPServer
+import Logging
+
+/// The service's responder: the router, with every request given an id (`X-Request-ID`, bound
+/// for log lines while it is routed), counted by route template, method and status (when metrics
+/// are on), and written to the access log (when `logging.access_log` is on).
+public struct APIResponder: HTTPResponder {
+    public let router: Router
+    public let metrics: HTTPMetrics?
+    /// The one access log; nil: off.
+    public let accessLog: AccessLog?
+    /// Templates without parameters by path: such a path is its own label, no second trie walk.
+    private let staticRoutes: [String: Int]
+
+    /// `accessLog` is the logger the access lines go to (nil: no access log).
+    public init(router: Router, metrics: HTTPMetrics?, accessLog: Logger? = nil) {
+        self.router = router
+        self.metrics = metrics
+        self.accessLog = accessLog.map(AccessLog.init(logger:))
+        var staticRoutes: [String: Int] = [:]
+        if let metrics {
+            for pattern in router.patterns where !pattern.contains(":") {
+                staticRoutes[pattern] = metrics.index(ofRoute: pattern)
+            }
+        }
+        self.staticRoutes = staticRoutes
+    }
+
+    public func maxBodySize(method: HTTPMethod, path: String) -> Int? {
+        router.maxBodySize(method: method, path: path)
+    }
+
+    public func respond(to request: HTTPRequest) -> HTTPResponse {
+        let id = RequestID.of(request)
+        var response = RequestID.$current.withValue(id) { route(request, id: id) }
+        response.headers.set(RequestID.header, id)
+        return response
+    }
+
+    private func route(_ request: HTTPRequest, id: String) -> HTTPResponse {
+        guard metrics != nil || accessLog != nil else { return router.respond(to: request) }
+        let start = HTTPMetrics.now()
+        let response = router.respond(to: request)
+        let elapsed = HTTPMetrics.now() &- start
+        if let metrics {
+            let route = staticRoutes[request.path]
+                ?? metrics.index(ofRoute: router.pattern(method: request.method, path: request.path) ?? HTTPMetrics.unmatched)
+            metrics.record(routeIndex: route, method: request.method.rawValue, status: response.status.code,
+                           nanoseconds: elapsed)
+        }
+        accessLog?.record(request, id: id, response: response, nanoseconds: elapsed)
+        return response
+    }
+}
