@@ -19,8 +19,8 @@ struct RunningService {
 }
 
 /// The one place the service is wired together from the configuration: the execution core
-/// (`ExecutionService`), its REST and event-stream routes, the metrics endpoint, the responder
-/// (request ids, request metrics, the access log) and the HTTP server(s).
+/// (`ExecutionService`), its REST and event-stream routes with their counters, the metrics
+/// endpoint, the responder (request ids, request metrics, the access log) and the HTTP server(s).
 ///
 /// One `HTTPServer` serves one listener, plain or TLS. When `server.tls.port` is set, a second
 /// `HTTPServer` with the TLS context serves that port beside the plain one; both share the one
@@ -57,10 +57,11 @@ enum ServerAssembly {
         }
         var router = Router()
         APIRoutes.install(on: &router, service: service)
-        let pump = StreamRoutes.install(on: &router, service: service)
+        let streamCounters = EventStreamCounters()
+        StreamRoutes.install(on: &router, service: service, counters: streamCounters)
         // Last, so the request metrics know every route template (the streams' too).
         let requestMetrics = endpoint.map { _ in HTTPMetrics(routes: router.patterns + [MetricsEndpoint.path]) }
-        endpoint?.install(on: &router, service: service, requestMetrics: requestMetrics, streamPump: pump)
+        endpoint?.install(on: &router, service: service, requestMetrics: requestMetrics, streamCounters: streamCounters)
         let accessLog = configuration.logging.accessLog ? Logger(label: "isolationd.access") : nil
         let responder = APIResponder(router: router, metrics: requestMetrics, accessLog: accessLog)
 
@@ -78,7 +79,6 @@ enum ServerAssembly {
             for server in servers { try server.start() }
         } catch {
             for server in servers { server.stop() }
-            pump.shutdown()
             Task { await service.shutdown(deadline: .zero) }
             throw StartFailure(description: "\(error)")
         }
@@ -91,8 +91,6 @@ enum ServerAssembly {
                 for server in servers { group.addTask { await server.drain() } }
                 group.addTask { await service.shutdown() }
             }
-            // Every connection is gone: end whatever the pump still holds and stop its thread.
-            pump.shutdown()
             for server in servers { server.stop() }
         }
     }

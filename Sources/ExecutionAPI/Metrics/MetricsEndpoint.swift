@@ -5,7 +5,7 @@ import Synchronization
 
 /// `GET /metrics`: refreshes the gauges read from the core and the server (open connections,
 /// factory figures, breaker state, runs by outcome, stream subscribers, events published and
-/// cut-off subscribers, live contexts, idempotency keys, the event-stream pump's streams), then renders the registry (the
+/// cut-off subscribers, live contexts, idempotency keys, the event streams' counters), then renders the registry (the
 /// Prometheus text the executable's exporter makes) followed by the request metrics. No metric
 /// carries a user, run or raw-path label.
 public struct MetricsEndpoint: Sendable {
@@ -29,10 +29,10 @@ public struct MetricsEndpoint: Sendable {
     public static let path = "/metrics"
 
     /// Installs `GET /metrics`. Install it last: `requestMetrics` is made from the router's
-    /// templates (plus `MetricsEndpoint.path`). `streamPump` is the event streams' pump, when
-    /// they are installed (its live streams and how streams ended).
+    /// templates (plus `MetricsEndpoint.path`). `streamCounters` are the event streams' counters,
+    /// when they are installed (live streams, how streams ended, what they wrote).
     public func install(on router: inout Router, service: ExecutionService, requestMetrics: HTTPMetrics?,
-                        streamPump: EventStreamPump? = nil) {
+                        streamCounters: EventStreamCounters? = nil) {
         let gauges = CoreGauges()
         let endpoint = self
         router.get(MetricsEndpoint.path) { request in
@@ -44,7 +44,7 @@ public struct MetricsEndpoint: Sendable {
                     return ProblemMapping.problem(for: error).response()
                 }
             }
-            gauges.refresh(service: service, server: endpoint.server.counters, pump: streamPump)
+            gauges.refresh(service: service, server: endpoint.server.counters, streams: streamCounters)
             var body = endpoint.render()
             if let requestMetrics { body += requestMetrics.render() }
             return HTTPResponse(status: .ok, contentType: endpoint.contentType, body: body)
@@ -106,7 +106,7 @@ final class CoreGauges: Sendable {
         Gauge(label: label, dimensions: dimensions)
     }
 
-    func refresh(service: ExecutionService, server: HTTPServerCounters?, pump: EventStreamPump? = nil) {
+    func refresh(service: ExecutionService, server: HTTPServerCounters?, streams counters: EventStreamCounters? = nil) {
         if let server {
             gauge("isolationd_http_open_connections").record(server.openConnections)
             gauge("isolationd_http_connections_accepted").record(server.acceptedConnections)
@@ -137,9 +137,9 @@ final class CoreGauges: Sendable {
         gauge("isolationd_events_retained").record(hub.retainedEvents)
         gauge("isolationd_event_logs_live").record(hub.userLogs)
         gauge("isolationd_event_logs_evicted").record(Int64(clamping: hub.evictedLogs))
-        if let pump {
-            let streams = pump.statistics
-            gauge("isolationd_streams_live").record(pump.liveStreamCount)
+        if let counters {
+            let streams = counters.statistics
+            gauge("isolationd_streams_live").record(counters.liveStreamCount)
             gauge("isolationd_streams_opened").record(streams.opened)
             for (reason, count) in [("slow_consumer", streams.endedSlowConsumer), ("server_shutdown", streams.endedShutdown),
                                     ("client_gone", streams.endedClientGone), ("run_finished", streams.endedRunFinished)] {

@@ -5,8 +5,9 @@ import HTTPServer
 ///
 /// `/v1/...` routes authenticate (401 + `WWW-Authenticate`); `/openapi.json` and `/metrics`
 /// (unless `metrics.require_admin`) do not. The event-stream routes (`/v1/events`,
-/// `/v1/runs/{id}/events`, `/v1/events/ws`) are installed on the same router by `StreamRoutes`;
-/// the executable's `ServerAssembly` installs both, then `/metrics`.
+/// `/v1/runs/{id}/events`, `/v1/events/ws`) are installed on the same router by `StreamRoutes`
+/// (authenticating through `APIRoutes.authenticated`); the executable's `ServerAssembly` installs
+/// both, then `/metrics`.
 public enum APIRoutes {
     /// Installs the REST routes (`GET /metrics` is installed last, by `MetricsEndpoint.install`).
     public static func install(on router: inout Router, service: ExecutionService) {

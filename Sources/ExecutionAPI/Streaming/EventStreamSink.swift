@@ -7,7 +7,7 @@ enum StreamEnding: Sendable, Equatable {
     case slowConsumer
     /// The server is draining, or the hub was shut down.
     case serverShutdown
-    /// The client left (or the stream was never attached): nothing more can be written.
+    /// The client left (or the response never started): nothing more can be written.
     case clientGone
     /// A run stream delivered its run's terminal event (or learned it is no longer retained).
     case runFinished
@@ -19,8 +19,12 @@ public enum StreamTransport: String, Sendable, CaseIterable {
     case webSocket = "websocket"
 }
 
-/// Where a bridge writes: an SSE response or a WebSocket session. Called on the pump thread only.
-protocol EventStreamSink: Sendable {
+/// Where a stream writes: an SSE response or a WebSocket session. Called on its `loop` only,
+/// where every write goes straight into the connection's outbound buffer. A class (its
+/// existential is then two words, not five: it sits in every idle stream).
+protocol EventStreamSink: AnyObject, Sendable {
+    /// The loop that owns the connection.
+    var loop: any ConnectionLoop { get }
     var transport: StreamTransport { get }
     /// Sends a `: ping` comment on quiet streams; false for transports that need none.
     var wantsHeartbeats: Bool { get }

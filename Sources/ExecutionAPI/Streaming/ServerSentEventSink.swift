@@ -55,6 +55,7 @@ final class ServerSentEventSink: EventStreamSink {
         self.retryMilliseconds = retryMilliseconds
     }
 
+    var loop: any ConnectionLoop { writer.loop }
     var transport: StreamTransport { .sse }
     var wantsHeartbeats: Bool { true }
 

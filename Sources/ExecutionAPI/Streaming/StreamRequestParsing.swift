@@ -1,10 +1,10 @@
 import ExecutionCore
 import HTTPServer
 
-/// Reading what a stream request asks for: who (bearer token), which events (filters) and from
-/// where (cursor). Every failure is a `ProblemDetails` naming the parameter.
+/// Reading what a stream request asks for: which events (filters) and from where (cursor). Every
+/// failure is a `ProblemDetails` naming the parameter. (Who asks: `StreamCredentials`.)
 enum StreamRequestParsing {
-    /// Longest id accepted in a filter (the context id rule, SPEC.md §1).
+    /// Longest id accepted in a filter (the id rule of every route, `APIRequest.isPlausibleID`).
     static let maxIdentifierBytes = 128
 
     /// `thread_id`, `run_id`, `execution_id` from the query.
@@ -20,9 +20,7 @@ enum StreamRequestParsing {
     }
 
     static func validIdentifier(_ value: String, field: String) throws(ProblemDetails) -> String {
-        let bytes = value.utf8
-        guard !bytes.isEmpty, bytes.count <= maxIdentifierBytes,
-              bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "/") }) else {
+        guard APIRequest.isPlausibleID(value) else {
             throw .validation(field: field, "\(field) must be 1 to \(maxIdentifierBytes) printable ASCII characters without spaces or '/'")
         }
         return value
@@ -51,44 +49,6 @@ enum StreamRequestParsing {
             throw .validation(field: field, "\(field) must be an event id (a non-negative integer)")
         }
         return value
-    }
-
-    /// The principal for an SSE request: `Authorization: Bearer <token>`, or, for browsers
-    /// (whose `EventSource` cannot set headers), `?access_token=<token>`. A request carrying the
-    /// header is judged by the header alone.
-    static func principal(_ request: HTTPRequest, _ authenticator: Authenticator) throws(ProblemDetails) -> Principal {
-        do throws(AuthError) {
-            if !request.headers.contains("Authorization"), let token = request.queryItem("access_token") {
-                return try authenticator.authenticate(authorization: "Bearer " + token)
-            }
-            return try authenticator.authenticate(headers: request.headers)
-        } catch {
-            throw .unauthorized(error)
-        }
-    }
-
-    /// The principal for a WebSocket upgrade, and the subprotocol to select. Browsers cannot set
-    /// `Authorization` on a WebSocket, so two fallbacks exist, in this order: the header; the
-    /// subprotocol list `bearer, <token>` ("bearer" is selected); `?access_token=<token>`.
-    static func webSocketPrincipal(_ request: HTTPRequest,
-                                   _ authenticator: Authenticator) throws(ProblemDetails) -> (Principal, subprotocol: String?) {
-        let offered = WebSocketHandshake.offeredProtocols(request.headers)
-        let bearerIndex = offered.firstIndex { $0.lowercased() == "bearer" }
-        let selected = bearerIndex.map { offered[$0] }
-        do throws(AuthError) {
-            if request.headers.contains("Authorization") {
-                return (try authenticator.authenticate(headers: request.headers), selected)
-            }
-            if let bearerIndex, bearerIndex + 1 < offered.count {
-                return (try authenticator.authenticate(authorization: "Bearer " + offered[bearerIndex + 1]), selected)
-            }
-            if let token = request.queryItem("access_token") {
-                return (try authenticator.authenticate(authorization: "Bearer " + token), selected)
-            }
-            throw AuthError.missingCredentials
-        } catch {
-            throw .unauthorized(error)
-        }
     }
 
     /// 429 for the per-user stream cap, 503 while shutting down.

@@ -15,6 +15,7 @@ final class WebSocketEventSink: EventStreamSink {
         self.session = session
     }
 
+    var loop: any ConnectionLoop { session.loop }
     var transport: StreamTransport { .webSocket }
     var wantsHeartbeats: Bool { false }
 

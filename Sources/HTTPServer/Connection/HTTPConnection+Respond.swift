@@ -43,6 +43,7 @@ extension HTTPConnection {
         var response = proposed
         if let failure = ResponseHeadWriter.validationFailure(status: response.status, headers: response.headers) {
             runtime.logger.error("refused an invalid response to \(head.method) \(HTTPConnection.path(of: head.target)): \(failure)")
+            bodyNotSent(response.body)
             response = HTTPResponse(status: .internalServerError)
         }
         compressIfWorthwhile(&response, for: head)
@@ -79,12 +80,24 @@ extension HTTPConnection {
                                       connection: connectionField(head, keepAlive: keepAlive),
                                       date: date, serverName: serverName, into: &io.outbound)
             if headOnly || bodyless {
+                producer.notStarted()
                 machine.responded(keepAlive: keepAlive, now: runtime.now)
             } else {
                 startStream(producer, chunked: chunked, keepAlive: keepAlive, encoder: encoder)
             }
         case .webSocket(let upgrade):
             acceptWebSocket(upgrade, head: head, response: response)
+        }
+    }
+
+    /// The responder's streamed or WebSocket body will not be sent after all: its producer
+    /// learns it at once (exactly one of `start`/`notStarted`, `onOpen`/`onRefused` runs for
+    /// every response a responder returns).
+    private func bodyNotSent(_ body: ResponseBody) {
+        switch body {
+        case .stream(let producer): producer.notStarted()
+        case .webSocket(let upgrade): upgrade.onRefused()
+        case .empty, .bytes: break
         }
     }
 

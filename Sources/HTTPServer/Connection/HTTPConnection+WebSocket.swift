@@ -7,6 +7,7 @@ extension HTTPConnection {
         let accept: String
         switch WebSocketHandshake.validate(method: head.method, version: head.version, headers: head.headers) {
         case .failure(let refusal):
+            upgrade.onRefused()
             answerError(refusal.status, reason: refusal.reason, extraHeaders: refusal.headers)
             return
         case .success(let value):
@@ -19,6 +20,7 @@ extension HTTPConnection {
         if let subprotocol = upgrade.subprotocol {
             guard WebSocketHandshake.offeredProtocols(head.headers).contains(subprotocol) else {
                 runtime.logger.error("WebSocket upgrade selected subprotocol '\(subprotocol)' the client did not offer")
+                upgrade.onRefused()
                 answerError(.internalServerError, reason: "the server chose a subprotocol the client did not offer")
                 return
             }

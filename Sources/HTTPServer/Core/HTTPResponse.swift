@@ -26,17 +26,69 @@ public enum ResponseBody: Sendable {
     /// A complete body, sent with Content-Length.
     case bytes([UInt8])
     /// A body produced over time (SSE), sent chunked. `start` runs on the connection's loop once
-    /// the head is queued; the writer it receives may then be used from any thread.
+    /// the head is queued; the writer it receives may then be used from any thread (cheapest
+    /// from its loop, see `ResponseStreamWriter`).
     case stream(StreamingBody)
     /// Accept a WebSocket upgrade (RFC 6455). The server validates the handshake headers itself
     /// (400/426 when they are wrong) and answers 101 with `Sec-WebSocket-Accept`.
     case webSocket(WebSocketUpgrade)
 }
 
-/// A streamed body's producer.
+/// A streamed body's producer. For every response the responder returns with this body,
+/// exactly one of `start` and `notStarted` runs, on the connection's loop, right after the
+/// responder returned: a producer that reserved something while answering (a subscription) can
+/// always release it, and needs no timer for a body that never started.
 public struct StreamingBody: Sendable {
+    /// The head is queued: produce the body through the writer.
     public var start: @Sendable (any ResponseStreamWriter) -> Void
-    public init(start: @escaping @Sendable (any ResponseStreamWriter) -> Void) { self.start = start }
+    /// The server sends no body after all: a HEAD request, a status without a body (1xx, 204,
+    /// 304), or a response refused as invalid (answered 500 instead).
+    public var notStarted: @Sendable () -> Void
+
+    public init(start: @escaping @Sendable (any ResponseStreamWriter) -> Void,
+                notStarted: @escaping @Sendable () -> Void = {}) {
+        self.start = start
+        self.notStarted = notStarted
+    }
+}
+
+/// The event loop that owns a streamed response or WebSocket connection. Code running on it
+/// (`inLoopThread`) writes straight into the connection's outbound buffer; other threads hand
+/// work over with `execute`.
+public protocol ConnectionLoop: AnyObject, Sendable {
+    /// Runs `task` on the loop thread, soon (after the current task when called on the loop;
+    /// otherwise after one wake-up, shared with other tasks handed over meanwhile).
+    func execute(_ task: @escaping @Sendable () -> Void)
+    /// True on the loop's own thread.
+    var inLoopThread: Bool { get }
+    /// Runs `task` on the loop thread once `delay` has passed (the loop's timer heap: no thread,
+    /// no descriptor). Call it on the loop thread.
+    @discardableResult
+    func schedule(after delay: Duration, _ task: @escaping @Sendable () -> Void) -> ConnectionLoopTimer
+}
+
+/// A timer made by `ConnectionLoop.schedule(after:_:)`.
+public struct ConnectionLoopTimer: Sendable {
+    private enum Cancellation: Sendable {
+        case closure(@Sendable () -> Void)
+        /// The server's own loops: the timer's token in the loop's heap (no allocation per timer).
+        case eventLoop(EventLoop, token: UInt64)
+    }
+
+    private let cancellation: Cancellation
+
+    /// `cancel` will run `cancellation` (on the loop thread).
+    public init(cancellation: @escaping @Sendable () -> Void) { self.cancellation = .closure(cancellation) }
+
+    init(loop: EventLoop, token: UInt64) { cancellation = .eventLoop(loop, token: token) }
+
+    /// The task will not run (if it has not yet). Call it on the loop thread.
+    public func cancel() {
+        switch cancellation {
+        case .closure(let cancel): cancel()
+        case .eventLoop(let loop, let token): loop.cancelTimer(token)
+        }
+    }
 }
 
 /// The result of queueing bytes on a stream or a WebSocket.
@@ -63,20 +115,27 @@ public enum StreamCloseReason: Sendable, Equatable {
     case serverShutdown
 }
 
-/// The writing end of a streamed response. Thread-safe: any thread may write; the bytes are
-/// handed to the connection's loop, which is woken through its eventfd. The outbound buffer is
-/// bounded (server configuration), so a slow reader is reported as `.overflow`, never as growth.
+/// The writing end of a streamed response. On its `loop`'s thread a write goes straight into
+/// the connection's outbound buffer and is sent at the end of the loop's current turn (no
+/// queue, no wake-up); `finish` completes at the end of that turn too, so no handler runs inside
+/// a producer's call. Any other thread may write as well: the bytes are queued and the loop is
+/// woken once for all of them, and they keep their order with the loop's own writes. The
+/// outbound buffer is bounded (server configuration) either way, so a slow reader is reported
+/// as `.overflow`, never as growth.
 public protocol ResponseStreamWriter: AnyObject, Sendable {
+    /// The loop that owns the connection (write from it to skip the queue and the wake-up).
+    var loop: any ConnectionLoop { get }
     /// Queues one chunk (sent as one HTTP chunk; flushed through gzip when compressing).
     @discardableResult func write(_ bytes: [UInt8]) -> StreamWriteResult
     /// Queues `final` (if any, ignoring the bound), ends the chunked body and keeps the
     /// connection alive if it can. Idempotent.
     func finish(final: [UInt8]?)
-    /// Called once, on any thread, when the stream ends for whatever reason.
+    /// Called once, on the loop thread, when the stream ends for whatever reason (at once, on
+    /// the calling thread, if it already has).
     func onClose(_ handler: @escaping @Sendable (StreamCloseReason) -> Void)
-    /// Called once when the server begins to drain, while the stream is still open, so the
-    /// producer can write a last event and call `finish`. Streams still open at the drain
-    /// deadline are closed.
+    /// Called once, on the loop thread, when the server begins to drain, while the stream is
+    /// still open, so the producer can write a last event and call `finish` (at once, on the
+    /// calling thread, if the drain has begun). Streams still open at the drain deadline are closed.
     func onShutdown(_ handler: @escaping @Sendable () -> Void)
     var isOpen: Bool { get }
 }

@@ -1,5 +1,7 @@
 /// Accepting a WebSocket upgrade: the responder returns `.webSocket(WebSocketUpgrade(...))`.
-/// Callbacks run on the connection's loop and must not block.
+/// Callbacks run on the connection's loop and must not block. For every upgrade the responder
+/// returns, exactly one of `onOpen` and `onRefused` runs, right after the responder returned;
+/// `onClose` follows `onOpen` (only), once.
 public struct WebSocketUpgrade: Sendable {
     /// The subprotocol to select (must be one the client offered in `Sec-WebSocket-Protocol`).
     public var subprotocol: String?
@@ -15,17 +17,23 @@ public struct WebSocketUpgrade: Sendable {
     /// Called once when the connection ends, with the close code received or sent (1006 when
     /// none was: abnormal closure).
     public var onClose: @Sendable (UInt16) -> Void
+    /// The server did not upgrade after all: the handshake headers are invalid (400/426), the
+    /// subprotocol was not offered, or the response was refused as invalid (500). Lets the
+    /// application release what it reserved while answering.
+    public var onRefused: @Sendable () -> Void
 
     public init(subprotocol: String? = nil, maxMessageBytes: Int = 1 << 20, keepAliveInterval: Duration? = nil,
                 onOpen: @escaping @Sendable (any WebSocketSession) -> Void,
                 onMessage: @escaping @Sendable (any WebSocketSession, WebSocketMessage) -> Void,
-                onClose: @escaping @Sendable (UInt16) -> Void) {
+                onClose: @escaping @Sendable (UInt16) -> Void,
+                onRefused: @escaping @Sendable () -> Void = {}) {
         self.subprotocol = subprotocol
         self.maxMessageBytes = maxMessageBytes
         self.keepAliveInterval = keepAliveInterval.map { max($0, .milliseconds(10)) }
         self.onOpen = onOpen
         self.onMessage = onMessage
         self.onClose = onClose
+        self.onRefused = onRefused
     }
 }
 
@@ -35,10 +43,14 @@ public enum WebSocketMessage: Sendable, Equatable {
     case binary([UInt8])
 }
 
-/// The sending side of an open WebSocket. Thread-safe like `ResponseStreamWriter`, with the same
-/// bounded outbound buffer. The server answers pings and the close handshake itself; on drain it
-/// closes every session with 1001 (going away).
+/// The sending side of an open WebSocket. Like `ResponseStreamWriter`: on its `loop`'s thread a
+/// frame goes straight into the connection's outbound buffer (sent at the end of the turn) and
+/// `close` takes effect at the end of the turn; other threads may send too (queued, one
+/// wake-up); the same bounded outbound buffer applies to both. The server answers pings and the
+/// close handshake itself; on drain it closes every session with 1001 (going away).
 public protocol WebSocketSession: AnyObject, Sendable {
+    /// The loop that owns the connection.
+    var loop: any ConnectionLoop { get }
     @discardableResult func send(text: String) -> StreamWriteResult
     @discardableResult func send(binary: [UInt8]) -> StreamWriteResult
     /// Starts the close handshake with `code` (1000 normal, 1008 policy, 1013 try again later...).

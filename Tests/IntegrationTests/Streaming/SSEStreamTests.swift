@@ -26,9 +26,9 @@ struct SSEStreamTests {
             #expect(events.allSatisfy { $0.event == "agent_thinking" })
             #expect(events.map(\.data) == published.map { String(decoding: $0.json, as: UTF8.self) })
             // Counted once per batch, after the write: what the client read is all counted.
-            #expect(await eventually { world.pump.statistics.eventsWritten[.sse] == 50 })
-            #expect(world.pump.statistics.eventBytesWritten[.sse] == published.reduce(0) { $0 + $1.json.count })
-            #expect(world.pump.statistics.eventsWritten[.webSocket] == nil)
+            #expect(await eventually { world.streamCounters.statistics.eventsWritten[.sse] == 50 })
+            #expect(world.streamCounters.statistics.eventBytesWritten[.sse] == published.reduce(0) { $0 + $1.json.count })
+            #expect(world.streamCounters.statistics.eventsWritten[.webSocket] == nil)
             #expect(events[7].json?["data"]?["step"] == .integer(7))
         }
     }
@@ -90,7 +90,7 @@ struct SSEStreamTests {
             if let last = pingTimes.last {
                 #expect(last - start >= .milliseconds(450))
             }
-            #expect(world.pump.statistics.heartbeats >= 3)
+            #expect(world.streamCounters.statistics.heartbeats >= 3)
         }
     }
 

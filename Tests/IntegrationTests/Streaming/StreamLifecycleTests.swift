@@ -17,7 +17,7 @@ struct StreamLifecycleTests {
         try await world.serve(configuration: configuration) { _, port in
             let stalled = try await world.connect(port, "/v1/events", user: "alice-01", timeout: .seconds(5))
             defer { stalled.close() }
-            // It simply does not read: one pump batch (128 events of 2 KB) is more than the 64 KiB
+            // It simply does not read: one batch (128 events of 2 KB) is more than the 64 KiB
             // the connection may queue. (Shrinking SO_RCVBUF on the live socket drove the server's
             // TCP into zero-window probing with backoff, and reading the rest took up to 100 s.)
             let healthy = try await world.connect(port, "/v1/events", user: "bob-02")
@@ -27,7 +27,7 @@ struct StreamLifecycleTests {
             for _ in 0..<4000 { world.publish(user: "alice-01", data: .object(["blob": payload])) }
             let publishing = ContinuousClock.now - start
             #expect(publishing < .seconds(5), "publishing must not wait on the stalled reader")
-            #expect(await eventually { world.pump.statistics.endedSlowConsumer == 1 })
+            #expect(await eventually { world.streamCounters.statistics.endedSlowConsumer == 1 })
             #expect(await eventually { world.hub.logInfo(userID: "alice-01")?.subscriberCount == 0 })
             // Now read what was buffered: events in order, then the final error event, then the end.
             var lastID: UInt64 = 0
@@ -64,8 +64,8 @@ struct StreamLifecycleTests {
             // The next writes fail (or the loop sees the hang-up) and every subscription ends.
             for _ in 0..<20 { world.publish(user: "alice-01") }
             #expect(await eventually { world.hub.statistics.liveSubscribers == 0 })
-            #expect(await eventually { world.pump.liveStreamCount == 0 })
-            #expect(world.pump.statistics.endedClientGone == 3)
+            #expect(await eventually { world.streamCounters.liveStreamCount == 0 })
+            #expect(world.streamCounters.statistics.endedClientGone == 3)
         }
     }
 
@@ -121,7 +121,7 @@ struct StreamLifecycleTests {
             let ids = liveEvents.compactMap(\.numericID)
             #expect(ids == ids.sorted())
             #expect(await eventually { world.hub.statistics.liveSubscribers == 0 })
-            #expect(world.pump.statistics.endedRunFinished == 2)
+            #expect(world.streamCounters.statistics.endedRunFinished == 2)
         }
     }
 

@@ -4,12 +4,12 @@ import HTTPServer
 import IsolationdTesting
 import Synchronization
 
-/// The real pieces the stream endpoints run on: an event hub, the pump, the engine factory with
+/// The real pieces the stream endpoints run on: an event hub, the stream counters, the engine factory with
 /// the builtin `echo` and `tools` agents, API-key authentication for a set of users, and the
 /// stream routes on a router served over real sockets.
 struct StreamTestWorld: Sendable {
     let hub: EventHub
-    let pump: EventStreamPump
+    let streamCounters = EventStreamCounters()
     let factory: ExecutionEngineFactory
     let authenticator: Authenticator
     let environment: EventStreamEnvironment
@@ -26,14 +26,13 @@ struct StreamTestWorld: Sendable {
         }
         authenticator = try Authenticator(settings: auth)
         hub = EventHub(configuration: configuration)
-        pump = EventStreamPump(heartbeatInterval: heartbeat, attachTimeout: .seconds(5))
         let agents = try AgentCatalog(definitions: [AgentDefinition(name: "echo", kind: .builtin(.echo)),
                                                     AgentDefinition(name: "tools", kind: .builtin(.tools))])
         factory = try ExecutionEngineFactory(eventPublisher: hub, agents: agents, runsBackgroundSweep: false)
         var settings = StreamSettings()
         settings.retryMilliseconds = retryMilliseconds
         settings.heartbeatSeconds = heartbeat.secondsDouble
-        environment = EventStreamEnvironment(hub: hub, authenticator: authenticator, pump: pump, settings: settings,
+        environment = EventStreamEnvironment(hub: hub, authenticator: authenticator, counters: streamCounters, settings: settings,
                                              factory: factory)
     }
 
@@ -43,10 +42,9 @@ struct StreamTestWorld: Sendable {
         return router
     }
 
-    /// Serves the stream routes on an ephemeral port for `body`, then stops server and pump.
+    /// Serves the stream routes on an ephemeral port for `body`, then stops the server.
     func serve<T>(configuration: HTTPServerConfiguration = .testing,
                   _ body: (_ server: HTTPServer, _ port: Int) async throws -> T) async throws -> T {
-        defer { pump.shutdown() }
         return try await withTestServer(configuration: configuration, responder: router) { server, port in
             try await body(server, port)
         }

@@ -25,13 +25,13 @@ struct WebSocketStreamTests {
                                                                extraHeaders: [("Authorization", "Bearer \(token)")])
             #expect(client.handshake.status == 101)
             // The subscription was made before the 101 was sent (counted, whatever happened since).
-            #expect(world.pump.statistics.opened == 1)
+            #expect(world.streamCounters.statistics.opened == 1)
             var frames: [WebSocketTestClient.Frame] = []
             // It never answers: one interval after the ping the server lets it go (frames it
             // sent are still read after that; then the connection ends).
             while frames.count < 10, let frame = try? await client.readFrame() { frames.append(frame) }
             #expect(frames.contains { $0.opcode == .ping })
-            #expect(await eventually { world.pump.statistics.endedClientGone == 1 })
+            #expect(await eventually { world.streamCounters.statistics.endedClientGone == 1 })
             #expect(await eventually { world.hub.statistics.liveSubscribers == 0 })
         }
     }
@@ -59,7 +59,7 @@ struct WebSocketStreamTests {
                 client.connection.close()
             }
             // Alice's one event went to each of her three sockets; Bob had none open.
-            #expect(await eventually { world.pump.statistics.eventsWritten[.webSocket] == 3 })
+            #expect(await eventually { world.streamCounters.statistics.eventsWritten[.webSocket] == 3 })
             let none = try await WebSocketTestClient.connect(port: port, path: "/v1/events/ws")
             #expect(none.handshake.status == 401)
             none.connection.close()
@@ -153,13 +153,13 @@ struct WebSocketStreamTests {
             let token = StreamTestWorld.token("alice-01")
             let client = try await WebSocketTestClient.connect(port: port, path: "/v1/events/ws", protocols: ["bearer", token])
             defer { client.connection.close() }
-            // Not reading is enough: one pump batch (128 events of 2 KB) is more than the 64 KiB
+            // Not reading is enough: one batch (128 events of 2 KB) is more than the 64 KiB
             // the connection may queue. (Shrinking SO_RCVBUF on the live socket, as this test once
             // did, drove the server's TCP into zero-window probing with backoff, and reading the
             // rest afterwards took up to 100 s.)
             let payload = JSONValue.string(String(repeating: "y", count: 2000))
             for _ in 0..<4000 { world.publish(user: "alice-01", data: .object(["blob": payload])) }
-            #expect(await eventually { world.pump.statistics.endedSlowConsumer == 1 })
+            #expect(await eventually { world.streamCounters.statistics.endedSlowConsumer == 1 })
             #expect(await eventually { world.hub.statistics.liveSubscribers == 0 })
             let (data, close) = try await client.readDataUntilClose(limit: 4001)
             let ids = data.compactMap { Self.text($0)?["id"]?.int64Value }
