@@ -54,6 +54,9 @@ final class ServerShared: Sendable {
         ServerPhase(rawValue: phaseValue.load(ordering: .acquiring)) ?? .stopped
     }
 
+    /// Accepting has stopped: new requests are refused, finished streams do not keep the connection.
+    var isDraining: Bool { phase.rawValue >= ServerPhase.draining.rawValue }
+
     /// Moves the phase forward only (never back); returns the previous phase.
     @discardableResult
     func advance(to phase: ServerPhase) -> ServerPhase {

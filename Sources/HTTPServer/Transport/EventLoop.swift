@@ -9,8 +9,8 @@ import VisibleLocks
 final class EventLoop: Sendable {
     typealias Task = @Sendable (LoopRuntime) -> Void
 
-    /// A queued task: the server's own take the runtime; `ConnectionLoop` users' take nothing
-    /// (kept apart so handing one over does not wrap it in a second closure).
+    /// A queued task: the server's own take the runtime, `ConnectionLoop` users' take nothing
+    /// (kept apart so that handing one over does not wrap it in a second closure).
     enum QueuedTask {
         case runtime(Task)
         case plain(@Sendable () -> Void)
@@ -31,15 +31,17 @@ final class EventLoop: Sendable {
 
     private let queue = VisibleMutex(Queue())
     private let wakePending = Atomic<Bool>(false)
-    /// pthread_self() of the loop thread once it runs (0 before): lets `execute` from the loop
-    /// itself skip the eventfd write, since the loop drains its queue before sleeping again.
+    /// pthread_self() of the loop thread while it runs (0 before and after): lets `execute` from
+    /// the loop itself skip the eventfd write, since the loop drains its queue before sleeping
+    /// again, and lets code on the loop reach its runtime (`runtimeOnLoopThread`).
     private let loopThread = Atomic<UInt>(0)
-    /// The runtime, for code already on the loop thread (stream writers and WebSocket sessions
-    /// write straight into their connection). Safe without a lock: only the loop thread writes
-    /// it (in `markLoopThread` before its first task, in `unmarkLoopThread` after its last), and
-    /// it is read only through `runtimeIfInLoop`, after `inLoopThread` proved the reader is that
-    /// same thread. Cleared when the loop ends, which also breaks the runtime → loop → runtime cycle.
-    nonisolated(unsafe) private var loopRuntime: LoopRuntime?
+    /// The runtime of the running loop. Safe without a lock because only one thread ever touches
+    /// it: the loop thread writes it (as it starts and as it ends, see `markLoopThread` and
+    /// `unmarkLoopThread`), and it is read only through `runtimeOnLoopThread`, which hands it
+    /// out only to a caller for which `inLoopThread` holds, that is, to the loop thread itself.
+    nonisolated(unsafe) private var runtime: LoopRuntime?
+    /// Numbers for timer tokens (see `newTimerToken`), unique per loop.
+    private let timerIDs = Atomic<UInt64>(0)
 
     init(index: Int, calls: LinuxCalls.Table) throws(HTTPServerError) {
         self.index = index
@@ -63,9 +65,10 @@ final class EventLoop: Sendable {
     }
 
     /// Runs `task` on the loop thread, soon. Safe from any thread.
-    func execute(_ task: @escaping Task) {
-        enqueue(.runtime(task))
-    }
+    func execute(_ task: @escaping Task) { enqueue(.runtime(task)) }
+
+    /// Runs `task` on the loop thread, soon. Safe from any thread (`ConnectionLoop.execute`).
+    func execute(_ task: @escaping @Sendable () -> Void) { enqueue(.plain(task)) }
 
     private func enqueue(_ task: QueuedTask) {
         let inLoop = inLoopThread
@@ -86,21 +89,25 @@ final class EventLoop: Sendable {
 
     // MARK: loop-side (called by LoopRuntime on the loop thread)
 
+    /// The loop's runtime, for code already running on the loop thread; nil on any other thread.
+    var runtimeOnLoopThread: LoopRuntime? { inLoopThread ? runtime : nil }
+
+    /// A token for a new timer task: `LoopTimers.taskTokenBit` and a number unique to this loop.
+    func newTimerToken() -> UInt64 {
+        LoopTimers.taskTokenBit | timerIDs.wrappingAdd(1, ordering: .relaxed).newValue & (LoopTimers.taskTokenBit - 1)
+    }
+
+    /// The loop thread starts running `runtime`.
     func markLoopThread(_ runtime: LoopRuntime) {
-        loopRuntime = runtime
+        self.runtime = runtime
         loopThread.store(UInt(pthread_self()), ordering: .releasing)
     }
 
-    /// The loop thread is about to end: a later thread given the same pthread_t must not pass
-    /// for it.
+    /// The loop thread is ending: no caller is on this loop any more (and the runtime goes).
     func unmarkLoopThread() {
-        guard inLoopThread else { return }
         loopThread.store(0, ordering: .releasing)
-        loopRuntime = nil
+        runtime = nil
     }
-
-    /// The runtime when called on the loop thread (nil elsewhere, and once the loop has ended).
-    var runtimeIfInLoop: LoopRuntime? { inLoopThread ? loopRuntime : nil }
 
     /// Consumes the eventfd counter after a wake-up. The order matters: the counter is read
     /// first and the flag cleared after, and the caller drains the task queue after both. A
@@ -134,28 +141,6 @@ final class EventLoop: Sendable {
             close(wakeFD)
             close(epollFD)
         }
-    }
-}
-
-/// The loop as the application sees it (`ResponseStreamWriter.loop`, `WebSocketSession.loop`).
-extension EventLoop: ConnectionLoop {
-    func execute(_ task: @escaping @Sendable () -> Void) {
-        enqueue(.plain(task))
-    }
-
-    func schedule(after delay: Duration, _ task: @escaping @Sendable () -> Void) -> ConnectionLoopTimer {
-        guard let runtime = runtimeIfInLoop else {
-            preconditionFailure("ConnectionLoop.schedule(after:) must be called on the loop thread")
-        }
-        let deadline = monotonicNanoseconds() &+ delay.saturatingNanoseconds
-        return ConnectionLoopTimer(loop: self, token: runtime.schedule(at: deadline, plain: task))
-    }
-
-    func cancelTimer(_ token: UInt64) {
-        guard let runtime = runtimeIfInLoop else {
-            preconditionFailure("ConnectionLoopTimer.cancel() must be called on the loop thread")
-        }
-        runtime.cancelTimer(token)
     }
 }
 

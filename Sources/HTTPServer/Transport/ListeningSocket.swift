@@ -90,18 +90,10 @@ enum ListeningSocket {
 /// Formatting peer addresses for logs ("127.0.0.1:53211", "[::1]:53211").
 enum PeerAddress {
     static func port(of storage: sockaddr_storage) -> Int {
-        var storage = storage
         switch Int32(storage.ss_family) {
-        case AF_INET:
-            return withUnsafePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) }
-            }
-        case AF_INET6:
-            return withUnsafePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin6_port)) }
-            }
-        default:
-            return 0
+        case AF_INET: Int(read(storage, as: sockaddr_in.self) { UInt16(bigEndian: $0.sin_port) })
+        case AF_INET6: Int(read(storage, as: sockaddr_in6.self) { UInt16(bigEndian: $0.sin6_port) })
+        default: 0
         }
     }
 
@@ -113,27 +105,28 @@ enum PeerAddress {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) }
         }
         guard ok == 0 else { return "unknown" }
-        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
         switch Int32(storage.ss_family) {
         case AF_INET:
-            return withUnsafePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { addr in
-                    var a = addr.pointee.sin_addr
-                    inet_ntop(AF_INET, &a, &text, socklen_t(text.count))
-                    return "\(cText(text)):\(UInt16(bigEndian: addr.pointee.sin_port))"
-                }
-            }
+            return read(storage, as: sockaddr_in.self) { "\(text(of: $0.sin_addr, family: AF_INET)):\(UInt16(bigEndian: $0.sin_port))" }
         case AF_INET6:
-            return withUnsafePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { addr in
-                    var a = addr.pointee.sin6_addr
-                    inet_ntop(AF_INET6, &a, &text, socklen_t(text.count))
-                    return "[\(cText(text))]:\(UInt16(bigEndian: addr.pointee.sin6_port))"
-                }
-            }
+            return read(storage, as: sockaddr_in6.self) { "[\(text(of: $0.sin6_addr, family: AF_INET6))]:\(UInt16(bigEndian: $0.sin6_port))" }
         default:
             return "unknown"
         }
+    }
+
+    /// `storage` seen as the address type its family names.
+    private static func read<Address, Result>(_ storage: sockaddr_storage, as type: Address.Type,
+                                              _ body: (Address) -> Result) -> Result {
+        var storage = storage
+        return withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: type, capacity: 1) { body($0.pointee) } }
+    }
+
+    /// An IPv4 or IPv6 address (`in_addr`, `in6_addr`) as text.
+    private static func text<Address>(of address: Address, family: Int32) -> String {
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        withUnsafeBytes(of: address) { _ = inet_ntop(family, $0.baseAddress, &text, socklen_t(text.count)) }
+        return cText(text)
     }
 }
 

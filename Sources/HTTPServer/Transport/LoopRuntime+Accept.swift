@@ -4,9 +4,9 @@ import Glibc
 /// loops, registration with epoll, and pausing when descriptors run out.
 extension LoopRuntime {
     func acceptConnections() {
-        guard listenerFD >= 0 else { return }
+        guard listener.fd >= 0 else { return }
         for _ in 0..<128 {
-            let fd = calls.accept4(listenerFD, nil, nil, LinuxCalls.sockNonblock | LinuxCalls.sockCloexec)
+            let fd = calls.accept4(listener.fd, nil, nil, LinuxCalls.sockNonblock | LinuxCalls.sockCloexec)
             if fd < 0 {
                 let error = errno
                 switch error {
@@ -71,28 +71,23 @@ extension LoopRuntime {
     func register(fd: Int32) {
         var one: Int32 = 1
         _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        nextSerial = (nextSerial &+ 1) & 0x3FFF_FFFF
-        let token = UInt64(nextSerial) << 32 | UInt64(UInt32(bitPattern: fd))
-        let connection = HTTPConnection(fd: fd, token: token, runtime: self)
-        let index = Int(fd)
-        if index >= connections.count {
-            connections.append(contentsOf: repeatElement(nil, count: max(index + 1 - connections.count, connections.count / 2 + 16)))
-        }
-        connections[index] = connection
+        let token = connections.newToken(fd: fd)
+        var tls: TLSSession?
         if let context = shared.configuration.tls {
             do {
-                connection.tls = try TLSSession(context: context)
+                tls = try TLSSession(context: context)
             } catch {
                 logger.error("cannot create a TLS session: \(error)")
                 close(fd)
-                connections[index] = nil
                 shared.openConnections.wrappingSubtract(1, ordering: .relaxed)
                 loop.counters.open.wrappingSubtract(1, ordering: .relaxed)
                 return
             }
         }
+        let connection = HTTPConnection(fd: fd, token: token, runtime: self, tls: tls)
+        connections.insert(connection)
         guard epollControl(calls, epollFD: loop.epollFD, operation: LinuxCalls.epollCtlAdd, fd: fd,
-                           events: connection.interest, data: token) == 0 else {
+                           events: connection.io.interest, data: token) == 0 else {
             logger.error("epoll_ctl(ADD) failed for a new connection (errno \(errno))")
             connection.closeNow(reason: .clientClosed)
             return
@@ -101,20 +96,30 @@ extension LoopRuntime {
     }
 
     func pauseAccepting(errno error: Int32) {
-        guard !listenerPaused, listenerFD >= 0 else { return }
-        listenerPaused = true
-        if lastAcceptPauseLog == 0 || now &- lastAcceptPauseLog >= 10_000_000_000 {
-            lastAcceptPauseLog = now
+        guard !listener.paused, listener.fd >= 0 else { return }
+        listener.paused = true
+        if listener.lastPauseLog == 0 || now &- listener.lastPauseLog >= 10_000_000_000 {
+            listener.lastPauseLog = now
             logger.warning("accept4: out of descriptors or memory (errno \(error)); pausing accepts for 100 ms at a time")
         }
-        _ = epollControl(calls, epollFD: loop.epollFD, operation: LinuxCalls.epollCtlDel, fd: listenerFD, events: 0, data: 0)
+        _ = epollControl(calls, epollFD: loop.epollFD, operation: LinuxCalls.epollCtlDel, fd: listener.fd, events: 0, data: 0)
         schedule(at: now &+ 100_000_000) { runtime in runtime.resumeAccepting() }
     }
 
     func resumeAccepting() {
-        guard listenerPaused, listenerFD >= 0 else { return }
-        listenerPaused = false
-        _ = epollControl(calls, epollFD: loop.epollFD, operation: LinuxCalls.epollCtlAdd, fd: listenerFD,
+        guard listener.paused, listener.fd >= 0 else { return }
+        listener.paused = false
+        _ = epollControl(calls, epollFD: loop.epollFD, operation: LinuxCalls.epollCtlAdd, fd: listener.fd,
                          events: LinuxCalls.epollIn, data: LoopRuntime.listenerToken)
     }
+}
+
+/// A loop's SO_REUSEPORT listening socket and its pause (out of descriptors).
+struct LoopListener {
+    /// -1 once closed (drain, stop).
+    var fd: Int32
+    /// Out of descriptors: not watched by epoll until `resumeAccepting`.
+    var paused = false
+    /// When running out of descriptors was last logged (at most every 10 s, not every pause).
+    var lastPauseLog: UInt64 = 0
 }

@@ -8,15 +8,12 @@ import Logging
 final class LoopRuntime {
     static let wakeToken: UInt64 = 1 << 63 | 1
     static let listenerToken: UInt64 = 1 << 63 | 2
-    /// Timer tokens with this bit are loop tasks, not connections.
-    private static let taskTokenBit: UInt64 = 1 << 62
     static let readBufferSize = 64 * 1024
 
     let loop: EventLoop
     /// Every loop of the server (this one included), for balancing new connections.
     let peers: [EventLoop]
     let shared: ServerShared
-    let calls: LinuxCalls.Table
     /// Monotonic nanoseconds, read once per loop iteration.
     private(set) var now: UInt64
     private(set) var date = HTTPDateCache()
@@ -24,30 +21,25 @@ final class LoopRuntime {
     /// into a connection's own buffer only when a request is incomplete.
     let readBuffer: UnsafeMutableRawBufferPointer
 
-    var connections: [HTTPConnection?] = []
+    var connections = ConnectionTable()
     /// Reused for TLS plaintext (see `takeTLSScratch`).
     private var tlsScratch: [UInt8] = []
-    private var timers = TimerHeap()
+    private var timers = LoopTimers()
     private var cooperativeYield: CooperativeYield
-    private var timerTasks: [UInt64: TimerTask] = [:]
-    private var nextTimerTaskID: UInt64 = 0
-    /// Connections written to straight from the loop thread during this turn (tokens, each once
-    /// per turn): their output is taken and flushed at the end of the turn.
-    private var writtenThisTurn: [UInt64] = []
-    var nextSerial: UInt32 = 0
-    var listenerFD: Int32
-    var listenerPaused = false
+    /// Connections written to on the loop thread outside their own turn (a task, a timer,
+    /// another connection's handler), flushed at the end of this loop iteration; and the array
+    /// that the flush walks, kept for its capacity.
+    private var flushQueue: [UInt64] = []
+    private var flushing: [UInt64] = []
+    var listener: LoopListener
     var running = true
     var drainStarted = false
-    /// When running out of descriptors was last logged (at most every 10 s, not every pause).
-    var lastAcceptPauseLog: UInt64 = 0
 
     init(loop: EventLoop, peers: [EventLoop], shared: ServerShared, listenerFD: Int32) {
         self.loop = loop
         self.peers = peers
         self.shared = shared
-        self.calls = loop.calls
-        self.listenerFD = listenerFD
+        listener = LoopListener(fd: listenerFD)
         now = monotonicNanoseconds()
         readBuffer = .allocate(byteCount: LoopRuntime.readBufferSize, alignment: 16)
         cooperativeYield = CooperativeYield(enabled: shared.configuration.cooperativeYield)
@@ -57,14 +49,14 @@ final class LoopRuntime {
     deinit { readBuffer.deallocate() }
 
     var logger: Logger { shared.logger }
+    var calls: LinuxCalls.Table { loop.calls }
 
     // MARK: the loop
 
     func run() {
         loop.markLoopThread(self)
-        defer { loop.unmarkLoopThread() }
-        if listenerFD >= 0, epollControl(calls, epollFD: loop.epollFD, operation: LinuxCalls.epollCtlAdd,
-                                          fd: listenerFD, events: LinuxCalls.epollIn, data: LoopRuntime.listenerToken) != 0 {
+        if listener.fd >= 0, epollControl(calls, epollFD: loop.epollFD, operation: LinuxCalls.epollCtlAdd,
+                                           fd: listener.fd, events: LinuxCalls.epollIn, data: LoopRuntime.listenerToken) != 0 {
             logger.error("event loop \(loop.index): cannot watch the listening socket (errno \(errno))")
         }
         let events = EpollEventBuffer(capacity: 512)
@@ -82,12 +74,13 @@ final class LoopRuntime {
             cooperativeYield.afterBatch(readyEvents: Int(ready), now: now)
             runTasks()
             fireTimers()
-            flushWrittenConnections()
+            if !flushQueue.isEmpty { flushWrittenConnections() }
         }
         closeListener()
         closeAllConnections(reason: .serverShutdown)
         // Connections handed to this loop while it stopped are closed by their tasks.
         runTasks()
+        loop.unmarkLoopThread()
     }
 
     private func dispatch(events: UInt32, token: UInt64) {
@@ -120,32 +113,10 @@ final class LoopRuntime {
         }
     }
 
-    /// A stream writer or WebSocket session on this thread wrote straight into the connection
-    /// named by `token` (or finished or closed it): its output goes out at the end of the turn.
-    /// The caller asks once per turn (see `ConnectionOutboundQueue.claimEndOfTurn`).
-    func flushAtEndOfTurn(_ token: UInt64) {
-        writtenThisTurn.append(token)
-    }
-
-    private func flushWrittenConnections() {
-        // Taking a connection's output can end its stream and run handlers that write to other
-        // connections: go on until no one is left.
-        while !writtenThisTurn.isEmpty {
-            let tokens = writtenThisTurn
-            writtenThisTurn.removeAll(keepingCapacity: true)
-            for token in tokens { connection(for: token)?.takeLoopOutput() }
-        }
-    }
-
     // MARK: connections
 
     /// The live connection a token names (nil when it closed meanwhile).
-    func connection(for token: UInt64) -> HTTPConnection? {
-        let fd = Int(token & 0xFFFF_FFFF)
-        guard token & (LoopRuntime.taskTokenBit | 1 << 63) == 0, fd < connections.count,
-              let connection = connections[fd], connection.token == token else { return nil }
-        return connection
-    }
+    func connection(for token: UInt64) -> HTTPConnection? { connections.connection(for: token) }
 
     /// The loop's plaintext buffer for TLS reads, taken out while in use.
     func takeTLSScratch() -> [UInt8] {
@@ -160,10 +131,30 @@ final class LoopRuntime {
         tlsScratch.removeAll(keepingCapacity: true)
     }
 
+    /// Ends the turn of `connection` at the end of this loop iteration (it was written to from
+    /// outside its own turn). Once per connection per iteration.
+    func flushAtEndOfTurn(_ connection: HTTPConnection) {
+        guard !connection.flushScheduled else { return }
+        connection.flushScheduled = true
+        flushQueue.append(connection.token)
+    }
+
+    private func flushWrittenConnections() {
+        // A connection's turn may write to others (a stream ending runs handlers): go on until
+        // none is left.
+        while !flushQueue.isEmpty {
+            swap(&flushQueue, &flushing)
+            for token in flushing {
+                guard let connection = connection(for: token), connection.flushScheduled else { continue }
+                connection.finishTurn()
+            }
+            flushing.removeAll(keepingCapacity: true)
+        }
+    }
+
     /// Called by a connection as it closes.
     func forget(_ connection: HTTPConnection) {
-        let index = Int(connection.fd)
-        if index < connections.count, connections[index] === connection { connections[index] = nil }
+        connections.remove(connection)
         loop.counters.open.wrappingSubtract(1, ordering: .relaxed)
         shared.openConnections.wrappingSubtract(1, ordering: .acquiringAndReleasing)
         if drainStarted { shared.checkDrainComplete() }
@@ -179,57 +170,41 @@ final class LoopRuntime {
     /// Makes sure the connection's timer fires no later than its `deadline`. Moving a deadline
     /// later costs nothing: the earlier heap entry re-arms itself when it fires (see fireTimers).
     func armTimer(for connection: HTTPConnection) {
-        guard connection.deadline < connection.armedDeadline else { return }
-        connection.armedDeadline = connection.deadline
-        timers.push(deadline: connection.deadline, token: connection.token)
+        let deadline = connection.deadline.at
+        guard deadline < connection.armedDeadline else { return }
+        connection.armedDeadline = deadline
+        timers.arm(deadline: deadline, token: connection.token)
     }
 
-    /// Runs `task` on this loop at `deadline` (monotonic nanoseconds). Returns the timer's token
-    /// (for `cancelTimer`).
-    @discardableResult
-    func schedule(at deadline: UInt64, _ task: @escaping (LoopRuntime) -> Void) -> UInt64 {
-        schedule(at: deadline, task: .runtime(task))
+    /// Runs `task` on this loop at `deadline` (monotonic nanoseconds).
+    func schedule(at deadline: UInt64, _ task: @escaping (LoopRuntime) -> Void) {
+        schedule(token: loop.newTimerToken(), at: deadline, .runtime(task))
     }
 
-    /// A `ConnectionLoop` timer's task (kept as given: no wrapping closure per timer).
-    func schedule(at deadline: UInt64, plain task: @escaping @Sendable () -> Void) -> UInt64 {
-        schedule(at: deadline, task: .plain(task))
+    /// Runs `task` at `deadline` unless `cancelTimer(token)` comes first.
+    func schedule(token: UInt64, at deadline: UInt64, _ task: LoopTimers.Task) {
+        timers.schedule(token: token, at: deadline, task)
     }
 
-    private enum TimerTask {
-        case runtime((LoopRuntime) -> Void)
-        case plain(() -> Void)
-    }
-
-    private func schedule(at deadline: UInt64, task: TimerTask) -> UInt64 {
-        nextTimerTaskID &+= 1
-        let token = LoopRuntime.taskTokenBit | nextTimerTaskID
-        timerTasks[token] = task
-        timers.push(deadline: deadline, token: token)
-        return token
-    }
-
-    /// The timer's task will not run (its heap entry is skipped when it comes due).
-    func cancelTimer(_ token: UInt64) {
-        timerTasks.removeValue(forKey: token)
-    }
+    /// Forgets a timer task (its heap entry is skipped when it comes due).
+    func cancelTimer(_ token: UInt64) { timers.cancel(token: token) }
 
     private func fireTimers() {
         guard let earliest = timers.earliest, earliest <= now else { return }
-        while let entry = timers.popDue(now: now) {
-            if entry.token & LoopRuntime.taskTokenBit != 0 {
-                switch timerTasks.removeValue(forKey: entry.token) {
-                case .runtime(let task)?: task(self)
-                case .plain(let task)?: task()
-                case nil: break  // cancelled
+        while let due = timers.popDue(now: now) {
+            guard case .connection(let token, let deadline) = due else {
+                switch due {
+                case .task(.runtime(let task)?): task(self)
+                case .task(.plain(let task)?): task()
+                default: break  // cancelled
                 }
                 continue
             }
-            guard let connection = connection(for: entry.token), connection.armedDeadline == entry.deadline else { continue }
+            guard let connection = connection(for: token), connection.armedDeadline == deadline else { continue }
             connection.armedDeadline = .max
-            if connection.deadline <= now {
+            if connection.deadline.at <= now {
                 connection.deadlineReached()
-            } else if connection.deadline != .max {
+            } else if connection.deadline.at != .max {
                 armTimer(for: connection)
             }
         }
@@ -238,12 +213,12 @@ final class LoopRuntime {
     // MARK: accepting and lifecycle
 
     func closeListener() {
-        guard listenerFD >= 0 else { return }
-        if !listenerPaused {
-            _ = epollControl(calls, epollFD: loop.epollFD, operation: LinuxCalls.epollCtlDel, fd: listenerFD, events: 0, data: 0)
+        guard listener.fd >= 0 else { return }
+        if !listener.paused {
+            _ = epollControl(calls, epollFD: loop.epollFD, operation: LinuxCalls.epollCtlDel, fd: listener.fd, events: 0, data: 0)
         }
-        close(listenerFD)
-        listenerFD = -1
+        close(listener.fd)
+        listener.fd = -1
     }
 
     /// Drain, step 2 (after the delay): stop accepting, close idle connections, tell streams,
@@ -253,9 +228,7 @@ final class LoopRuntime {
         drainStarted = true
         closeListener()
         shared.loopsStoppedAccepting.wrappingAdd(1, ordering: .acquiringAndReleasing)
-        for index in connections.indices {
-            connections[index]?.serverDraining()
-        }
+        for connection in connections.all { connection.serverDraining() }
         schedule(at: deadline) { runtime in runtime.closeAllConnections(reason: .serverShutdown) }
         shared.checkDrainComplete()
     }
@@ -266,8 +239,6 @@ final class LoopRuntime {
     }
 
     func closeAllConnections(reason: StreamCloseReason) {
-        for index in connections.indices {
-            connections[index]?.closeNow(reason: reason)
-        }
+        for connection in connections.all { connection.closeNow(reason: reason) }
     }
 }

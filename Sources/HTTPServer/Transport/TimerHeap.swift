@@ -1,5 +1,5 @@
 /// A binary min-heap of (deadline, token) pairs: a loop's timers. Connections keep one deadline
-/// each and re-arm lazily (see `LoopRuntime.setDeadline`), so pushing a later deadline for a busy
+/// each and re-arm lazily (see `LoopRuntime.armTimer`), so pushing a later deadline for a busy
 /// keep-alive connection costs nothing on the hot path.
 struct TimerHeap {
     struct Entry {
@@ -37,6 +37,12 @@ struct TimerHeap {
     }
 
     mutating func removeAll() { entries.removeAll() }
+
+    /// Drops the entries `drop` names (O(n): for clearing many dead entries at once).
+    mutating func removeAll(where drop: (Entry) -> Bool) {
+        entries.removeAll(where: drop)
+        for index in stride(from: entries.count / 2 - 1, through: 0, by: -1) { siftDown(from: index) }
+    }
 
     private mutating func siftDown(from index: Int) {
         var parent = index

@@ -1,0 +1,134 @@
+/// Received bytes: request heads, bodies, and where bytes go in the other states.
+extension ConnectionMachine {
+    /// What the bytes offered to `receive` amount to.
+    enum InputEvent {
+        /// Everything usable is consumed; wait for more bytes (an incomplete head stays buffered).
+        case needMore
+        /// Too many answers sit unread: stop parsing; resume once the output drains.
+        case stalled
+        /// A complete request: answer it, then call `responded`, `startStreaming` or `upgrade`.
+        /// `bodyLimit`: the limit its body was read under (0 without a body).
+        case request(HTTPRequestHead, body: [UInt8], bodyLimit: Int)
+        /// A body follows its head; with `sendContinue` the client waits for `100 Continue`.
+        case bodyStarted(sendContinue: Bool)
+        /// A bad request (or a late one): answer `status` and close (the state is
+        /// `closingAfterFlush`; input is dropped from now on).
+        case reject(HTTPStatus, reason: String)
+        /// A request completed while the server drains: 503 and close (`closingAfterFlush`).
+        case refuseDraining
+        /// The bytes belong to the WebSocket: hand them to its protocol machine.
+        case webSocket
+        /// A stream is open: keep the bytes (pipelined requests) for after it.
+        case held
+        /// The final answer is under way: the bytes are read only to be dropped.
+        case dropped
+    }
+
+    struct InputStep {
+        /// Bytes of the offered input used.
+        var consumed: Int
+        var event: InputEvent
+    }
+
+    /// Takes one step over `bytes` (the connection's unconsumed input). `backlog`: bytes queued
+    /// for the socket; `draining`: new requests are refused (probes still answer); `bodyLimit`:
+    /// the largest body accepted for a head (asked only for a head that announces a body).
+    mutating func receive(_ bytes: UnsafeRawBufferPointer, now: UInt64, backlog: Int, draining: Bool,
+                          bodyLimit: (HTTPRequestHead) -> Int) -> InputStep {
+        switch state {
+        case .readingHead(let head):
+            if head.startedAt == .max { head.startedAt = now }
+            guard backlog < outboundBound else {
+                head.inputWaiting = true
+                return InputStep(consumed: 0, event: .stalled)
+            }
+            head.inputWaiting = false
+            let parsed: (head: HTTPRequestHead, consumed: Int)?
+            do {
+                parsed = try head.parser.parse(bytes)
+            } catch {
+                state = .closingAfterFlush(peerGone: false)
+                return InputStep(consumed: bytes.count, event: .reject(error.status, reason: error.reason))
+            }
+            guard let parsed else { return InputStep(consumed: 0, event: .needMore) }
+            return InputStep(consumed: parsed.consumed,
+                             event: beginRequest(parsed.head, now: now, draining: draining, bodyLimit: bodyLimit))
+        case .readingBody:
+            return readBody(bytes, now: now)
+        case .webSocket:
+            return InputStep(consumed: 0, event: .webSocket)
+        case .streaming:
+            return InputStep(consumed: 0, event: .held)
+        case .closingAfterFlush, .lingering, .closed:
+            return InputStep(consumed: bytes.count, event: .dropped)
+        }
+    }
+
+    /// A complete head: answer it at once, or start reading its body.
+    private mutating func beginRequest(_ head: HTTPRequestHead, now: UInt64, draining: Bool,
+                                       bodyLimit: (HTTPRequestHead) -> Int) -> InputEvent {
+        // Requests whose head completes once accepting stopped are refused; probes still answer,
+        // and requests already past their head (reading a body) finish normally.
+        if draining, !isProbe(head) {
+            state = .closingAfterFlush(peerGone: false)
+            return .refuseDraining
+        }
+        let length: Int
+        switch head.framing {
+        case .none:
+            return .request(head, body: [], bodyLimit: 0)
+        case .contentLength(let announced):
+            length = announced
+        case .chunked:
+            length = -1
+        }
+        let limit = bodyLimit(head)
+        guard length <= limit else {
+            state = .closingAfterFlush(peerGone: false)
+            return .reject(.contentTooLarge, reason: "the body is larger than \(limit) bytes")
+        }
+        if length == 0 { return .request(head, body: [], bodyLimit: limit) }
+        let decoder = length < 0 ? ChunkedBodyDecoder(maxBodyBytes: limit, limits: limits) : nil
+        state = .readingBody(BodyState(head: head, limit: limit, remaining: max(0, length), chunked: decoder, startedAt: now))
+        return .bodyStarted(sendContinue: head.expectsContinue && head.version == .http1_1)
+    }
+
+    /// Whether bytes not consumed yet are kept for later (false: the state drops input, or the
+    /// WebSocket took everything).
+    var keepsUnconsumedInput: Bool {
+        switch state {
+        case .readingHead, .readingBody, .streaming: true
+        case .webSocket, .closingAfterFlush, .lingering, .closed: false
+        }
+    }
+
+    /// Whether `head` asks for a built-in probe (answered even while draining).
+    func isProbe(_ head: HTTPRequestHead) -> Bool {
+        probesEnabled && (head.method == .get || head.method == .head) && ProbeResponses.match(head.target) != nil
+    }
+
+    /// Consumes body bytes; a complete body becomes a request and the state goes back to
+    /// reading heads.
+    private mutating func readBody(_ bytes: UnsafeRawBufferPointer, now: UInt64) -> InputStep {
+        guard case .readingBody(let body) = state else { return InputStep(consumed: 0, event: .needMore) }
+        let used: Int
+        let complete: Bool
+        if body.chunked != nil {
+            do {
+                used = try body.chunked?.decode(bytes, into: &body.body) ?? bytes.count
+            } catch {
+                state = .closingAfterFlush(peerGone: false)
+                return InputStep(consumed: bytes.count, event: .reject(error.status, reason: error.reason))
+            }
+            complete = body.chunked?.isComplete == true
+        } else {
+            used = min(body.remaining, bytes.count)
+            body.body.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<used]))
+            body.remaining -= used
+            complete = body.remaining == 0
+        }
+        guard complete else { return InputStep(consumed: used, event: .needMore) }
+        state = .readingHead(HeadState(limits: limits, startedAt: .max, idleSince: now))
+        return InputStep(consumed: used, event: .request(body.head, body: body.body, bodyLimit: body.limit))
+    }
+}
