@@ -58,19 +58,11 @@ enum EventBench {
         print("   received \(received), cut off \(hub.statistics.slowConsumerCutoffs)")
     }
 
-    /// Runs `body` in rounds until `seconds` of wall time have passed. Returns the work items
-    /// and the thread's CPU seconds: on a shared machine CPU time is the stable denominator
-    /// (wall time is reported beside it).
+    /// `CoreBenchTiming.measure`, shaped as the reports below take it: on a shared machine CPU
+    /// time is the stable denominator (wall time is reported beside it).
     static func timed(seconds: Double, _ body: (Int) -> Int) -> (Int, (cpu: Double, wall: Double)) {
-        let start = monotonicSeconds()
-        let cpuStart = threadCPUSeconds()
-        var count = 0
-        var round = 0
-        while monotonicSeconds() - start < seconds {
-            count += body(round)
-            round += 1
-        }
-        return (count, (threadCPUSeconds() - cpuStart, monotonicSeconds() - start))
+        let measured = CoreBenchTiming.measure(seconds: seconds, body)
+        return (measured.count, (measured.cpu, measured.wall))
     }
 
     static func report(_ label: String, count: Int, elapsed: (cpu: Double, wall: Double), unit: String) {

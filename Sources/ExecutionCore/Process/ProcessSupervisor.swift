@@ -188,41 +188,55 @@ final class ProcessSupervisor {
     }
 
     func readStdout(_ run: ChildRun) {
-        for _ in 0..<Self.readsPerWake {
-            let fd = run.descriptors[.stdout].fd
-            guard fd >= 0 else { return }
-            let count = readBuffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count > 0 {
-                let ok = readBuffer.withUnsafeBytes { run.consumeStdout(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-                if !ok { abortForFault(run); return }
-                requestExitGraceIfTerminal(run)
-                continue
-            }
-            if count < 0 && errno == EINTR { continue }
-            if count < 0 && errno == EAGAIN { return }
-            // EOF (or a read error): the child closed stdout, usually by exiting.
+        let ended = readPipe(run, .stdout) { bytes in
+            guard run.consumeStdout(bytes) else { return false }
+            requestExitGraceIfTerminal(run)
+            return true
+        }
+        switch ended {
+        case .open:
+            return
+        case .fault:
+            abortForFault(run)
+        case .endOfFile:
+            // The child closed stdout, usually by exiting.
             if !run.flushPartialLine() { abortForFault(run); return }
             requestExitGraceIfTerminal(run)
             closeDescriptor(run, .stdout)
             if !run.descriptors[.pidfd].isOpen { childMayHaveExited(run) }
-            return
         }
     }
 
     func readStderr(_ run: ChildRun) {
+        let ended = readPipe(run, .stderr) { bytes in
+            run.stderr.append(bytes)
+            return true
+        }
+        if ended == .endOfFile { closeDescriptor(run, .stderr) }
+    }
+
+    /// How a burst of reads from a child's pipe ended.
+    enum PipeReadEnd { case open, endOfFile, fault }
+
+    /// Reads up to `readsPerWake` chunks from the child's `pipe` (one wake-up must not starve the
+    /// other children), handing each to `consume`, which returns false on a protocol fault.
+    /// EOF and read errors both end the pipe.
+    private func readPipe(_ run: ChildRun, _ pipe: ChildDescriptors.Slot,
+                          _ consume: (UnsafeRawBufferPointer) -> Bool) -> PipeReadEnd {
         for _ in 0..<Self.readsPerWake {
-            let fd = run.descriptors[.stderr].fd
-            guard fd >= 0 else { return }
+            let fd = run.descriptors[pipe].fd
+            guard fd >= 0 else { return .open }
             let count = readBuffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count > 0 {
-                readBuffer.withUnsafeBytes { run.stderr.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+                let ok = readBuffer.withUnsafeBytes { consume(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+                if !ok { return .fault }
                 continue
             }
             if count < 0 && errno == EINTR { continue }
-            if count < 0 && errno == EAGAIN { return }
-            closeDescriptor(run, .stderr)
-            return
+            if count < 0 && errno == EAGAIN { return .open }
+            return .endOfFile
         }
+        return .open
     }
 
     /// A protocol fault: kill the whole group now and stop reading its stdout.
