@@ -1,7 +1,4 @@
-// NOTE for the merge: the "streams" branch declares `ConnectionLoop` and `ConnectionLoopTimer`
-// in Core/HTTPResponse.swift / Core/WebSocketTypes.swift (same names, same API). Keep one
-// declaration: both make a timer with `ConnectionLoopTimer(loop:token:)` and cancel it through
-// `EventLoop.cancelTimer(_:)`, as this branch's EventLoop does.
+import Platform
 
 /// The event loop that owns a streamed response or WebSocket connection.
 ///
@@ -20,16 +17,22 @@ public protocol ConnectionLoop: AnyObject, Sendable {
 
 /// A timer scheduled on a `ConnectionLoop`.
 public struct ConnectionLoopTimer: Sendable {
-    let loop: EventLoop
-    /// The timer's token in the loop's heap (see `EventLoop.newTimerToken`).
-    let token: UInt64
+    /// How the loop finds the timer: the reactor's own ID when it was scheduled on the loop
+    /// thread, or the number of a hand-over from another thread.
+    enum Handle: Sendable {
+        case local(ReactorTimerID)
+        case remote(UInt64)
+    }
 
-    init(loop: EventLoop, token: UInt64) {
+    let loop: EventLoop
+    let handle: Handle
+
+    init(loop: EventLoop, handle: Handle) {
         self.loop = loop
-        self.token = token
+        self.handle = handle
     }
 
     /// Cancels the timer if it has not fired. Meant for the loop thread (where it takes effect at
     /// once); from another thread it is handed to the loop, so a timer due meanwhile may still fire.
-    public func cancel() { loop.cancelTimer(token) }
+    public func cancel() { loop.cancelTimer(handle) }
 }
