@@ -124,9 +124,8 @@ enum PeerAddress {
 
     /// An IPv4 or IPv6 address (`in_addr`, `in6_addr`) as text.
     private static func text<Address>(of address: Address, family: Int32) -> String {
-        var address = address
         var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
-        inet_ntop(family, &address, &text, socklen_t(text.count))
+        withUnsafeBytes(of: address) { _ = inet_ntop(family, $0.baseAddress, &text, socklen_t(text.count)) }
         return cText(text)
     }
 }
