@@ -36,7 +36,7 @@ let package = Package(
 
         // Sockets, epoll, HTTP/1.1, TLS, gzip, SSE and WebSocket. Knows no domain word.
         .target(name: "HTTPServer",
-                dependencies: ["COpenSSL", "CZlib", "VisibleLocks", .product(name: "Logging", package: "swift-log")],
+                dependencies: ["COpenSSL", "CZlib", "Platform", "VisibleLocks", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: settings),
         // Contexts, factory, engines, agents, event hub. Knows no HTTP word, imports no socket.
         .target(name: "ExecutionCore",
@@ -76,7 +76,7 @@ let package = Package(
         .target(name: "IsolationdTesting", dependencies: ["HTTPServer", "ExecutionCore", "VisibleLocks"], swiftSettings: settings),
 
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "VisibleLocks"], swiftSettings: settings),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "IsolationdTesting", "VisibleLocks"], swiftSettings: settings),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "IsolationdTesting", "Platform", "VisibleLocks"], swiftSettings: settings),
         .testTarget(name: "ExecutionCoreTests", dependencies: ["ExecutionCore", "IsolationdTesting", "Platform", "VisibleLocks"], swiftSettings: settings),
         .testTarget(name: "ExecutionAPITests", dependencies: ["ExecutionAPI", "IsolationdTesting", "VisibleLocks"], swiftSettings: settings),
         .testTarget(name: "IsolationdConfigurationTests",

@@ -18,6 +18,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 
 // ---- epoll --------------------------------------------------------------------------------
@@ -117,6 +118,14 @@ static inline uint64_t cplatform_monotonic_ns(void) {
 
 // Declared here because <unistd.h> hides pipe2 without _GNU_SOURCE (in glibc since 2.9).
 extern int pipe2(int pipe_fds[2], int flags);
+
+// Declared here because <sys/socket.h> hides accept4 without _GNU_SOURCE (in glibc since 2.10).
+extern int accept4(int fd, struct sockaddr *address, socklen_t *length, int flags);
+
+/// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC. Returns the descriptor or -1 with errno set.
+static inline int cplatform_accept_nonblocking(int listen_fd) {
+    return accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
 
 /// A pipe with both ends close-on-exec, atomically. Returns 0 or -1 with errno set.
 static inline int cplatform_pipe_cloexec(int pipe_fds[2]) {

@@ -34,6 +34,13 @@ public enum PlatformCalls {
         cplatform_spawn_add_closefrom(actions, from)
     }
 
+    /// The next pending connection of a listening socket, non-blocking and close-on-exec, or
+    /// -1 with errno set (EAGAIN when none is pending).
+    @inline(__always)
+    public static func acceptNonBlocking(_ listenFD: Int32) -> Int32 {
+        cplatform_accept_nonblocking(listenFD)
+    }
+
     /// Sets O_NONBLOCK on `fd`.
     public static func setNonBlocking(_ fd: Int32) {
         let flags = fcntl(fd, F_GETFL)

@@ -103,6 +103,10 @@ public final class Reactor: Sendable {
         loop.value.deregister(token)
     }
 
+    /// Tasks queued and not yet run: the loop's own and other threads' (for tests and
+    /// diagnostics; takes the queue's lock).
+    public var queuedTaskCount: Int { loop.value.localTasks.count + wakeUp.queuedCount }
+
     /// How many descriptors are registered (the reactor's own eventfd not counted).
     public var registrationCount: Int { loop.value.handlers.registeredCount }
 

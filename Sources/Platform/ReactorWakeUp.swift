@@ -36,6 +36,9 @@ final class ReactorWakeUp: Sendable {
         _ = cplatform_eventfd_signal(eventFD)
     }
 
+    /// How many tasks other threads queued that the loop has not taken yet.
+    var queuedCount: Int { queue.withLock { $0.count } }
+
     /// Wakes the loop whatever the flag says (for `stop`).
     func signal() { _ = cplatform_eventfd_signal(eventFD) }
 

@@ -1,3 +1,4 @@
+import Platform
 import Glibc
 
 /// A connection's bytes in flight, in one value: input received but not consumed yet, output
@@ -16,7 +17,7 @@ struct ConnectionIO {
     private var tlsOutbound: [UInt8] = []
     private var tlsOutboundStart = 0
     /// The epoll interest currently registered.
-    var interest: UInt32 = LinuxCalls.epollIn | LinuxCalls.epollRdHup
+    var interest: UInt32 = Epoll.input | Epoll.readHangUp
     /// When the socket last took bytes, or a write first blocked (the write timer runs from it).
     private(set) var lastWriteProgress: UInt64 = 0
 

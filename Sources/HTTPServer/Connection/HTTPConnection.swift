@@ -1,16 +1,19 @@
 import Glibc
+import Platform
 
 /// One accepted TCP connection: the I/O around its `ConnectionMachine`. Owned by one loop
 /// (`LoopRuntime`) and touched only on that loop's thread; other threads reach it through loop
 /// tasks that look it up by `token`, so it needs no lock.
 ///
 /// Every piece of work ends with `finishTurn`: apply what the application queued, write, go on
-/// with input that waited, re-arm the timer, adjust the epoll interest.
-final class HTTPConnection {
+/// with input that waited, re-arm the timer, adjust the epoll interest. The loop's reactor calls
+/// it as the handler of its socket (readiness and the connection's timer).
+final class HTTPConnection: ReactorHandler {
     let fd: Int32
-    /// (serial << 32 | fd): names this connection in epoll events, timers and loop tasks, so a
-    /// stale event for a reused descriptor never reaches the wrong connection.
-    let token: UInt64
+    /// The socket's registration with the loop's reactor (set right after it is made; nil only
+    /// before that). Its (serial << 32 | fd) names the connection in reactor events, timers and
+    /// loop tasks, so a stale one for a reused descriptor never reaches the wrong connection.
+    var registration: ReactorToken?
     /// The runtime outlives its connections (it closes them all before it ends), so the
     /// reference needs no counting.
     unowned(unsafe) let runtime: LoopRuntime
@@ -19,7 +22,7 @@ final class HTTPConnection {
     var io: ConnectionIO
     /// The deadline that applies now, derived from the state by `refreshDeadline`.
     var deadline = ConnectionMachine.Deadline.none
-    /// The deadline of this connection's entry in the loop's timer heap (.max: none).
+    /// The deadline of this connection's latest arm of the reactor's timer (.max: none).
     var armedDeadline: UInt64 = .max
     /// Queued with the runtime for a flush at the end of the loop iteration (see
     /// `LoopRuntime.flushAtEndOfTurn`); cleared by `finishTurn`.
@@ -27,9 +30,8 @@ final class HTTPConnection {
     let acceptedAt: UInt64
     private var remoteAddressCache: String?
 
-    init(fd: Int32, token: UInt64, runtime: LoopRuntime, tls: TLSSession?) {
+    init(fd: Int32, runtime: LoopRuntime, tls: TLSSession?) {
         self.fd = fd
-        self.token = token
         self.runtime = runtime
         self.shared = runtime.shared
         machine = ConnectionMachine(limits: runtime.shared.configuration.parserLimits,
@@ -39,6 +41,13 @@ final class HTTPConnection {
         acceptedAt = runtime.now
     }
 
+    /// The connection's name in the loop's table and in loop tasks (see `registration`).
+    var token: UInt64 { registration?.raw ?? 0 }
+
+    func reactorEvents(_ events: UInt32, _ reactor: Reactor) { handle(events: events) }
+
+    func reactorTimerFired(_ reactor: Reactor) { runtime.connectionTimerFired(self) }
+
     var remoteAddress: String {
         if let remoteAddressCache { return remoteAddressCache }
         let text = PeerAddress.describePeer(of: fd)
@@ -46,7 +55,7 @@ final class HTTPConnection {
         return text
     }
 
-    /// Called once the connection is registered with epoll.
+    /// Called once the connection is registered with the reactor.
     func start() {
         refreshDeadline()
     }
@@ -54,11 +63,11 @@ final class HTTPConnection {
     // MARK: events
 
     func handle(events: UInt32) {
-        let readable = LinuxCalls.epollIn | LinuxCalls.epollRdHup | LinuxCalls.epollHup | LinuxCalls.epollErr
+        let readable = Epoll.input | Epoll.readHangUp | Epoll.hangUp | Epoll.error
         if events & readable != 0 {
-            if io.interest & LinuxCalls.epollIn == 0 {
+            if io.interest & Epoll.input == 0 {
                 // Not reading (paused, or peer already closed): only a hang-up or error gets here.
-                if events & (LinuxCalls.epollHup | LinuxCalls.epollErr) != 0 { closeNow(reason: .clientClosed) }
+                if events & (Epoll.hangUp | Epoll.error) != 0 { closeNow(reason: .clientClosed) }
             } else {
                 readFromSocket()
             }
@@ -120,11 +129,11 @@ final class HTTPConnection {
 
     func updateInterest() {
         var wanted: UInt32 = 0
-        if wantsInput { wanted |= LinuxCalls.epollIn | LinuxCalls.epollRdHup }
-        if io.hasPendingOutput { wanted |= LinuxCalls.epollOut }
-        guard wanted != io.interest else { return }
+        if wantsInput { wanted |= Epoll.input | Epoll.readHangUp }
+        if io.hasPendingOutput { wanted |= Epoll.output }
+        guard wanted != io.interest, let registration else { return }
         io.interest = wanted
-        runtime.updateInterest(fd: fd, token: token, events: wanted)
+        runtime.reactor.modify(registration, events: wanted)
     }
 
     // MARK: timers
@@ -199,7 +208,7 @@ final class HTTPConnection {
     func serverDraining() {
         // Bytes may have arrived since the last turn: a request already on its way is not idle.
         if case .readingHead = machine.state, !io.hasBufferedInput, !io.hasPendingOutput,
-           io.interest & LinuxCalls.epollIn != 0 {
+           io.interest & Epoll.input != 0 {
             readFromSocket()
         }
         switch machine.drainAction(hasBufferedInput: io.hasBufferedInput, hasPendingOutput: io.hasPendingOutput) {

@@ -52,45 +52,6 @@ public struct StreamingBody: Sendable {
     }
 }
 
-/// The event loop that owns a streamed response or WebSocket connection. Code running on it
-/// (`inLoopThread`) writes straight into the connection's outbound buffer; other threads hand
-/// work over with `execute`.
-public protocol ConnectionLoop: AnyObject, Sendable {
-    /// Runs `task` on the loop thread, soon (after the current task when called on the loop;
-    /// otherwise after one wake-up, shared with other tasks handed over meanwhile).
-    func execute(_ task: @escaping @Sendable () -> Void)
-    /// True on the loop's own thread.
-    var inLoopThread: Bool { get }
-    /// Runs `task` on the loop thread once `delay` has passed (the loop's timer heap: no thread,
-    /// no descriptor). Call it on the loop thread.
-    @discardableResult
-    func schedule(after delay: Duration, _ task: @escaping @Sendable () -> Void) -> ConnectionLoopTimer
-}
-
-/// A timer made by `ConnectionLoop.schedule(after:_:)`.
-public struct ConnectionLoopTimer: Sendable {
-    private enum Cancellation: Sendable {
-        case closure(@Sendable () -> Void)
-        /// The server's own loops: the timer's token in the loop's heap (no allocation per timer).
-        case eventLoop(EventLoop, token: UInt64)
-    }
-
-    private let cancellation: Cancellation
-
-    /// `cancel` will run `cancellation` (on the loop thread).
-    public init(cancellation: @escaping @Sendable () -> Void) { self.cancellation = .closure(cancellation) }
-
-    init(loop: EventLoop, token: UInt64) { cancellation = .eventLoop(loop, token: token) }
-
-    /// The task will not run (if it has not yet). Call it on the loop thread.
-    public func cancel() {
-        switch cancellation {
-        case .closure(let cancel): cancel()
-        case .eventLoop(let loop, let token): loop.cancelTimer(token)
-        }
-    }
-}
-
 /// The result of queueing bytes on a stream or a WebSocket.
 public enum StreamWriteResult: Sendable, Equatable {
     /// Queued; the loop will write it.

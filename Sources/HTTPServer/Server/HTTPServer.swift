@@ -1,5 +1,6 @@
 import Glibc
 import Logging
+import Platform
 import Synchronization
 import VisibleLocks
 
@@ -12,7 +13,7 @@ public final class HTTPServer: Sendable {
         enum State { case created, started, stopped }
         var state = State.created
         var loops: [EventLoop] = []
-        var threads: [pthread_t] = []
+        var threads: [ReactorThread] = []
         var boundPort = 0
     }
 
@@ -34,7 +35,6 @@ public final class HTTPServer: Sendable {
     public func start() throws(HTTPServerError) {
         try lifecycle.withLock { (life: inout Lifecycle) throws(HTTPServerError) in
             guard life.state == .created else { throw .alreadyStarted }
-            guard let calls = LinuxCalls.table else { throw .system("dlsym(epoll/eventfd/accept4)", ENOSYS) }
             try validate(shared.configuration)
             let address = try ListeningSocket.parse(host: shared.configuration.host, port: shared.configuration.port)
             var listeners: [Int32] = []
@@ -44,15 +44,21 @@ public final class HTTPServer: Sendable {
                 listeners.append(first.fd)
                 let concrete = ListeningSocket.withPort(address, first.port)
                 for _ in 1..<shared.loopCount { listeners.append(try ListeningSocket.open(concrete).fd) }
-                for index in 0..<shared.loopCount { loops.append(try EventLoop(index: index, calls: calls)) }
-                var threads: [pthread_t] = []
+                for index in 0..<shared.loopCount { loops.append(try EventLoop(index: index)) }
+                var threads: [ReactorThread] = []
                 let allLoops = loops
                 for (loop, listener) in zip(loops, listeners) {
-                    let shared = self.shared
-                    threads.append(try startThread {
-                        let runtime = LoopRuntime(loop: loop, peers: allLoops, shared: shared, listenerFD: listener)
-                        runtime.run()
-                    })
+                    LoopRuntime.install(loop: loop, peers: allLoops, shared: shared, listenerFD: listener)
+                    do throws(PlatformError) {
+                        threads.append(try ReactorThread.start(name: "http-loop-\(loop.index)") { loop.reactor.run() })
+                    } catch {
+                        // The loops already running own their listening sockets: stop them. (The
+                        // loops not started close theirs below; their queued setup never runs.)
+                        for started in loops.prefix(threads.count) { started.execute { runtime in runtime.stop() } }
+                        for thread in threads { thread.join() }
+                        listeners.removeFirst(threads.count)
+                        throw HTTPServerError.system(error.operation, error.code)
+                    }
                 }
                 life.loops = loops
                 life.threads = threads
@@ -60,7 +66,6 @@ public final class HTTPServer: Sendable {
                 life.state = .started
             } catch {
                 for fd in listeners { close(fd) }
-                for loop in loops { loop.closeDescriptors() }
                 throw error
             }
         }
@@ -114,7 +119,7 @@ public final class HTTPServer: Sendable {
             let delay = shared.configuration.drainDelay
             if delay > .zero { try? await Task.sleep(for: delay) }
             shared.advance(to: .draining)
-            let deadline = monotonicNanoseconds() &+ shared.configuration.drainDeadline.saturatingNanoseconds
+            let deadline = MonotonicClock.now() &+ shared.configuration.drainDeadline.saturatingNanoseconds
             for loop in lifecycle.withLock({ $0.loops }) {
                 loop.execute { runtime in runtime.beginDrain(deadline: deadline) }
             }
@@ -126,7 +131,7 @@ public final class HTTPServer: Sendable {
     /// loop threads. Idempotent. Must not be called from a responder (a loop thread).
     public func stop() {
         shared.advance(to: .stopped)
-        let (loops, threads) = lifecycle.withLock { life -> ([EventLoop], [pthread_t]) in
+        let (loops, threads) = lifecycle.withLock { life -> ([EventLoop], [ReactorThread]) in
             guard life.state == .started else {
                 life.state = .stopped
                 return ([], [])
@@ -139,8 +144,7 @@ public final class HTTPServer: Sendable {
         if loops.contains(where: \.inLoopThread) {
             shared.logger.error("HTTPServer.stop() called from an event loop; threads are left to end by themselves")
         } else {
-            for thread in threads { pthread_join(thread, nil) }
-            for loop in loops { loop.closeDescriptors() }
+            for thread in threads { thread.join() }
         }
         shared.connectionCloseWaiter.signal()
         if !loops.isEmpty { shared.logger.info("stopped") }

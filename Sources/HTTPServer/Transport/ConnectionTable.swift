@@ -1,16 +1,8 @@
-/// A loop's connections, indexed by descriptor, and the tokens that name them: (serial << 32 |
-/// fd), so a stale event, timer or task for a reused descriptor never reaches the wrong
-/// connection.
+/// A loop's connections, indexed by descriptor and named by token: their reactor
+/// registration's (serial << 32 | fd), so a stale task for a reused descriptor never reaches the
+/// wrong connection.
 struct ConnectionTable {
     private var slots: [HTTPConnection?] = []
-    private var serial: UInt32 = 0
-
-    /// A token for a new connection on `fd` (never 0, and never with a bit of the loop's own
-    /// tokens: see `LoopRuntime.wakeToken`, `LoopTimers.taskTokenBit`).
-    mutating func newToken(fd: Int32) -> UInt64 {
-        serial = (serial &+ 1) & 0x3FFF_FFFF
-        return UInt64(serial) << 32 | UInt64(UInt32(bitPattern: fd))
-    }
 
     mutating func insert(_ connection: HTTPConnection) {
         let index = Int(connection.fd)
@@ -23,7 +15,7 @@ struct ConnectionTable {
     /// The live connection a token names (nil when it closed meanwhile).
     func connection(for token: UInt64) -> HTTPConnection? {
         let fd = Int(token & 0xFFFF_FFFF)
-        guard token & (LoopTimers.taskTokenBit | 1 << 63) == 0, fd < slots.count,
+        guard fd < slots.count,
               let connection = slots[fd], connection.token == token else { return nil }
         return connection
     }

@@ -1,4 +1,5 @@
 import Glibc
+import Platform
 
 /// After a busy batch, an event loop steps aside (`sched_yield`) for whatever else is runnable
 /// on its core, then carries on.
@@ -47,8 +48,8 @@ struct CooperativeYield {
 
     /// `sched_yield`, timed.
     static func schedYield() -> UInt64 {
-        let start = monotonicNanoseconds()
+        let start = MonotonicClock.now()
         sched_yield()
-        return monotonicNanoseconds() &- start
+        return MonotonicClock.now() &- start
     }
 }

@@ -5,12 +5,17 @@ import Glibc
 struct HTTPDateCache {
     private(set) var bytes: [UInt8] = Array("Thu, 01 Jan 1970 00:00:00 GMT".utf8)
     private var second: Int = -1
+    /// Monotonic time at which the wall-clock second may have changed (0: refresh at once), so
+    /// the loop reads the wall clock once a second, not once per iteration.
+    private(set) var validUntil: UInt64 = 0
 
     /// Re-reads the wall clock (coarse, a vDSO call) and reformats when the second changed.
-    mutating func refresh() {
+    /// `monotonicNow`: the loop's time, from which the next second's start is reckoned.
+    mutating func refresh(monotonicNow: UInt64 = 0) {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME_COARSE, &ts)
         let now = Int(ts.tv_sec)
+        validUntil = monotonicNow &+ UInt64(max(1, 1_000_000_000 - Int(ts.tv_nsec)))
         if now != second {
             second = now
             bytes = HTTPDateCache.format(epochSeconds: now)

@@ -35,7 +35,7 @@ enum ListeningSocket {
         case .v4: family = AF_INET
         case .v6: family = AF_INET6
         }
-        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | LinuxCalls.sockNonblock | LinuxCalls.sockCloexec, 0)
+        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .system("socket", errno) }
         var one: Int32 = 1
         let size = socklen_t(MemoryLayout<Int32>.size)

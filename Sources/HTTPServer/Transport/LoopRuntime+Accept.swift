@@ -1,4 +1,5 @@
 import Glibc
+import Platform
 
 /// Accepting: new connections from the loop's SO_REUSEPORT socket, the limit, balancing across
 /// loops, registration with epoll, and pausing when descriptors run out.
@@ -6,7 +7,7 @@ extension LoopRuntime {
     func acceptConnections() {
         guard listener.fd >= 0 else { return }
         for _ in 0..<128 {
-            let fd = calls.accept4(listener.fd, nil, nil, LinuxCalls.sockNonblock | LinuxCalls.sockCloexec)
+            let fd = PlatformCalls.acceptNonBlocking(listener.fd)
             if fd < 0 {
                 let error = errno
                 switch error {
@@ -52,7 +53,17 @@ extension LoopRuntime {
         if target === loop {
             register(fd: fd)
         } else {
-            target.execute { runtime in runtime.adopt(fd: fd) }
+            // A plain task, not a runtime one: if the target loop has ended, the task still runs
+            // (or is dropped with the reactor) and the descriptor is closed, not leaked.
+            target.execute { [target, shared] in
+                if let runtime = target.runtimeOnLoopThread {
+                    runtime.adopt(fd: fd)
+                } else {
+                    target.counters.open.wrappingSubtract(1, ordering: .relaxed)
+                    shared.openConnections.wrappingSubtract(1, ordering: .relaxed)
+                    close(fd)
+                }
+            }
         }
     }
 
@@ -71,7 +82,6 @@ extension LoopRuntime {
     func register(fd: Int32) {
         var one: Int32 = 1
         _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        let token = connections.newToken(fd: fd)
         var tls: TLSSession?
         if let context = shared.configuration.tls {
             do {
@@ -84,14 +94,16 @@ extension LoopRuntime {
                 return
             }
         }
-        let connection = HTTPConnection(fd: fd, token: token, runtime: self, tls: tls)
-        connections.insert(connection)
-        guard epollControl(calls, epollFD: loop.epollFD, operation: LinuxCalls.epollCtlAdd, fd: fd,
-                           events: connection.io.interest, data: token) == 0 else {
-            logger.error("epoll_ctl(ADD) failed for a new connection (errno \(errno))")
+        let connection = HTTPConnection(fd: fd, runtime: self, tls: tls)
+        do {
+            connection.registration = try reactor.register(fd: fd, events: connection.io.interest, handler: connection)
+        } catch {
+            logger.error("cannot watch a new connection: \(error)")
+            connections.insert(connection)
             connection.closeNow(reason: .clientClosed)
             return
         }
+        connections.insert(connection)
         connection.start()
     }
 
@@ -102,15 +114,30 @@ extension LoopRuntime {
             listener.lastPauseLog = now
             logger.warning("accept4: out of descriptors or memory (errno \(error)); pausing accepts for 100 ms at a time")
         }
-        _ = epollControl(calls, epollFD: loop.epollFD, operation: LinuxCalls.epollCtlDel, fd: listener.fd, events: 0, data: 0)
+        unwatchListener()
         schedule(at: now &+ 100_000_000) { runtime in runtime.resumeAccepting() }
     }
 
     func resumeAccepting() {
         guard listener.paused, listener.fd >= 0 else { return }
         listener.paused = false
-        _ = epollControl(calls, epollFD: loop.epollFD, operation: LinuxCalls.epollCtlAdd, fd: listener.fd,
-                         events: LinuxCalls.epollIn, data: LoopRuntime.listenerToken)
+        watchListener()
+    }
+
+    /// Registers the listening socket with the reactor (this runtime is its handler).
+    func watchListener() {
+        do {
+            listener.registration = try reactor.register(fd: listener.fd, events: Epoll.input, handler: self)
+        } catch {
+            logger.error("event loop \(loop.index): cannot watch the listening socket: \(error)")
+        }
+    }
+
+    /// Stops watching the listening socket (paused, draining or stopping).
+    func unwatchListener() {
+        guard let registration = listener.registration else { return }
+        listener.registration = nil
+        reactor.deregister(registration)
     }
 }
 
@@ -118,8 +145,10 @@ extension LoopRuntime {
 struct LoopListener {
     /// -1 once closed (drain, stop).
     var fd: Int32
-    /// Out of descriptors: not watched by epoll until `resumeAccepting`.
+    /// Out of descriptors: not watched by the reactor until `resumeAccepting`.
     var paused = false
+    /// The reactor's registration while watched.
+    var registration: ReactorToken?
     /// When running out of descriptors was last logged (at most every 10 s, not every pause).
     var lastPauseLog: UInt64 = 0
 }

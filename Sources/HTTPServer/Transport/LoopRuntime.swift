@@ -1,22 +1,19 @@
 import Glibc
 import Logging
+import Platform
 
 /// Everything one event loop owns: its connections (indexed by descriptor), its timers, its read
 /// buffer and date cache. Created and used only on the loop's thread; other threads reach it
 /// solely through `EventLoop.execute`, whose tasks receive it as their argument. That is why it
 /// needs no lock and is not Sendable.
-final class LoopRuntime {
-    static let wakeToken: UInt64 = 1 << 63 | 1
-    static let listenerToken: UInt64 = 1 << 63 | 2
+final class LoopRuntime: ReactorHandler, ReactorIterationObserver {
     static let readBufferSize = 64 * 1024
 
     let loop: EventLoop
     /// Every loop of the server (this one included), for balancing new connections.
     let peers: [EventLoop]
     let shared: ServerShared
-    /// Monotonic nanoseconds, read once per loop iteration.
-    private(set) var now: UInt64
-    private(set) var date = HTTPDateCache()
+    private var dateCache = HTTPDateCache()
     /// Shared by every connection of the loop: received bytes land here first and are copied
     /// into a connection's own buffer only when a request is incomplete.
     let readBuffer: UnsafeMutableRawBufferPointer
@@ -24,93 +21,67 @@ final class LoopRuntime {
     var connections = ConnectionTable()
     /// Reused for TLS plaintext (see `takeTLSScratch`).
     private var tlsScratch: [UInt8] = []
-    private var timers = LoopTimers()
     private var cooperativeYield: CooperativeYield
     /// Connections written to on the loop thread outside their own turn (a task, a timer,
-    /// another connection's handler), flushed at the end of this loop iteration; and the array
-    /// that the flush walks, kept for its capacity.
+    /// another connection's handler), flushed by one reactor task before the loop sleeps; and
+    /// the array that the flush walks, kept for its capacity.
     private var flushQueue: [UInt64] = []
     private var flushing: [UInt64] = []
+    /// The flush task is queued (made once: queueing it allocates nothing).
+    private(set) var isFlushTaskQueued = false
+    private let flushTask: @Sendable () -> Void
     var listener: LoopListener
     var running = true
     var drainStarted = false
 
-    init(loop: EventLoop, peers: [EventLoop], shared: ServerShared, listenerFD: Int32) {
+    private init(loop: EventLoop, peers: [EventLoop], shared: ServerShared, listenerFD: Int32) {
         self.loop = loop
         self.peers = peers
         self.shared = shared
         listener = LoopListener(fd: listenerFD)
-        now = monotonicNanoseconds()
         readBuffer = .allocate(byteCount: LoopRuntime.readBufferSize, alignment: 16)
         cooperativeYield = CooperativeYield(enabled: shared.configuration.cooperativeYield)
-        date.refresh()
+        flushTask = { [unowned loop] in loop.runtimeOnLoopThread?.flushWrittenConnections() }
     }
 
     deinit { readBuffer.deallocate() }
 
     var logger: Logger { shared.logger }
-    var calls: LinuxCalls.Table { loop.calls }
+    var reactor: Reactor { loop.reactor }
+    /// Monotonic nanoseconds, read by the reactor once per iteration.
+    var now: UInt64 { loop.reactor.now }
+
+    /// The `Date` header's bytes, reformatted once the wall-clock second may have changed.
+    var date: HTTPDateCache {
+        let now = self.now
+        if now >= dateCache.validUntil { dateCache.refresh(monotonicNow: now) }
+        return dateCache
+    }
 
     // MARK: the loop
 
-    func run() {
-        loop.markLoopThread(self)
-        if listener.fd >= 0, epollControl(calls, epollFD: loop.epollFD, operation: LinuxCalls.epollCtlAdd,
-                                           fd: listener.fd, events: LinuxCalls.epollIn, data: LoopRuntime.listenerToken) != 0 {
-            logger.error("event loop \(loop.index): cannot watch the listening socket (errno \(errno))")
-        }
-        let events = EpollEventBuffer(capacity: 512)
-        while running {
-            let ready = calls.epollWait(loop.epollFD, events.storage, Int32(events.capacity), waitTimeout())
-            now = monotonicNanoseconds()
-            date.refresh()
-            if ready < 0 {
-                if errno != EINTR { logger.error("epoll_wait failed (errno \(errno))") }
-                continue
-            }
-            for i in 0..<Int(ready) {
-                dispatch(events: events.events(at: i), token: events.data(at: i))
-            }
-            cooperativeYield.afterBatch(readyEvents: Int(ready), now: now)
-            runTasks()
-            fireTimers()
-            if !flushQueue.isEmpty { flushWrittenConnections() }
-        }
-        closeListener()
-        closeAllConnections(reason: .serverShutdown)
-        // Connections handed to this loop while it stopped are closed by their tasks.
-        runTasks()
-        loop.unmarkLoopThread()
-    }
-
-    private func dispatch(events: UInt32, token: UInt64) {
-        switch token {
-        case LoopRuntime.wakeToken:
-            loop.acknowledgeWake()
-        case LoopRuntime.listenerToken:
-            acceptConnections()
-        default:
-            connection(for: token)?.handle(events: events)
+    /// Queues the making of the loop's runtime as the reactor's first task (the runtime is made
+    /// on the loop thread, which alone may own it). Called before the loop's thread starts, so
+    /// every task handed to the loop afterwards (a `stop` right after `start`) finds the runtime.
+    static func install(loop: EventLoop, peers: [EventLoop], shared: ServerShared, listenerFD: Int32) {
+        loop.reactor.execute {
+            let runtime = LoopRuntime(loop: loop, peers: peers, shared: shared, listenerFD: listenerFD)
+            loop.runtimeSlot.value = runtime
+            runtime.start()
         }
     }
 
-    private func waitTimeout() -> Int32 {
-        if loop.hasPendingTasks { return 0 }
-        guard let earliest = timers.earliest else { return -1 }
-        let current = monotonicNanoseconds()
-        guard earliest > current else { return 0 }
-        let milliseconds = (earliest - current + 999_999) / 1_000_000
-        return Int32(clamping: milliseconds)
+    private func start() {
+        reactor.iterationObserver = self
+        if listener.fd >= 0 { watchListener() }
     }
 
-    func runTasks() {
-        // Tasks queued by tasks run in the next iteration (epoll_wait then does not sleep).
-        for task in loop.takeTasks() {
-            switch task {
-            case .runtime(let task): task(self)
-            case .plain(let task): task()
-            }
-        }
+    /// The listening socket is ready: accept.
+    func reactorEvents(_ events: UInt32, _ reactor: Reactor) { acceptConnections() }
+
+    /// After each batch of ready events: step aside after a busy one.
+    func reactorDidDispatch(readyEvents: Int, now: UInt64, _ reactor: Reactor) {
+        cooperativeYield.afterBatch(readyEvents: readyEvents, now: now)
     }
 
     // MARK: connections
@@ -137,9 +108,14 @@ final class LoopRuntime {
         guard !connection.flushScheduled else { return }
         connection.flushScheduled = true
         flushQueue.append(connection.token)
+        if !isFlushTaskQueued {
+            isFlushTaskQueued = true
+            reactor.execute(flushTask)
+        }
     }
 
     private func flushWrittenConnections() {
+        defer { isFlushTaskQueued = false }
         // A connection's turn may write to others (a stream ending runs handlers): go on until
         // none is left.
         while !flushQueue.isEmpty {
@@ -154,69 +130,46 @@ final class LoopRuntime {
 
     /// Called by a connection as it closes.
     func forget(_ connection: HTTPConnection) {
+        if let registration = connection.registration { reactor.deregister(registration) }
         connections.remove(connection)
         loop.counters.open.wrappingSubtract(1, ordering: .relaxed)
         shared.openConnections.wrappingSubtract(1, ordering: .acquiringAndReleasing)
         if drainStarted { shared.checkDrainComplete() }
     }
 
-    /// Changes the epoll interest of a registered connection.
-    func updateInterest(fd: Int32, token: UInt64, events: UInt32) {
-        _ = epollControl(calls, epollFD: loop.epollFD, operation: LinuxCalls.epollCtlMod, fd: fd, events: events, data: token)
-    }
-
     // MARK: timers
 
     /// Makes sure the connection's timer fires no later than its `deadline`. Moving a deadline
-    /// later costs nothing: the earlier heap entry re-arms itself when it fires (see fireTimers).
+    /// later costs nothing: the earlier arm re-arms itself when it fires (`connectionTimerFired`).
     func armTimer(for connection: HTTPConnection) {
         let deadline = connection.deadline.at
-        guard deadline < connection.armedDeadline else { return }
+        guard deadline < connection.armedDeadline, let registration = connection.registration else { return }
         connection.armedDeadline = deadline
-        timers.arm(deadline: deadline, token: connection.token)
+        reactor.armTimer(registration, at: deadline)
+    }
+
+    /// A connection's arm came due. Arms are never cancelled, so this may be an older one: only
+    /// once the latest arm's time has come does the connection check its current deadline.
+    func connectionTimerFired(_ connection: HTTPConnection) {
+        guard now >= connection.armedDeadline else { return }
+        connection.armedDeadline = .max
+        if connection.deadline.at <= now {
+            connection.deadlineReached()
+        } else if connection.deadline.at != .max {
+            armTimer(for: connection)
+        }
     }
 
     /// Runs `task` on this loop at `deadline` (monotonic nanoseconds).
     func schedule(at deadline: UInt64, _ task: @escaping (LoopRuntime) -> Void) {
-        schedule(token: loop.newTimerToken(), at: deadline, .runtime(task))
-    }
-
-    /// Runs `task` at `deadline` unless `cancelTimer(token)` comes first.
-    func schedule(token: UInt64, at deadline: UInt64, _ task: LoopTimers.Task) {
-        timers.schedule(token: token, at: deadline, task)
-    }
-
-    /// Forgets a timer task (its heap entry is skipped when it comes due).
-    func cancelTimer(_ token: UInt64) { timers.cancel(token: token) }
-
-    private func fireTimers() {
-        guard let earliest = timers.earliest, earliest <= now else { return }
-        while let due = timers.popDue(now: now) {
-            guard case .connection(let token, let deadline) = due else {
-                switch due {
-                case .task(.runtime(let task)?): task(self)
-                case .task(.plain(let task)?): task()
-                default: break  // cancelled
-                }
-                continue
-            }
-            guard let connection = connection(for: token), connection.armedDeadline == deadline else { continue }
-            connection.armedDeadline = .max
-            if connection.deadline.at <= now {
-                connection.deadlineReached()
-            } else if connection.deadline.at != .max {
-                armTimer(for: connection)
-            }
-        }
+        reactor.schedule(at: deadline) { [unowned self] in task(self) }
     }
 
     // MARK: accepting and lifecycle
 
     func closeListener() {
         guard listener.fd >= 0 else { return }
-        if !listener.paused {
-            _ = epollControl(calls, epollFD: loop.epollFD, operation: LinuxCalls.epollCtlDel, fd: listener.fd, events: 0, data: 0)
-        }
+        unwatchListener()
         close(listener.fd)
         listener.fd = -1
     }
@@ -233,9 +186,17 @@ final class LoopRuntime {
         shared.checkDrainComplete()
     }
 
-    /// Ends the loop: everything is closed and the thread returns.
+    /// Ends the loop: everything is closed, the reactor stops (tasks already queued still run:
+    /// a connection handed over meanwhile is closed by its `adopt`), and the thread returns.
     func stop() {
+        guard running else { return }
         running = false
+        closeListener()
+        closeAllConnections(reason: .serverShutdown)
+        reactor.iterationObserver = nil
+        reactor.stop()
+        // Last of all (the runtime and its loop hold each other): the slot lets the runtime go.
+        reactor.execute { [loop] in loop.runtimeSlot.value = nil }
     }
 
     func closeAllConnections(reason: StreamCloseReason) {

@@ -84,11 +84,8 @@ final class IdleLoop {
     let loop: EventLoop
 
     init() throws {
-        guard let calls = LinuxCalls.table else { throw HTTPServerError.system("dlsym", 0) }
-        loop = try EventLoop(index: 0, calls: calls)
+        loop = try EventLoop(index: 0)
     }
-
-    deinit { loop.closeDescriptors() }
 
     func stream(chunked: Bool = true, keepAlive: Bool = true) -> StreamState {
         let writer = ConnectionStreamWriter(outbox: ConnectionOutbox(loop: loop, token: 1, bound: 1000))
