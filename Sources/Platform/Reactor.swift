@@ -23,6 +23,10 @@ public final class Reactor: Sendable {
     let ownership: ReactorThreadOwnership
     private let wakeUp: ReactorWakeUp
     private let stopRequested = Atomic<Bool>(false)
+    /// The loop's `now`, published as it is read: handlers ask for it several times per event,
+    /// and a relaxed load costs a plain load, where opening the loop's `LoopBound` costs a thread
+    /// check, an exclusivity check and a retain.
+    private let iterationTime = Atomic<UInt64>(MonotonicClock.now())
     private let loop: LoopBound<ReactorLoop>
 
     public init(name: String) throws(PlatformError) {
@@ -83,8 +87,12 @@ public final class Reactor: Sendable {
     }
 
     /// Monotonic nanoseconds, read once per iteration right after `epoll_wait` (what handlers
-    /// should use for deadlines instead of reading the clock per event).
-    public var now: UInt64 { loop.value.now }
+    /// should use for deadlines instead of reading the clock per event). Meant for the loop
+    /// thread; elsewhere it is merely a recent iteration's time (an atomic, so no race).
+    public var now: UInt64 { iterationTime.load(ordering: .relaxed) }
+
+    /// Called by the loop each time it reads the clock.
+    func publishNow(_ now: UInt64) { iterationTime.store(now, ordering: .relaxed) }
 
     /// Watches `fd` for `events` (`Epoll` bits) and calls `handler` when it is ready. The handler
     /// is held strongly until `deregister`. Registering the same descriptor twice fails (EEXIST).

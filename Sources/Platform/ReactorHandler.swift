@@ -8,14 +8,23 @@ public protocol ReactorHandler: AnyObject {
     func reactorTimerFired(_ reactor: Reactor)
 }
 
+extension ReactorIterationObserver {
+    /// Observers that only look at batches need not implement it.
+    public func reactorDidWake(now: UInt64, _ reactor: Reactor) {}
+}
+
 extension ReactorHandler {
     /// Handlers that never arm a timer need not implement it.
     public func reactorTimerFired(_ reactor: Reactor) {}
 }
 
-/// Sees every iteration of a reactor once, after its ready events were handled and before its
-/// tasks and timers run (e.g. to yield the core after a busy batch).
+/// Sees every iteration of a reactor: as it wakes, before its ready events are handled (e.g. to
+/// keep the iteration's time where handlers read it without a call), and after they were
+/// handled, before its tasks and timers run (e.g. to yield the core after a busy batch).
 public protocol ReactorIterationObserver: AnyObject {
+    /// The loop woke and read the clock: `now` is what `Reactor.now` returns until the next
+    /// iteration.
+    func reactorDidWake(now: UInt64, _ reactor: Reactor)
     /// `readyEvents`: what `epoll_wait` returned (the reactor's own wake-up included); `now`:
     /// the iteration's monotonic time.
     func reactorDidDispatch(readyEvents: Int, now: UInt64, _ reactor: Reactor)

@@ -48,6 +48,7 @@ final class ReactorLoop {
 
     func run(_ reactor: Reactor) {
         now = MonotonicClock.now()
+        reactor.publishNow(now)
         wakeReceived = true
         while !reactor.isStopRequested { iterate(reactor) }
         // Stopped: whatever is queued still runs, and whatever that queues, then the loop ends.
@@ -61,6 +62,8 @@ final class ReactorLoop {
     private func iterate(_ reactor: Reactor) {
         let ready = cplatform_epoll_wait(epollFD, readyEvents, Int32(Self.readyCapacity), waitTimeout())
         now = MonotonicClock.now()
+        reactor.publishNow(now)
+        if let observer { observer.reactorDidWake(now: now, reactor) }
         if ready < 0 {
             // EINTR (a signal) is normal; anything else means the loop's own descriptor or
             // buffer is broken, and carrying on would spin.
@@ -98,6 +101,8 @@ final class ReactorLoop {
     /// these tasks run in the next iteration. Returns how many ran.
     @discardableResult
     private func runTasks(_ reactor: Reactor) -> Int {
+        // Most iterations of a busy loop carry only ready events: no array is touched then.
+        if localTasks.isEmpty, !wakeReceived { return 0 }
         var local = localBatch
         localBatch = []
         swap(&local, &localTasks)

@@ -22,13 +22,9 @@ final class LoopRuntime: ReactorHandler, ReactorIterationObserver {
     /// Reused for TLS plaintext (see `takeTLSScratch`).
     private var tlsScratch: [UInt8] = []
     private var cooperativeYield: CooperativeYield
-    /// Connections written to on the loop thread outside their own turn (a task, a timer,
-    /// another connection's handler), flushed by one reactor task before the loop sleeps; and
-    /// the array that the flush walks, kept for its capacity.
-    private var flushQueue: [UInt64] = []
-    private var flushing: [UInt64] = []
-    /// The flush task is queued (made once: queueing it allocates nothing).
-    private(set) var isFlushTaskQueued = false
+    /// Connections written to on the loop thread outside their own turn, flushed by one
+    /// reactor task before the loop sleeps (see `flushAtEndOfTurn`).
+    private var pendingFlushes = PendingFlushes()
     private let flushTask: @Sendable () -> Void
     var listener: LoopListener
     var running = true
@@ -41,6 +37,7 @@ final class LoopRuntime: ReactorHandler, ReactorIterationObserver {
         listener = LoopListener(fd: listenerFD)
         readBuffer = .allocate(byteCount: LoopRuntime.readBufferSize, alignment: 16)
         cooperativeYield = CooperativeYield(enabled: shared.configuration.cooperativeYield)
+        now = loop.reactor.now
         flushTask = { [unowned loop] in loop.runtimeOnLoopThread?.flushWrittenConnections() }
     }
 
@@ -48,8 +45,9 @@ final class LoopRuntime: ReactorHandler, ReactorIterationObserver {
 
     var logger: Logger { shared.logger }
     var reactor: Reactor { loop.reactor }
-    /// Monotonic nanoseconds, read by the reactor once per iteration.
-    var now: UInt64 { loop.reactor.now }
+    /// Monotonic nanoseconds, the reactor's time for this iteration (kept here as the reactor
+    /// wakes: connections read it several times per request, and a stored value costs no call).
+    private(set) var now: UInt64
 
     /// The `Date` header's bytes, reformatted once the wall-clock second may have changed.
     var date: HTTPDateCache {
@@ -71,6 +69,9 @@ final class LoopRuntime: ReactorHandler, ReactorIterationObserver {
         }
     }
 
+    /// The end-of-turn flush task is queued (for `EventLoop.hasPendingTasks`).
+    var isFlushTaskQueued: Bool { pendingFlushes.taskQueued }
+
     private func start() {
         reactor.iterationObserver = self
         if listener.fd >= 0 { watchListener() }
@@ -78,6 +79,8 @@ final class LoopRuntime: ReactorHandler, ReactorIterationObserver {
 
     /// The listening socket is ready: accept.
     func reactorEvents(_ events: UInt32, _ reactor: Reactor) { acceptConnections() }
+
+    func reactorDidWake(now: UInt64, _ reactor: Reactor) { self.now = now }
 
     /// After each batch of ready events: step aside after a busy one.
     func reactorDidDispatch(readyEvents: Int, now: UInt64, _ reactor: Reactor) {
@@ -107,24 +110,24 @@ final class LoopRuntime: ReactorHandler, ReactorIterationObserver {
     func flushAtEndOfTurn(_ connection: HTTPConnection) {
         guard !connection.flushScheduled else { return }
         connection.flushScheduled = true
-        flushQueue.append(connection.token)
-        if !isFlushTaskQueued {
-            isFlushTaskQueued = true
+        pendingFlushes.tokens.append(connection.token)
+        if !pendingFlushes.taskQueued {
+            pendingFlushes.taskQueued = true
             reactor.execute(flushTask)
         }
     }
 
     private func flushWrittenConnections() {
-        defer { isFlushTaskQueued = false }
+        defer { pendingFlushes.taskQueued = false }
         // A connection's turn may write to others (a stream ending runs handlers): go on until
         // none is left.
-        while !flushQueue.isEmpty {
-            swap(&flushQueue, &flushing)
-            for token in flushing {
+        while !pendingFlushes.tokens.isEmpty {
+            let batch = pendingFlushes.takeBatch()
+            for token in batch {
                 guard let connection = connection(for: token), connection.flushScheduled else { continue }
                 connection.finishTurn()
             }
-            flushing.removeAll(keepingCapacity: true)
+            pendingFlushes.giveBack(batch)
         }
     }
 
@@ -201,5 +204,28 @@ final class LoopRuntime: ReactorHandler, ReactorIterationObserver {
 
     func closeAllConnections(reason: StreamCloseReason) {
         for connection in connections.all { connection.closeNow(reason: reason) }
+    }
+}
+
+/// The connections a loop flushes at the end of its turn (written to outside their own turn),
+/// the array the flush walks (kept for its capacity), and whether the flush task is queued.
+struct PendingFlushes {
+    var tokens: [UInt64] = []
+    private var spare: [UInt64] = []
+    var taskQueued = false
+
+    /// The tokens queued so far; later ones queue into the spare array.
+    mutating func takeBatch() -> [UInt64] {
+        var batch = spare
+        spare = []
+        swap(&batch, &tokens)
+        return batch
+    }
+
+    /// A walked batch's storage, kept for the next one.
+    mutating func giveBack(_ batch: [UInt64]) {
+        var emptied = batch
+        emptied.removeAll(keepingCapacity: true)
+        spare = emptied
     }
 }
