@@ -44,7 +44,7 @@ let package = Package(
                 swiftSettings: settings),
         // The only layer that knows both: routes, auth, problem+json, streams.
         .target(name: "ExecutionAPI",
-                dependencies: ["HTTPServer", "ExecutionCore", "COpenSSL", "VisibleLocks",
+                dependencies: ["HTTPServer", "ExecutionCore", "COpenSSL", "Platform", "VisibleLocks",
                                .product(name: "Logging", package: "swift-log"),
                                .product(name: "Metrics", package: "swift-metrics")],
                 swiftSettings: settings),
@@ -73,7 +73,7 @@ let package = Package(
         .executableTarget(name: "core-bench", dependencies: ["ExecutionCore", "Platform", "VisibleLocks"], swiftSettings: settings),
 
         // Shared by every test target: ephemeral-port servers, raw-socket HTTP, SSE and WebSocket clients.
-        .target(name: "IsolationdTesting", dependencies: ["HTTPServer", "ExecutionCore", "VisibleLocks"], swiftSettings: settings),
+        .target(name: "IsolationdTesting", dependencies: ["HTTPServer", "ExecutionCore", "Platform", "VisibleLocks"], swiftSettings: settings),
 
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "VisibleLocks"], swiftSettings: settings),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "IsolationdTesting", "Platform", "VisibleLocks"], swiftSettings: settings),

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Platform
 import Synchronization
 import VisibleLocks
 
@@ -69,25 +70,12 @@ public enum SignalHandling {
 
     /// Runs `body` on a new detached POSIX thread (no Foundation `Thread`).
     static func startThread(_ body: @escaping @Sendable () -> Void) {
-        final class Box: Sendable {
-            let body: @Sendable () -> Void
-            init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-        }
-        let context = Unmanaged.passRetained(Box(body)).toOpaque()
-        var thread = pthread_t()
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
-        defer { pthread_attr_destroy(&attributes) }
-        let result = pthread_create(&thread, &attributes, { raw in
-            guard let raw else { return nil }
-            let box = Unmanaged<Box>.fromOpaque(raw).takeRetainedValue()
-            box.body()
-            return nil
-        }, context)
-        if result != 0 {
+        // The handle is dropped unjoined, which detaches the thread (ReactorThread's rule).
+        do {
+            _ = try ReactorThread.start(name: "isolationd-signals", body)
+        } catch {
             // No thread: run inline rather than lose the work (only under resource exhaustion).
-            Unmanaged<Box>.fromOpaque(context).takeRetainedValue().body()
+            body()
         }
     }
 }

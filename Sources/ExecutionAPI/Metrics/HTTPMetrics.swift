@@ -1,3 +1,4 @@
+import Platform
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -118,8 +119,6 @@ public final class HTTPMetrics: Sendable {
     /// Monotonic nanoseconds, for request latencies.
     @inline(__always)
     public static func now() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return Int64(spec.tv_sec) &* 1_000_000_000 &+ Int64(spec.tv_nsec)
+        Int64(truncatingIfNeeded: MonotonicClock.now())
     }
 }
