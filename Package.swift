@@ -75,7 +75,7 @@ let package = Package(
         // Shared by every test target: ephemeral-port servers, raw-socket HTTP, SSE and WebSocket clients.
         .target(name: "IsolationdTesting", dependencies: ["HTTPServer", "ExecutionCore", "Platform", "VisibleLocks"], swiftSettings: settings),
 
-        .testTarget(name: "PlatformTests", dependencies: ["Platform", "VisibleLocks"], swiftSettings: settings),
+        .testTarget(name: "PlatformTests", dependencies: ["Platform", "IsolationdTesting", "VisibleLocks"], swiftSettings: settings),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "IsolationdTesting", "Platform", "VisibleLocks"], swiftSettings: settings),
         .testTarget(name: "ExecutionCoreTests", dependencies: ["ExecutionCore", "IsolationdTesting", "Platform", "VisibleLocks"], swiftSettings: settings),
         .testTarget(name: "ExecutionAPITests", dependencies: ["ExecutionAPI", "IsolationdTesting", "VisibleLocks"], swiftSettings: settings),

@@ -15,21 +15,9 @@ PORT=${PORT:-19$((RANDOM % 900 + 100))}
 ALICE=isod-demo-alice-2c2fc452d01d7aa25a42090a
 BOB=isod-demo-bob-5bf60a38c010deed19ba9ad9
 
-if [ -z "${SKIP_BUILD:-}" ]; then
-  swift build -c release --product isolationd --package-path "$ROOT" 2>&1 | tail -1
-fi
-BIN=$(swift build -c release --package-path "$ROOT" --show-bin-path)/isolationd
+. "$ROOT/scripts/lib/release-server.sh"
+release_binary
 
-WORK=$(mktemp -d)
-SERVER_PID=
-cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
 
 python3 - "$ROOT" "$WORK/config.json" "$PORT" <<'PY'
 import json, sys
@@ -41,13 +29,7 @@ config["agents"] = [{"name": "echo", "kind": "builtin", "builtin": "echo"}]
 json.dump(config, open(out, "w"))
 PY
 
-"$BIN" serve --config "$WORK/config.json" >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null || { echo "server did not start:"; cat "$WORK/server.log"; exit 1; }
+start_server "$WORK/config.json" "$PORT"
 
 echo "== run-stream load ($(nproc) cores, release build, port $PORT)"
 status=0

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 @testable import Platform
-import Synchronization
+import IsolationdTesting
 import Testing
 
 /// Many threads hand tasks to one reactor, each waiting for its task to run before sending the
@@ -15,46 +15,14 @@ struct ReactorWakeUpStressTests {
     func noLostWakeUp() throws {
         let reactor = try Reactor(name: "stress")
         let loopThread = try ReactorThread.start(name: "stress") { reactor.run() }
-        let producers = 8
-        let rounds = 2_000
         let bound: UInt64 = 2_000_000_000
-        let worst = Atomic<UInt64>(0)
-        let stalled = Atomic<Int>(0)
-        let finished = Atomic<Int>(0)
-        let workers = try (0..<producers).map { index in
-            try ReactorThread.start(name: "producer-\(index)") {
-                let ran = Atomic<Int>(0)
-                for round in 1...rounds {
-                    let sent = MonotonicClock.now()
-                    reactor.execute { ran.store(round, ordering: .releasing) }
-                    while ran.load(ordering: .acquiring) != round {
-                        if MonotonicClock.now() - sent > bound {
-                            stalled.add(1, ordering: .relaxed)
-                            return
-                        }
-                        sched_yield()
-                    }
-                    let took = MonotonicClock.now() - sent
-                    var seen = worst.load(ordering: .relaxed)
-                    while took > seen {
-                        let (exchanged, original) = worst.compareExchange(expected: seen, desired: took, ordering: .relaxed)
-                        if exchanged { break }
-                        seen = original
-                    }
-                }
-                finished.add(1, ordering: .relaxed)
-            }
-        }
-        for worker in workers { worker.join() }
+        let outcome = try WakeUpStress.run(bound: bound) { task in reactor.execute(task) }
         // stop() writes the eventfd itself, so a reactor that lost a wake-up still ends.
         reactor.stop()
         loopThread.join()
 
-        let stalledCount = stalled.load(ordering: .relaxed)
-        let finishedCount = finished.load(ordering: .relaxed)
-        let worstWait = worst.load(ordering: .relaxed)
-        #expect(stalledCount == 0, "tasks waited over 2 s for a reactor with nothing else to do")
-        #expect(finishedCount == producers)
-        #expect(worstWait < bound)
+        #expect(outcome.stalled == 0, "tasks waited over 2 s for a reactor with nothing else to do")
+        #expect(outcome.finished == 8)
+        #expect(outcome.worstWait < bound)
     }
 }

@@ -2,7 +2,7 @@
 import Glibc
 import Logging
 import Platform
-import Synchronization
+import IsolationdTesting
 import Testing
 
 /// Many threads hand tasks to one HTTP loop (its reactor, run as the server runs it), each
@@ -20,46 +20,15 @@ struct LoopWakeUpStressTests {
         LoopRuntime.install(loop: loop, peers: [loop], shared: shared, listenerFD: -1)
         let thread = try ReactorThread.start(name: "stress-loop") { loop.reactor.run() }
 
-        let producers = 8
-        let rounds = 2_000
-        let worst = Atomic<UInt64>(0)
-        let stalled = Atomic<Int>(0)
-        let done = Atomic<Int>(0)
-        var workers: [ReactorThread] = []
-        for index in 0..<producers {
-            workers.append(try ReactorThread.start(name: "producer-\(index)") {
-                let ran = Atomic<Int>(0)
-                for round in 1...rounds {
-                    let sent = MonotonicClock.now()
-                    loop.execute { (_: LoopRuntime) in ran.store(round, ordering: .releasing) }
-                    // Bounded wait: 2 s is forever for a loop with nothing else to do.
-                    while ran.load(ordering: .acquiring) != round {
-                        if MonotonicClock.now() - sent > 2_000_000_000 {
-                            stalled.add(1, ordering: .relaxed)
-                            return
-                        }
-                        sched_yield()
-                    }
-                    let took = MonotonicClock.now() - sent
-                    var seen = worst.load(ordering: .relaxed)
-                    while took > seen {
-                        let (exchanged, original) = worst.compareExchange(expected: seen, desired: took, ordering: .relaxed)
-                        if exchanged { break }
-                        seen = original
-                    }
-                }
-                done.add(1, ordering: .relaxed)
-            })
-        }
-        for worker in workers { worker.join() }
+        let outcome = try WakeUpStress.run { task in loop.execute { (_: LoopRuntime) in task() } }
         loop.execute { (runtime: LoopRuntime) in runtime.stop() }
         // Stop the reactor directly too (its own wake-up), so a run that lost a wake-up still
         // ends and reports it: tasks queued by then, the one above included, still run.
         loop.reactor.stop()
         thread.join()
 
-        #expect(stalled.load(ordering: .relaxed) == 0, "tasks waited over 2 s for a loop with nothing else to do")
-        #expect(done.load(ordering: .relaxed) == producers)
-        #expect(worst.load(ordering: .relaxed) < 2_000_000_000)
+        #expect(outcome.stalled == 0, "tasks waited over 2 s for a loop with nothing else to do")
+        #expect(outcome.finished == 8)
+        #expect(outcome.worstWait < 2_000_000_000)
     }
 }
