@@ -16,7 +16,9 @@ final class RunningReactor: Sendable {
         thread = try ReactorThread.start(name: name) { reactor.run() }
     }
 
-    /// Runs `body` on the loop thread and returns its result (nil if it did not run in 5 s).
+    /// Runs `body` on the loop thread and returns its result (nil if it did not run in 20 s:
+    /// generous, because a CI machine running the whole suite on 2 cores can stall a thread for
+    /// seconds).
     func onLoop<T: Sendable>(_ body: @escaping @Sendable (Reactor) -> T) -> T? {
         let result = VisibleMutex<T?>(nil)
         reactor.execute { [reactor] in
@@ -42,7 +44,7 @@ final class Locked<Value: Sendable>: Sendable {
 }
 
 /// Polls `condition` every 0.2 ms for up to `seconds`.
-func waitUntil(seconds: Double = 5, _ condition: () -> Bool) -> Bool {
+func waitUntil(seconds: Double = 20, _ condition: () -> Bool) -> Bool {
     let deadline = MonotonicClock.now() + UInt64(seconds * 1e9)
     while MonotonicClock.now() < deadline {
         if condition() { return true }

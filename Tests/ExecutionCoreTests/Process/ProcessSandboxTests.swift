@@ -89,11 +89,13 @@ struct ProcessSandboxTests {
         defer { scripts.remove() }
         let reactor = try quietReactor()
         defer { reactor.shutdown() }
-        // A descriptor without close-on-exec at a number nothing else uses, as careless code
-        // elsewhere in the server might leave behind.
+        // A descriptor without close-on-exec, as careless code elsewhere in the server might
+        // leave behind, at a high number. F_DUPFD takes the lowest *free* number from 900 on:
+        // dup2 onto a fixed number would silently close whatever a concurrent test had there
+        // (once a reactor's eventfd, whose loop then slept for good).
         let opened = open("/dev/null", O_RDONLY)
-        let leaky: Int32 = 987
-        #expect(dup2(opened, leaky) == leaky)
+        let leaky = fcntl(opened, F_DUPFD, Int32(900))
+        #expect(leaky >= 900)
         close(opened)
         defer { close(leaky) }
         let agent = scripts.script("fds.py", #"""

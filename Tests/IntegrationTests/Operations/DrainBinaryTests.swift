@@ -10,13 +10,9 @@ import Testing
 struct DrainBinaryTests {
     @Test("SIGTERM: /readyz 503, run_cancelled reason shutdown on the live stream, then server_shutdown, exit 0")
     func drainOrder() async throws {
-        let users = APITestConfiguration.users(1)
         // The drain delay (serving on, readiness 503) outlasts the factory's 1 s shutdown
         // deadline, so the run's end reaches the still-open stream.
-        let config = OperationsConfiguration.json(users: users, server: """
-            {"host": "127.0.0.1", "port": 0, "event_loops": 2, "drain": {"delay_seconds": 3, "deadline_seconds": 5}}
-            """, shutdownDeadlineSeconds: 1)
-        let server = try await BinaryServer.start(configuration: config)
+        let (server, users) = try await startServer(loops: 2, drainDelay: 3, drainDeadline: 5)
         let alice = server.client(users[0])
         let context = try await alice.createContext(thread: "thread-drain-order")
         let engine = try await alice.createEngine(contextID: context)
@@ -27,13 +23,7 @@ struct DrainBinaryTests {
         #expect(!started.isEmpty)
 
         kill(server.pid, SIGTERM)
-        var ready = 0
-        for _ in 0..<100 {
-            ready = try await server.client(nil).call("GET", "/readyz", authenticated: false).status
-            if ready == 503 { break }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        #expect(ready == 503)
+        #expect(try await readinessTurns503(server))
 
         var events: [SSEEvent] = []
         while events.count < 100, let event = try await stream.nextEvent() { events.append(event) }
@@ -45,5 +35,33 @@ struct DrainBinaryTests {
         // Signal 0 only waits (a second SIGTERM would make it exit at once).
         #expect(await server.stop(signal: 0, within: .seconds(20)) == 0)
         #expect(server.output.contains("isolationd: stopped"))
+    }
+
+    @Test("a second signal during the drain ends the process at once with 128 + its number")
+    func secondSignalExitsAtOnce() async throws {
+        // A drain delay far beyond the test's patience: only the second signal can end it.
+        let (server, _) = try await startServer(loops: 1, drainDelay: 60, drainDeadline: 60)
+        kill(server.pid, SIGTERM)
+        #expect(try await readinessTurns503(server), "the first signal began the drain")
+        #expect(await server.stop(signal: SIGINT, within: .seconds(10)) == 128 + SIGINT)
+    }
+
+    /// The release-like binary with one user, a factory shutdown deadline of 1 s and the given
+    /// drain (seconds).
+    private func startServer(loops: Int, drainDelay: Int, drainDeadline: Int) async throws -> (BinaryServer, [TestUser]) {
+        let users = APITestConfiguration.users(1)
+        let config = OperationsConfiguration.json(users: users, server: """
+            {"host": "127.0.0.1", "port": 0, "event_loops": \(loops), "drain": {"delay_seconds": \(drainDelay), "deadline_seconds": \(drainDeadline)}}
+            """, shutdownDeadlineSeconds: 1)
+        return (try await BinaryServer.start(configuration: config), users)
+    }
+
+    /// Whether `/readyz` answers 503 (the drain began) within about 2 s.
+    private func readinessTurns503(_ server: BinaryServer) async throws -> Bool {
+        for _ in 0..<200 {
+            if try await server.client(nil).call("GET", "/readyz", authenticated: false).status == 503 { return true }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return false
     }
 }
