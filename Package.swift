@@ -52,7 +52,7 @@ let package = Package(
         // view) and its log line format. Used by isolationd only, never by ExecutionAPI: that
         // takes plain settings values from its caller.
         .target(name: "IsolationdConfiguration",
-                dependencies: ["ExecutionAPI", "HTTPServer", "ExecutionCore", "VisibleLocks",
+                dependencies: ["ExecutionAPI", "HTTPServer", "ExecutionCore", "Platform", "VisibleLocks",
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: settings),
         .executableTarget(name: "isolationd",
@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "ExecutionCoreTests", dependencies: ["ExecutionCore", "IsolationdTesting", "Platform", "VisibleLocks"], swiftSettings: settings),
         .testTarget(name: "ExecutionAPITests", dependencies: ["ExecutionAPI", "IsolationdTesting", "VisibleLocks"], swiftSettings: settings),
         .testTarget(name: "IsolationdConfigurationTests",
-                    dependencies: ["IsolationdConfiguration", "ExecutionAPI", "HTTPServer", "ExecutionCore", "VisibleLocks",
+                    dependencies: ["IsolationdConfiguration", "ExecutionAPI", "HTTPServer", "ExecutionCore", "Platform", "VisibleLocks",
                                    .product(name: "Logging", package: "swift-log")],
                     swiftSettings: settings),
         .testTarget(name: "IntegrationTests",

@@ -40,6 +40,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
 
         Observability.bootstrapLogging(configuration.logging)
+        // Log lines are written by a thread of their own: let it finish before the process
+        // ends, whichever way `run` leaves (bounded: a pipe nobody reads must not hold the exit).
+        defer { LogSink.standardOutput.flush() }
         let logger = Logger(label: "isolationd")
         let metrics = configuration.metrics.enabled ? Observability.bootstrapMetrics() : nil
         logger.info("effective configuration",
