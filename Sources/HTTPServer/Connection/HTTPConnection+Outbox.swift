@@ -60,11 +60,14 @@ extension HTTPConnection {
         }
     }
 
-    /// Tells the outbox how many bytes the socket has not taken yet (the bound for other threads).
+    /// Tells the outbox how many bytes the socket has not taken yet (the bound for other threads);
+    /// once everything went out, an owed pong is paid.
     func publishBacklog() {
         switch machine.state {
         case .streaming(let stream): stream.writer.outbox.publishBacklog(io.pendingOutputBytes)
-        case .webSocket(let channel): channel.session.outbox.publishBacklog(io.pendingOutputBytes)
+        case .webSocket(let channel):
+            channel.session.outbox.publishBacklog(io.pendingOutputBytes)
+            if !io.hasPendingOutput { channel.pongOwed = false }
         default: break
         }
     }

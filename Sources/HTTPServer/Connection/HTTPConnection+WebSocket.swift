@@ -47,7 +47,7 @@ extension HTTPConnection {
             case .deliver(let message):
                 channel.upgrade.onMessage(channel.session, message)
             case .send(let frame):
-                io.outbound.append(contentsOf: frame)
+                guard queueControlReply(frame, channel) else { return }
             case .closeConnection(let code):
                 channel.closeCode = code
                 _ = machine.endWebSocket()
@@ -55,6 +55,32 @@ extension HTTPConnection {
                 return
             }
         }
+    }
+
+    /// A control frame the protocol answers with: a pong, or the reply to the peer's close.
+    /// Pongs count against the outbound bound like data (a peer that keeps the bound full is
+    /// closed with 1008), and at most one is owed at a time: while one waits unsent, later
+    /// pings go unanswered (RFC 6455 §5.5.3 lets an endpoint answer only some of several
+    /// pings), so a ping flood from a peer that does not read costs nothing. Returns false when
+    /// the connection is being closed instead.
+    private func queueControlReply(_ frame: [UInt8], _ channel: WebSocketChannel) -> Bool {
+        let isPong = frame.first.map { WebSocketFrameCodec.Opcode(rawValue: $0 & 0x0F) == .pong } ?? false
+        guard isPong else {
+            io.outbound.append(contentsOf: frame)
+            return true
+        }
+        if channel.pongOwed { return true }
+        let pending = io.pendingOutputBytes
+        guard pending == 0 || pending &+ frame.count <= shared.outboundBufferBytes else {
+            let close = channel.machine.encodeClose(code: WebSocketCloseCode.policyViolation, reason: "outbound bound exceeded")
+            if !close.isEmpty { io.outbound.append(contentsOf: close) }
+            channel.closeCode = channel.closeCode ?? WebSocketCloseCode.policyViolation
+            channel.closeSentAt = runtime.now
+            return false
+        }
+        io.outbound.append(contentsOf: frame)
+        channel.pongOwed = true
+        return true
     }
 
     /// Frames the application queued from other threads, and the close it asked for.

@@ -15,6 +15,9 @@ final class WebSocketChannel {
     var lastHeardAt: UInt64
     var pingSentAt: UInt64 = .max
     let keepAliveNanoseconds: UInt64?
+    /// A pong waits in the output buffer, unsent: later pings go unanswered until the socket
+    /// took it (cleared when the output drains, see `HTTPConnection.publishBacklog`).
+    var pongOwed = false
 
     init(machine: WebSocketServerProtocol, session: ConnectionWebSocketSession, upgrade: WebSocketUpgrade, now: UInt64) {
         self.machine = machine
