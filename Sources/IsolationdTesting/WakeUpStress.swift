@@ -21,23 +21,22 @@ public enum WakeUpStress {
 
     /// Runs `producers` threads of `rounds` hand-overs each through `handOver`, which must run its
     /// argument on the loop under test.
-    public static func run(producers: Int = 8, rounds: Int = 2_000, bound: UInt64 = 2_000_000_000,
+    public static func run(producers: Int = 8, rounds: Int = 6_000, bound: UInt64 = 2_000_000_000,
                            handOver: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void) throws -> Outcome {
         let worst = Atomic<UInt64>(0)
         let stalled = Atomic<Int>(0)
         let finished = Atomic<Int>(0)
         let workers = try (0..<producers).map { index in
             try ReactorThread.start(name: "producer-\(index)") {
-                let ran = Atomic<Int>(0)
-                for round in 1...rounds {
+                // Each producer sleeps on a semaphore until its task ran: waiting by spinning
+                // would keep every core busy and starve the rest of a parallel test run.
+                let ran = TaskRanSignal()
+                for _ in 1...rounds {
                     let sent = MonotonicClock.now()
-                    handOver { ran.store(round, ordering: .releasing) }
-                    while ran.load(ordering: .acquiring) != round {
-                        if MonotonicClock.now() - sent > bound {
-                            stalled.add(1, ordering: .relaxed)
-                            return
-                        }
-                        sched_yield()
+                    handOver { ran.post() }
+                    guard ran.wait(nanoseconds: bound) else {
+                        stalled.add(1, ordering: .relaxed)
+                        return
                     }
                     let took = MonotonicClock.now() - sent
                     var seen = worst.load(ordering: .relaxed)
@@ -53,5 +52,39 @@ public enum WakeUpStress {
         for worker in workers { worker.join() }
         return Outcome(stalled: stalled.load(ordering: .relaxed), finished: finished.load(ordering: .relaxed),
                        worstWait: worst.load(ordering: .relaxed))
+    }
+}
+
+/// A POSIX semaphore a task posts when it ran, waited for with a bound.
+///
+/// `@unchecked Sendable`: the only state is the `sem_t`, allocated once, never moved, and used
+/// only through `sem_post` and `sem_timedwait`, which POSIX makes safe from any thread; it is
+/// destroyed in `deinit`, when no thread can hold the object any more.
+final class TaskRanSignal: @unchecked Sendable {
+    private let semaphore: UnsafeMutablePointer<sem_t>
+
+    init() {
+        semaphore = .allocate(capacity: 1)
+        sem_init(semaphore, 0, 0)
+    }
+
+    deinit {
+        sem_destroy(semaphore)
+        semaphore.deallocate()
+    }
+
+    func post() { sem_post(semaphore) }
+
+    /// Whether a post came within `nanoseconds` (CLOCK_REALTIME, as sem_timedwait wants).
+    func wait(nanoseconds: UInt64) -> Bool {
+        var deadline = timespec()
+        clock_gettime(CLOCK_REALTIME, &deadline)
+        let total = UInt64(deadline.tv_nsec) + nanoseconds
+        deadline.tv_sec += Int(total / 1_000_000_000)
+        deadline.tv_nsec = Int(total % 1_000_000_000)
+        while sem_timedwait(semaphore, &deadline) != 0 {
+            guard errno == EINTR else { return false }
+        }
+        return true
     }
 }
