@@ -75,6 +75,7 @@ enum ServerAssembly {
                        responder: responder, logger: Logger(label: "isolationd.https"))
         }
         let servers = [primary] + (secondary.map { [$0] } ?? [])
+        let drainDelay = Duration.seconds(settings.drain.delaySeconds)
         do {
             for server in servers { try server.start() }
         } catch {
@@ -85,11 +86,17 @@ enum ServerAssembly {
         for server in servers { serverReference.attach(server) }
         return RunningService(port: primary.boundPort, portIsTLS: tlsContext != nil && secondary == nil,
                               tlsPort: secondary?.boundPort) {
-            // All at once: the servers stop taking work and let streams say goodbye while the
-            // factory gives running runs their grace, then ends the rest with reason `shutdown`.
+            // In order (issue 12, item 7): readiness turns 503 at once; through the drain delay
+            // the service takes and runs work as usual (load balancers take the replica out
+            // meanwhile); then the factory stops taking engines and runs, gives running runs
+            // their grace and ends the rest with reason `shutdown` (those last events still
+            // reach open streams); then the servers drain: accepting stops, streams end with
+            // `server_shutdown`, in-flight requests finish.
+            for server in servers { server.markNotReady() }
+            if drainDelay > .zero { try? await Task.sleep(for: drainDelay) }
+            await service.shutdown()
             await withTaskGroup(of: Void.self) { group in
                 for server in servers { group.addTask { await server.drain() } }
-                group.addTask { await service.shutdown() }
             }
             for server in servers { server.stop() }
         }

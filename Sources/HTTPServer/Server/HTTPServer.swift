@@ -15,6 +15,9 @@ public final class HTTPServer: Sendable {
         var loops: [EventLoop] = []
         var threads: [ReactorThread] = []
         var boundPort = 0
+        /// `markNotReady` made readiness 503: the caller waited its own delay, and `drain`
+        /// begins at once.
+        var notReadyMarked = false
     }
 
     private let shared: ServerShared
@@ -111,20 +114,37 @@ public final class HTTPServer: Sendable {
     /// still open `drainDeadline` later are closed (streams with `.serverShutdown`). Returns
     /// when no connection is left. Call `stop()` afterwards to end the loop threads.
     public func drain() async {
-        let started = lifecycle.withLock { $0.state == .started }
+        let (started, marked) = lifecycle.withLock { ($0.state == .started, $0.notReadyMarked) }
         guard started else { return }
         let previous = shared.advance(to: .notReady)
         if previous == .running {
             shared.logger.info("draining: readiness is now 503")
             let delay = shared.configuration.drainDelay
             if delay > .zero { try? await Task.sleep(for: delay) }
-            shared.advance(to: .draining)
-            let deadline = MonotonicClock.now() &+ shared.configuration.drainDeadline.saturatingNanoseconds
-            for loop in lifecycle.withLock({ $0.loops }) {
-                loop.execute { runtime in runtime.beginDrain(deadline: deadline) }
-            }
+            beginDraining()
+        } else if marked {
+            beginDraining()
         }
         await shared.connectionCloseWaiter.wait()
+    }
+
+    /// Readiness turns 503 at once and nothing else changes: for a caller that orders the
+    /// shutdown itself (work goes on through its drain delay, then the application shuts its
+    /// own parts down, then it calls `drain`, which then begins without a delay of its own).
+    public func markNotReady() {
+        guard lifecycle.withLock({ $0.state == .started }) else { return }
+        guard shared.advance(to: .notReady) == .running else { return }
+        lifecycle.withLock { $0.notReadyMarked = true }
+        shared.logger.info("draining: readiness is now 503")
+    }
+
+    /// Accepting stops and the loops drain (once, whoever calls).
+    private func beginDraining() {
+        guard shared.advance(to: .draining) == .notReady else { return }
+        let deadline = MonotonicClock.now() &+ shared.configuration.drainDeadline.saturatingNanoseconds
+        for loop in lifecycle.withLock({ $0.loops }) {
+            loop.execute { runtime in runtime.beginDrain(deadline: deadline) }
+        }
     }
 
     /// Stops at once: closes every connection (streams end with `.serverShutdown`) and ends the

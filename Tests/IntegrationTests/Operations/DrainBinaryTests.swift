@@ -37,6 +37,20 @@ struct DrainBinaryTests {
         #expect(server.output.contains("isolationd: stopped"))
     }
 
+    @Test("through the drain delay the service takes and runs work as usual, readiness 503 meanwhile")
+    func workGoesOnThroughTheDelay() async throws {
+        let (server, users) = try await startServer(loops: 1, drainDelay: 4, drainDeadline: 5)
+        let alice = server.client(users[0])
+        kill(server.pid, SIGTERM)
+        #expect(try await readinessTurns503(server))
+        // Readiness is 503, and yet a new engine and a run of it are taken and completed.
+        let context = try await alice.createContext(thread: "thread-during-delay")
+        let engine = try await alice.createEngine(contextID: context)
+        let run = try await alice.startRun(engineID: engine, agent: "echo", input: #"{"text": "still serving"}"#)
+        #expect(try await alice.waitForTerminalRun(run, timeout: .seconds(3)).string("state") == "completed")
+        #expect(await server.stop(signal: 0, within: .seconds(20)) == 0)
+    }
+
     @Test("a second signal during the drain ends the process at once with 128 + its number")
     func secondSignalExitsAtOnce() async throws {
         // A drain delay far beyond the test's patience: only the second signal can end it.
