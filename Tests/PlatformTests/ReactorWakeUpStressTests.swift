@@ -11,12 +11,12 @@ import Testing
 /// given 2 s.
 @Suite("Reactor wake-ups under contention")
 struct ReactorWakeUpStressTests {
-    @Test("8 threads x 6,000 rounds: every task handed over runs within 2 s (no lost wake-up)")
-    func noLostWakeUp() throws {
+    @Test("8 threads x 6,000 rounds (500 under TSan): every task handed over runs within 2 s (no lost wake-up)")
+    func noLostWakeUp() async throws {
         let reactor = try Reactor(name: "stress")
         let loopThread = try ReactorThread.start(name: "stress") { reactor.run() }
         let bound: UInt64 = 2_000_000_000
-        let outcome = try WakeUpStress.run(bound: bound) { task in reactor.execute(task) }
+        let outcome = try await WakeUpStress.run(bound: bound) { task in reactor.execute(task) }
         // stop() writes the eventfd itself, so a reactor that lost a wake-up still ends.
         reactor.stop()
         loopThread.join()

@@ -13,14 +13,14 @@ import Testing
 @Suite("Event-loop wake-ups under contention")
 struct LoopWakeUpStressTests {
     @Test("every task handed over from 8 threads runs within a bound (no lost wake-up)")
-    func noLostWakeUp() throws {
+    func noLostWakeUp() async throws {
         let loop = try EventLoop(index: 0)
         let shared = ServerShared(configuration: .testing, responder: echoResponder(),
                                   logger: Logger(label: "test"), loopCount: 1)
         LoopRuntime.install(loop: loop, peers: [loop], shared: shared, listenerFD: -1)
         let thread = try ReactorThread.start(name: "stress-loop") { loop.reactor.run() }
 
-        let outcome = try WakeUpStress.run { task in loop.execute { (_: LoopRuntime) in task() } }
+        let outcome = try await WakeUpStress.run { task in loop.execute { (_: LoopRuntime) in task() } }
         loop.execute { (runtime: LoopRuntime) in runtime.stop() }
         // Stop the reactor directly too (its own wake-up), so a run that lost a wake-up still
         // ends and reports it: tasks queued by then, the one above included, still run.
