@@ -41,7 +41,7 @@ struct ServeCommand: AsyncParsableCommand {
 
         Observability.bootstrapLogging(configuration.logging)
         let logger = Logger(label: "isolationd")
-        let metrics = configuration.metrics.enabled ? Observability.bootstrapMetrics() : nil
+        let metrics = configuration.metrics.enabled ? Observability.metricsExporter() : nil
         logger.info("effective configuration",
                     metadata: ["file": .string(path), "config": .stringConvertible(JSONLogValue(configuration.redacted))])
         if configuration.auth.demoKeysActive {
