@@ -44,7 +44,7 @@ struct ProcessStatisticsTests {
         // The pipe's two ends are among the entries (other suites open and close descriptors
         // meanwhile, so only a lower bound holds for the process).
         var pipeEnds: [Int32] = [0, 0]
-        #expect(pipe(&pipeEnds) == 0)
+        try #require(pipe(&pipeEnds) == 0)
         defer { close(pipeEnds[0]); close(pipeEnds[1]) }
         #expect(try #require(ProcessStatistics.countOpenFileDescriptors()) >= 2)
 
