@@ -27,21 +27,22 @@ public struct ProcessStatistics: Sendable, Equatable {
         var residentPages: Int
     }
 
-    /// This process's figures now; nil when /proc cannot be read (not Linux, /proc not mounted).
+    /// This process's figures now; nil when /proc cannot be read (not Linux, /proc not mounted):
+    /// the families are then left out rather than given made-up values.
     public static func current() -> ProcessStatistics? {
         guard let statText = readProcFile("/proc/self/stat"), let stat = parseStat(statText),
-              let systemText = readProcFile("/proc/stat"), let bootTime = parseBootTime(systemText) else { return nil }
+              let systemText = readProcFile("/proc/stat"), let bootTime = parseBootTime(systemText),
+              let openFDs = countOpenFileDescriptors() else { return nil }
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return nil }
         let ticksPerSecond = max(1, sysconf(Int32(_SC_CLK_TCK)))
         let pageSize = max(1, sysconf(Int32(_SC_PAGESIZE)))
-        var limit = rlimit()
-        let maxFDs = getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0
-            ? Int(clamping: UInt64(limit.rlim_cur)) : -1
         return ProcessStatistics(
             cpuSeconds: Double(stat.userTicks + stat.systemTicks) / Double(ticksPerSecond),
             residentMemoryBytes: stat.residentPages * pageSize,
             virtualMemoryBytes: stat.virtualBytes,
-            openFileDescriptors: countOpenFileDescriptors() ?? -1,
-            maxFileDescriptors: maxFDs,
+            openFileDescriptors: openFDs,
+            maxFileDescriptors: Int(clamping: UInt64(limit.rlim_cur)),
             startTimeSeconds: Double(bootTime) + Double(stat.startTicks) / Double(ticksPerSecond))
     }
 
