@@ -23,25 +23,34 @@ public enum Observability {
     /// The exporter of the process's own families (`isolationd_build_info`, `process_*`),
     /// which `/metrics` serves before the service's. The revision is read from the environment
     /// now, once (`ServiceVersion.revisionVariable`).
-    public static func metricsExporter() -> PrometheusExporter {
+    public static func metricsExporter(logSink: LogSink = .standardOutput) -> PrometheusExporter {
         PrometheusExporter(buildInfo: BuildInfo(version: ServiceVersion.current,
-                                                revision: ServiceVersion.revisionFromEnvironment()))
+                                                revision: ServiceVersion.revisionFromEnvironment()),
+                           logSink: logSink)
     }
 }
 
 /// Renders the families that belong to the process rather than the service: its build
-/// (`isolationd_build_info`) and the standard `process_*` families read from /proc, in the
-/// Prometheus text exposition format (version 0.0.4).
+/// (`isolationd_build_info`), its log lines dropped, and the standard `process_*` families read
+/// from /proc, in the Prometheus text exposition format (version 0.0.4).
 public struct PrometheusExporter: Sendable {
     public static let contentType = PrometheusExposition.contentType
     public let buildInfo: BuildInfo
+    /// Where the log lines go (its dropped-line count is exported).
+    public let logSink: LogSink
 
-    public init(buildInfo: BuildInfo) { self.buildInfo = buildInfo }
+    public init(buildInfo: BuildInfo, logSink: LogSink = .standardOutput) {
+        self.buildInfo = buildInfo
+        self.logSink = logSink
+    }
 
     /// The families as Prometheus text.
     public func render() -> [UInt8] {
         var text = PrometheusExposition()
         buildInfo.write(to: &text)
+        text.single("isolationd_log_lines_dropped_total", .counter,
+                    help: "Log lines dropped because standard output did not keep up (the log queue was full).",
+                    Int(clamping: logSink.droppedLines))
         // Nil only without a readable /proc; the families are then left out, not faked.
         ProcessStatistics.current()?.write(to: &text)
         return text.bytes

@@ -77,7 +77,8 @@ struct PromtoolBinaryTests {
             #expect(text.split(separator: "\n").contains { !$0.hasPrefix("#") && $0.hasPrefix(family) }, "\(family) has no sample")
         }
         for family in ["process_cpu_seconds_total", "process_resident_memory_bytes", "process_virtual_memory_bytes",
-                       "process_open_fds", "process_max_fds", "process_start_time_seconds", "isolationd_build_info"] {
+                       "process_open_fds", "process_max_fds", "process_start_time_seconds", "isolationd_build_info",
+                       "isolationd_log_lines_dropped_total"] {
             #expect(declared.contains(Substring(family)), "\(family) missing")
         }
         #expect((MetricsBinaryTests.value(text, #"isolationd_stream_events_written_total{transport="websocket"}"#) ?? 0) >= 1)
