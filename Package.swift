@@ -14,8 +14,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
-        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
@@ -45,8 +43,7 @@ let package = Package(
         // The only layer that knows both: routes, auth, problem+json, streams.
         .target(name: "ExecutionAPI",
                 dependencies: ["HTTPServer", "ExecutionCore", "COpenSSL", "Platform", "VisibleLocks",
-                               .product(name: "Logging", package: "swift-log"),
-                               .product(name: "Metrics", package: "swift-metrics")],
+                               .product(name: "Logging", package: "swift-log")],
                 swiftSettings: settings),
         // The executable's configuration (file, environment overrides, validation, the redacted
         // view) and its log line format. Used by isolationd only, never by ExecutionAPI: that
@@ -59,14 +56,12 @@ let package = Package(
                           dependencies: ["ExecutionAPI", "HTTPServer", "ExecutionCore", "Platform", "VisibleLocks",
                                          "IsolationdConfiguration",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                                         .product(name: "Logging", package: "swift-log"),
-                                         .product(name: "Metrics", package: "swift-metrics"),
-                                         .product(name: "Prometheus", package: "swift-prometheus")],
+                                         .product(name: "Logging", package: "swift-log")],
                           swiftSettings: settings,
                           // Release builds carry the Swift runtime in the binary, as the container's
                           // build (--static-swift-stdlib) does: `swift run -c release isolationd` then
                           // idles at about 15 MiB instead of 18 (no shared Swift libraries to map and
-                          // relocate). FoundationEssentials (through ArgumentParser and Metrics) needs
+                          // relocate). FoundationEssentials (through ArgumentParser) needs
                           // its two helper archives named when linked statically this way.
                           linkerSettings: [.unsafeFlags(["-static-stdlib", "-l_FoundationCollections", "-l_FoundationCShims"],
                                                         .when(platforms: [.linux], configuration: .release))]),

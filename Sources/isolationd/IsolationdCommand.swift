@@ -12,6 +12,7 @@ struct IsolationdCommand: AsyncParsableCommand {
             environment overrides such as ISOLATIOND_PORT=9090 or \
             ISOLATIOND_FACTORY__BREAKER__COOLDOWN_SECONDS=5. See docs/configuration.md.
             """,
+        version: ServiceVersion.current,
         subcommands: [ServeCommand.self, HealthcheckCommand.self, CheckConfigCommand.self],
         defaultSubcommand: ServeCommand.self)
 }

@@ -2,14 +2,11 @@ import ExecutionAPI
 import ExecutionCore
 import IsolationdConfiguration
 import Logging
-import Metrics
-import Prometheus
 import Synchronization
 
-/// Process-wide logging and metrics, bootstrapped once at start.
+/// Process-wide logging, bootstrapped once at start, and the process's metrics exporter.
 public enum Observability {
     private static let loggingDone = Atomic<Bool>(false)
-    private static let metricsDone = Atomic<Bool>(false)
 
     /// Routes every swift-log logger through `LineLogHandler` with the configured level and
     /// format, writing to standard output. Later calls change nothing (swift-log allows one
@@ -23,41 +20,45 @@ public enum Observability {
         }
     }
 
-    /// Installs swift-prometheus as the swift-metrics backend, with one registry for the
-    /// process; returns that registry's exporter. Later calls return an exporter of a registry
-    /// that nothing records into (swift-metrics allows one bootstrap per process).
-    public static func bootstrapMetrics() -> PrometheusExporter {
-        let registry = PrometheusCollectorRegistry()
-        if metricsDone.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged {
-            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        }
-        return PrometheusExporter(registry: registry)
+    /// The exporter of the process's own families (`isolationd_build_info`, `process_*`),
+    /// which `/metrics` serves before the service's. The revision is read from the environment
+    /// now, once (`ServiceVersion.revisionVariable`).
+    public static func metricsExporter(logSink: LogSink = .standardOutput) -> PrometheusExporter {
+        PrometheusExporter(buildInfo: BuildInfo(version: ServiceVersion.current,
+                                                revision: ServiceVersion.revisionFromEnvironment()),
+                           logSink: logSink)
     }
 }
 
-/// Renders the process's metrics in the Prometheus text exposition format (version 0.0.4),
-/// for the `/metrics` route.
+/// Renders the families that belong to the process rather than the service: its build
+/// (`isolationd_build_info`), its log lines dropped, and the standard `process_*` families read
+/// from /proc, in the Prometheus text exposition format (version 0.0.4).
 public struct PrometheusExporter: Sendable {
-    public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
-    public let registry: PrometheusCollectorRegistry
+    public static let contentType = PrometheusExposition.contentType
+    public let buildInfo: BuildInfo
+    /// Where the log lines go (its dropped-line count is exported).
+    public let logSink: LogSink
 
-    public init(registry: PrometheusCollectorRegistry) { self.registry = registry }
-
-    /// The whole registry as Prometheus text.
-    public func render() -> [UInt8] {
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(4096)
-        registry.emit(into: &buffer)
-        return buffer
+    public init(buildInfo: BuildInfo, logSink: LogSink = .standardOutput) {
+        self.buildInfo = buildInfo
+        self.logSink = logSink
     }
 
-    /// `render` as a plain closure, for layers that do not import Prometheus.
+    /// The families as Prometheus text.
+    public func render() -> [UInt8] {
+        var text = PrometheusExposition()
+        buildInfo.write(to: &text)
+        text.single("isolationd_log_lines_dropped_total", .counter,
+                    help: "Log lines dropped because standard output did not keep up (the log queue was full).",
+                    Int(clamping: logSink.droppedLines))
+        // Nil only without a readable /proc; the families are then left out, not faked.
+        ProcessStatistics.current()?.write(to: &text)
+        return text.bytes
+    }
+
+    /// `render` as a closure, for `MetricsEndpoint`.
     public var renderer: @Sendable () -> [UInt8] {
-        let registry = registry
-        return {
-            var buffer: [UInt8] = []
-            registry.emit(into: &buffer)
-            return buffer
-        }
+        let exporter = self
+        return { exporter.render() }
     }
 }

@@ -44,7 +44,7 @@ struct ServeCommand: AsyncParsableCommand {
         // ends, whichever way `run` leaves (bounded: a pipe nobody reads must not hold the exit).
         defer { LogSink.standardOutput.flush() }
         let logger = Logger(label: "isolationd")
-        let metrics = configuration.metrics.enabled ? Observability.bootstrapMetrics() : nil
+        let metrics = configuration.metrics.enabled ? Observability.metricsExporter() : nil
         logger.info("effective configuration",
                     metadata: ["file": .string(path), "config": .stringConvertible(JSONLogValue(configuration.redacted))])
         if configuration.auth.demoKeysActive {

@@ -6,7 +6,8 @@ import Synchronization
 
 /// Request metrics, kept in atomics (no lock on the request path) and rendered as Prometheus
 /// text beside the registry's: `isolationd_http_requests_total{route,method,status}` and the
-/// histogram `isolationd_http_request_duration_seconds{route}`. Labels are route templates, a
+/// histogram `isolationd_http_request_duration_seconds{route}`. Labels are route templates
+/// (spelled as in the OpenAPI document), a
 /// small set of methods and status codes: never a user, a run or a raw path. The label sets are
 /// fixed when it is made (the router's templates), so the request path only indexes arrays.
 public final class HTTPMetrics: Sendable {
@@ -24,8 +25,10 @@ public final class HTTPMetrics: Sendable {
                                         5_000_000_000, 10_000_000_000]
     public static let unmatched = "unmatched"
 
-    /// Route templates, `unmatched` last.
+    /// Route templates as the router writes them (`/v1/runs/:id`), `unmatched` last.
     public let routes: [String]
+    /// The same templates as the OpenAPI document writes them (`/v1/runs/{id}`): the `route` label.
+    public let routeLabels: [String]
     private let routeIndex: [String: Int]
     private let statusIndex: [Int: Int]
     private let counts: [Cell]
@@ -37,6 +40,7 @@ public final class HTTPMetrics: Sendable {
         for route in routes where !unique.contains(route) && route != HTTPMetrics.unmatched { unique.append(route) }
         unique.append(HTTPMetrics.unmatched)
         self.routes = unique
+        routeLabels = unique.map(OpenAPIDocument.openAPIPath)
         routeIndex = Dictionary(uniqueKeysWithValues: unique.enumerated().map { ($1, $0) })
         statusIndex = Dictionary(uniqueKeysWithValues: HTTPMetrics.statuses.enumerated().map { ($1, $0) })
         let statusSlots = HTTPMetrics.statuses.count + 1
@@ -70,39 +74,49 @@ public final class HTTPMetrics: Sendable {
         histograms[base + HTTPMetrics.bucketBounds.count + 1].value.add(Int(clamping: max(0, nanoseconds)), ordering: .relaxed)
     }
 
-    /// Prometheus text (format 0.0.4) of both metrics; label sets never seen are left out.
+    /// Prometheus text (format 0.0.4) of both families.
     public func render() -> [UInt8] {
-        var text = "# TYPE isolationd_http_requests_total counter\n"
+        var text = PrometheusExposition()
+        write(to: &text)
+        return text.bytes
+    }
+
+    /// Writes both families; label sets never seen are left out, the HELP and TYPE lines never.
+    public func write(to out: inout PrometheusExposition) {
         let statusSlots = HTTPMetrics.statuses.count + 1
-        for (routeNumber, route) in routes.enumerated() {
+        out.family("isolationd_http_requests_total", .counter,
+                   help: "HTTP requests answered, by route template, method and status.")
+        for (routeNumber, route) in routeLabels.enumerated() {
             for (methodNumber, method) in HTTPMetrics.methods.enumerated() {
                 for slot in 0..<statusSlots {
                     let count = counts[(routeNumber * HTTPMetrics.methods.count + methodNumber) * statusSlots + slot].value.load(ordering: .relaxed)
                     guard count > 0 else { continue }
                     let status = slot < HTTPMetrics.statuses.count ? String(HTTPMetrics.statuses[slot]) : "other"
-                    text += "isolationd_http_requests_total{route=\"\(route)\",method=\"\(method)\",status=\"\(status)\"} \(count)\n"
+                    out.sample("isolationd_http_requests_total", [("route", route), ("method", method), ("status", status)], count)
                 }
             }
         }
-        text += "# TYPE isolationd_http_request_duration_seconds histogram\n"
+        out.family("isolationd_http_request_duration_seconds", .histogram,
+                   help: "Time from a request's routing to its response, by route template.")
         let width = HTTPMetrics.bucketBounds.count + 2
-        for (routeNumber, route) in routes.enumerated() {
+        for (routeNumber, route) in routeLabels.enumerated() {
             let base = routeNumber * width
-            var cumulative = 0
-            var lines = ""
-            for (bucket, bound) in HTTPMetrics.bucketBounds.enumerated() {
-                cumulative += histograms[base + bucket].value.load(ordering: .relaxed)
-                lines += "isolationd_http_request_duration_seconds_bucket{route=\"\(route)\",le=\"\(Self.seconds(bound))\"} \(cumulative)\n"
+            var cumulative: [Int] = []
+            var total = 0
+            for bucket in 0...HTTPMetrics.bucketBounds.count {
+                total += histograms[base + bucket].value.load(ordering: .relaxed)
+                cumulative.append(total)
             }
-            cumulative += histograms[base + HTTPMetrics.bucketBounds.count].value.load(ordering: .relaxed)
-            guard cumulative > 0 else { continue }
+            guard total > 0 else { continue }
+            for (bucket, bound) in HTTPMetrics.bucketBounds.enumerated() {
+                out.sample("isolationd_http_request_duration_seconds_bucket", [("route", route), ("le", Self.seconds(bound))],
+                           cumulative[bucket])
+            }
+            out.sample("isolationd_http_request_duration_seconds_bucket", [("route", route), ("le", "+Inf")], total)
             let sum = histograms[base + width - 1].value.load(ordering: .relaxed)
-            text += lines
-            text += "isolationd_http_request_duration_seconds_bucket{route=\"\(route)\",le=\"+Inf\"} \(cumulative)\n"
-            text += "isolationd_http_request_duration_seconds_sum{route=\"\(route)\"} \(Self.seconds(Int64(sum)))\n"
-            text += "isolationd_http_request_duration_seconds_count{route=\"\(route)\"} \(cumulative)\n"
+            out.sample("isolationd_http_request_duration_seconds_sum", [("route", route)], formatted: Self.seconds(Int64(sum)))
+            out.sample("isolationd_http_request_duration_seconds_count", [("route", route)], total)
         }
-        return Array(text.utf8)
     }
 
     /// Nanoseconds as decimal seconds without Foundation ("0.0005", "2.5", "10").

@@ -1,15 +1,14 @@
-import CoreMetrics
 import ExecutionCore
 import HTTPServer
 import Synchronization
 
-/// `GET /metrics`: refreshes the gauges read from the core and the server (open connections,
-/// factory figures, breaker state, runs by outcome, stream subscribers, events published and
-/// cut-off subscribers, live contexts, idempotency keys, the event streams' counters), then renders the registry (the
-/// Prometheus text the executable's exporter makes) followed by the request metrics. No metric
-/// carries a user, run or raw-path label.
+/// `GET /metrics`: the Prometheus text exposition (docs/metrics.md). First what the executable
+/// renders (`isolationd_build_info` and the `process_*` families), then the service's families
+/// copied from the server, the core and the streams at scrape time (`ServiceFigures`), then the
+/// request metrics. Every family has `# HELP` and `# TYPE`; no metric carries a user, run or
+/// raw-path label.
 public struct MetricsEndpoint: Sendable {
-    /// The registry as Prometheus text.
+    /// The executable's families as Prometheus text (whole families, HELP and TYPE included).
     public let render: @Sendable () -> [UInt8]
     public let contentType: String
     /// Needs an authenticated admin (`metrics.require_admin`).
@@ -33,7 +32,6 @@ public struct MetricsEndpoint: Sendable {
     /// when they are installed (live streams, how streams ended, what they wrote).
     public func install(on router: inout Router, service: ExecutionService, requestMetrics: HTTPMetrics?,
                         streamCounters: EventStreamCounters? = nil) {
-        let gauges = CoreGauges()
         let endpoint = self
         router.get(MetricsEndpoint.path) { request in
             if endpoint.requireAdmin {
@@ -44,10 +42,10 @@ public struct MetricsEndpoint: Sendable {
                     return ProblemMapping.problem(for: error).response()
                 }
             }
-            gauges.refresh(service: service, server: endpoint.server.counters, streams: streamCounters)
-            var body = endpoint.render()
-            if let requestMetrics { body += requestMetrics.render() }
-            return HTTPResponse(status: .ok, contentType: endpoint.contentType, body: body)
+            var text = PrometheusExposition(reservingCapacity: 16_384)
+            ServiceFigures.write(service: service, server: endpoint.server.counters, streams: streamCounters, to: &text)
+            requestMetrics?.write(to: &text)
+            return HTTPResponse(status: .ok, contentType: endpoint.contentType, body: endpoint.render() + text.bytes)
         }
     }
 }
@@ -96,64 +94,5 @@ public final class ServerReference: Sendable {
                 Unmanaged<HTTPServer>.fromOpaque(pointer).release()
             }
         }
-    }
-}
-
-/// Gauges mirroring the core's own counters at scrape time (the core keeps each figure in one
-/// place; these only copy it).
-final class CoreGauges: Sendable {
-    private func gauge(_ label: String, _ dimensions: [(String, String)] = []) -> Gauge {
-        Gauge(label: label, dimensions: dimensions)
-    }
-
-    func refresh(service: ExecutionService, server: HTTPServerCounters?, streams counters: EventStreamCounters? = nil) {
-        if let server {
-            gauge("isolationd_http_open_connections").record(server.openConnections)
-            gauge("isolationd_http_connections_accepted").record(server.acceptedConnections)
-            gauge("isolationd_http_connections_rejected").record(server.rejectedConnections)
-        }
-        let factory = service.factory.metrics
-        gauge("isolationd_engines_active").record(factory.activeEnginesCount)
-        gauge("isolationd_engines_created").record(factory.totalEnginesCreated)
-        gauge("isolationd_engines_cleaned").record(factory.totalEnginesCleaned)
-        gauge("isolationd_engine_creation_errors").record(factory.creationErrors)
-        gauge("isolationd_engine_cleanup_errors").record(factory.cleanupErrors)
-        gauge("isolationd_engine_timeout_cleanups").record(factory.timeoutCleanups)
-        gauge("isolationd_engine_user_limit_rejections").record(factory.userLimitRejections)
-        gauge("isolationd_engine_global_limit_rejections").record(factory.globalLimitRejections)
-        gauge("isolationd_engine_breaker_rejections").record(factory.breakerRejections)
-        gauge("isolationd_users_with_engines").record(factory.perUserActive.count)
-        for state in CircuitBreakerState.allCases {
-            gauge("isolationd_breaker_state", [("state", state.rawValue)]).record(factory.breakerState == state ? 1 : 0)
-        }
-        for (outcome, count) in service.runOutcomes.counts {
-            gauge("isolationd_runs_finished", [("outcome", outcome)]).record(count)
-        }
-        let hub = service.hub.statistics
-        gauge("isolationd_stream_subscribers").record(hub.liveSubscribers)
-        gauge("isolationd_events_published").record(Int64(clamping: hub.published))
-        gauge("isolationd_events_delivered").record(Int64(clamping: hub.delivered))
-        gauge("isolationd_stream_slow_consumer_cutoffs").record(Int64(clamping: hub.slowConsumerCutoffs))
-        gauge("isolationd_events_retained").record(hub.retainedEvents)
-        gauge("isolationd_event_logs_live").record(hub.userLogs)
-        gauge("isolationd_event_logs_evicted").record(Int64(clamping: hub.evictedLogs))
-        if let counters {
-            let streams = counters.statistics
-            gauge("isolationd_streams_live").record(counters.liveStreamCount)
-            gauge("isolationd_streams_opened").record(streams.opened)
-            for (reason, count) in [("slow_consumer", streams.endedSlowConsumer), ("server_shutdown", streams.endedShutdown),
-                                    ("client_gone", streams.endedClientGone), ("run_finished", streams.endedRunFinished)] {
-                gauge("isolationd_streams_ended", [("reason", reason)]).record(count)
-            }
-            gauge("isolationd_stream_heartbeats").record(streams.heartbeats)
-            for transport in StreamTransport.allCases {
-                gauge("isolationd_stream_events_written", [("transport", transport.rawValue)])
-                    .record(streams.eventsWritten[transport] ?? 0)
-                gauge("isolationd_stream_event_bytes_written", [("transport", transport.rawValue)])
-                    .record(streams.eventBytesWritten[transport] ?? 0)
-            }
-        }
-        gauge("isolationd_contexts_live").record(service.contexts.totalCount)
-        gauge("isolationd_idempotency_keys").record(service.idempotency.count)
     }
 }

@@ -45,7 +45,9 @@ public final class ExecutionService: Sendable {
                                    sweepInterval: .seconds(min(60, max(1, c.ttlSeconds / 4))))
         hub = EventHub(configuration: settings.eventHubConfiguration, clock: clock)
         do {
-            agents = try AgentCatalog(definitions: settings.agents, clock: clock)
+            agents = try AgentCatalog(definitions: settings.agents,
+                                      processConfiguration: .init(maxProcessesPerUser: settings.engines.maxAgentProcessesPerUser),
+                                      clock: clock)
         } catch {
             throw ServiceStartError(description: "invalid configuration: \(error)")
         }

@@ -52,5 +52,8 @@ public struct EngineSettings: Sendable, Equatable {
     public var runTimeoutSeconds: Double = 30
     /// SIGTERM to SIGKILL on cancel.
     public var cancelGraceSeconds: Double = 2
+    /// Process agents one user may have running at once, across all their engines (a process
+    /// counts until it is reaped). Past it a run fails at once with kind "process_limit".
+    public var maxAgentProcessesPerUser = 8
     public init() {}
 }

@@ -10,9 +10,10 @@ public final class AgentCatalog: AgentProvider {
 
     /// - Parameters:
     ///   - processReactor: runs process agents; when nil and some are configured, the catalog
-    ///     makes its own (stopped by `shutdown()`).
+    ///     makes its own (stopped by `shutdown()`) with `processConfiguration`.
     ///   - clock: what the `sleep` builtin waits on (a manual clock in tests).
     public init(definitions: [AgentDefinition], processReactor: ProcessReactor? = nil,
+                processConfiguration: ProcessReactor.Configuration = .init(),
                 clock: any ExecutionClock = SystemClock()) throws(AgentConfigError) {
         var seen: Set<String> = []
         for (index, definition) in definitions.enumerated() {
@@ -28,7 +29,7 @@ public final class AgentCatalog: AgentProvider {
         var reactor = processReactor
         if hasProcessAgents && reactor == nil {
             do {
-                reactor = try ProcessReactor()
+                reactor = try ProcessReactor(configuration: processConfiguration)
             } catch {
                 throw AgentConfigError(entry: "agents", field: "", message: "cannot start the process reactor: \(error)")
             }

@@ -91,10 +91,11 @@ extension ProcessAgentSpec {
 
         var limits = ProcessResourceLimits()
         if let limitsReader = try reader.nested("limits") {
-            try limitsReader.refuseUnknown(allowed: ["cpu_seconds", "address_space_bytes", "open_files"])
+            try limitsReader.refuseUnknown(allowed: ["cpu_seconds", "address_space_bytes", "open_files", "processes"])
             limits.cpuSeconds = try limitsReader.integer("cpu_seconds", in: 1...86_400)
             limits.addressSpaceBytes = try limitsReader.integer("address_space_bytes", in: 16_777_216...(1 << 48))
             limits.openFiles = try limitsReader.integer("open_files", in: 8...1_048_576)
+            limits.processes = try limitsReader.integer("processes", in: 1...1_048_576)
         }
         let stdoutLimit = try reader.integer("stdout_limit_bytes", in: 1024...(1 << 30)) ?? 1_048_576
         let stderrKeep = try reader.integer("stderr_keep_bytes", in: 0...(1 << 24)) ?? 8192

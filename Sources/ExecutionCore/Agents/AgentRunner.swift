@@ -6,11 +6,15 @@ public struct AgentRunRequest: Sendable {
     /// The user's execution context as JSON (what a process agent receives as `context`).
     public var context: JSONValue
     public var input: JSONValue
-    public init(executionID: String, agent: String, context: JSONValue, input: JSONValue) {
+    /// The run's owner, for per-user accounting (process agents: the per-user process cap).
+    /// Empty: no such accounting (benchmarks and tests of an agent alone).
+    public var userID: String
+    public init(executionID: String, agent: String, context: JSONValue, input: JSONValue, userID: String = "") {
         self.executionID = executionID
         self.agent = agent
         self.context = context
         self.input = input
+        self.userID = userID
     }
 }
 
@@ -45,10 +49,16 @@ public protocol AgentRunner: Sendable {
     func start(_ request: AgentRunRequest, output: any AgentRunOutput) throws(AgentStartError) -> any AgentRunHandle
 }
 
-/// Why an agent could not be started at all (the engine fails the run with kind "spawn_failed").
+/// Why an agent could not be started at all: the engine fails the run with `kind`
+/// ("spawn_failed", or "process_limit" when the user already has as many agent processes as
+/// allowed).
 public struct AgentStartError: Error, Sendable, Equatable {
     public var message: String
-    public init(_ message: String) { self.message = message }
+    public var kind: String
+    public init(_ message: String, kind: String = "spawn_failed") {
+        self.message = message
+        self.kind = kind
+    }
 }
 
 /// What an engine needs from the agent configuration: a runner by name and that agent's run

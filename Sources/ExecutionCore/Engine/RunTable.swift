@@ -14,6 +14,9 @@ struct LiveRun {
     /// The owner's cancel reason once it is `cancelling`.
     var stopReason: CancelReason?
     var timers: [Task<Void, Never>] = []
+    /// Admitted with `if_busy: interrupt`: while it waits for a slot, a later interrupter
+    /// supersedes it.
+    var interrupting = false
 }
 
 /// How a live run ends.
@@ -93,7 +96,8 @@ struct RunTable {
     // MARK: - Transitions
 
     /// Records a new run; it starts now or waits in the queue.
-    mutating func admit(_ run: LiveRun, now: Timestamp, startNow: Bool, ctx: RunTableContext, effects: inout EngineEffects) -> RunSnapshot {
+    mutating func admit(_ run: LiveRun, now: Timestamp, startNow: Bool, aheadOfQueue: Bool = false,
+                        ctx: RunTableContext, effects: inout EngineEffects) -> RunSnapshot {
         var run = run
         nextSequence &+= 1
         run.sequence = nextSequence
@@ -104,9 +108,9 @@ struct RunTable {
         if startNow {
             start(run.id, now: now, ctx: ctx, effects: &effects)
         } else {
-            queue.append(run.id)
+            if aheadOfQueue { queue.insert(run.id, at: 0) } else { queue.append(run.id) }
             ctx.emitter.emit(.runQueued, executionID: run.id, agent: run.agent,
-                             data: .object(["position": .integer(Int64(queue.count)),
+                             data: .object(["position": .integer(Int64(aheadOfQueue ? 1 : queue.count)),
                                             "active_runs": .integer(Int64(activeCount))]))
         }
         return snapshot(of: live[run.id] ?? run, ctx: ctx)
@@ -126,7 +130,8 @@ struct RunTable {
         ctx.emitter.emit(.agentStarted, executionID: id, agent: run.agent,
                          data: .object(["queue_wait_ms": .integer(queueWait.nanoseconds / 1_000_000)]))
         if contextJSON == nil { contextJSON = ctx.context.jsonValue }
-        let request = AgentRunRequest(executionID: id, agent: run.agent, context: contextJSON ?? .null, input: run.input)
+        let request = AgentRunRequest(executionID: id, agent: run.agent, context: contextJSON ?? .null, input: run.input,
+                                      userID: ctx.context.userID)
         effects.launches.append(.init(runID: id, runner: run.runner, request: request))
     }
 

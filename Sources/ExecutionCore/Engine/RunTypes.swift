@@ -39,7 +39,8 @@ public enum BusyPolicy: String, Sendable, Equatable, CaseIterable {
     case enqueue
     /// Refuse, naming the active runs.
     case reject
-    /// Cancel the active runs (reason `interrupted`), then start.
+    /// Cancel the active runs (reason `interrupted`) and start at the head of the queue, in the
+    /// first slot their agents free once gone.
     case interrupt
 }
 

@@ -89,12 +89,20 @@ public final class UserExecutionEngine: Sendable {
                 }
                 return .success(core.table.admit(run, now: now, startNow: false, ctx: ctx, effects: &effects))
             case .interrupt:
+                // The active runs are told to stop, and each keeps its slot until its agent is
+                // gone (a process agent: its group killed and reaped), so interrupting again and
+                // again never piles up processes. The newcomer waits at the head of the queue
+                // and starts in the first slot freed; an earlier interrupter still waiting there
+                // is superseded.
                 for activeID in core.table.activeRunIDs {
-                    core.table.finalize(activeID, .cancelled(.interrupted), now: now, stopAgent: true, ctx: ctx, effects: &effects)
+                    core.table.beginCancelling(activeID, reason: .interrupted, now: now, ctx: ctx, effects: &effects)
                 }
-                let started = core.table.admit(run, now: now, startNow: true, ctx: ctx, effects: &effects)
-                core.table.fillSlots(now: now, ctx: ctx, effects: &effects)
-                return .success(started)
+                for waitingID in core.table.queue where core.table.live[waitingID]?.interrupting == true {
+                    core.table.finalize(waitingID, .cancelled(.interrupted), now: now, stopAgent: false, ctx: ctx, effects: &effects)
+                }
+                var interrupter = run
+                interrupter.interrupting = true
+                return .success(core.table.admit(interrupter, now: now, startNow: false, aheadOfQueue: true, ctx: ctx, effects: &effects))
             }
         }
         perform(effects)
@@ -205,7 +213,7 @@ public final class UserExecutionEngine: Sendable {
         do {
             handle = try launch.runner.start(launch.request, output: output)
         } catch {
-            agentFinished(runID: launch.runID, outcome: .failed(kind: "spawn_failed", message: error.message))
+            agentFinished(runID: launch.runID, outcome: .failed(kind: error.kind, message: error.message))
             return
         }
         // The run may have been cancelled, timed out or cleaned while the agent started: then the

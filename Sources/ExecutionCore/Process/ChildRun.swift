@@ -9,6 +9,7 @@ final class ChildRun {
     let id: UInt64
     let pid: pid_t
     let agent: String
+    let userID: String
     let output: any AgentRunOutput
 
     var descriptors: ChildDescriptors
@@ -30,6 +31,7 @@ final class ChildRun {
         id = registration.id
         pid = child.pid
         agent = registration.agent
+        userID = registration.userID
         output = registration.output
         descriptors = ChildDescriptors(child)
         stdin = StdinFeed(pending: registration.stdin)
@@ -126,6 +128,8 @@ struct RunRegistration: Sendable {
     /// Spawned on the reactor thread when it takes the registration.
     var spec: ProcessAgentSpec
     var agent: String
+    /// Whose process it is (the per-user process count).
+    var userID: String
     var stdin: [UInt8]
     var stdoutLimit: Int
     var stderrKeep: Int

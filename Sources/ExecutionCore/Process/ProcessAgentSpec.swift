@@ -61,14 +61,20 @@ public struct ProcessResourceLimits: Sendable, Hashable {
     public var addressSpaceBytes: Int?
     /// RLIMIT_NOFILE: open file descriptors.
     public var openFiles: Int?
+    /// RLIMIT_NPROC: processes (threads included) of the agent's real user id, system-wide; a
+    /// `fork` past it fails with EAGAIN. The kernel counts every process of that user, so this
+    /// bounds one run only when agents run as a user of their own (the container's uid does);
+    /// root (and CAP_SYS_RESOURCE) is not held to it.
+    public var processes: Int?
 
-    public init(cpuSeconds: Int? = nil, addressSpaceBytes: Int? = nil, openFiles: Int? = nil) {
+    public init(cpuSeconds: Int? = nil, addressSpaceBytes: Int? = nil, openFiles: Int? = nil, processes: Int? = nil) {
         self.cpuSeconds = cpuSeconds
         self.addressSpaceBytes = addressSpaceBytes
         self.openFiles = openFiles
+        self.processes = processes
     }
 
-    public var isEmpty: Bool { cpuSeconds == nil && addressSpaceBytes == nil && openFiles == nil }
+    public var isEmpty: Bool { cpuSeconds == nil && addressSpaceBytes == nil && openFiles == nil && processes == nil }
 
     /// prlimit(1) options for these limits ("--cpu=10", ...).
     var prlimitArguments: [String] {
@@ -76,6 +82,7 @@ public struct ProcessResourceLimits: Sendable, Hashable {
         if let cpuSeconds { out.append("--cpu=\(cpuSeconds)") }
         if let addressSpaceBytes { out.append("--as=\(addressSpaceBytes)") }
         if let openFiles { out.append("--nofile=\(openFiles)") }
+        if let processes { out.append("--nproc=\(processes)") }
         return out
     }
 }

@@ -26,9 +26,18 @@ public final class ProcessReactor: Sendable {
         /// Exits are watched through pidfds where the kernel has them; off, every child's exit is
         /// polled with `waitid` every 20 ms, as on a kernel without pidfds (tests use it so).
         var watchesExitsWithPidfds = true
+        /// setpriv(1), which gives every agent a parent-death signal (SIGKILL); without it agents
+        /// are started without one, and the reactor logs a warning once.
+        public var setprivPath = "/usr/bin/setpriv"
+        /// Agent processes one user may have at once, across engines (nil: no cap). A run past it
+        /// fails at once with kind "process_limit". A process counts until it is reaped, so
+        /// children still dying after a cancel or an interrupt count too.
+        public var maxProcessesPerUser: Int?
 
         public init(prlimitPath: String = "/usr/bin/prlimit", exitGraceAfterTerminal: Duration = .seconds(2),
-                    reapOrphans: Bool = getpid() == 1, logger: Logger = Logger(label: "isolationd.agents")) {
+                    reapOrphans: Bool = getpid() == 1, maxProcessesPerUser: Int? = nil,
+                    logger: Logger = Logger(label: "isolationd.agents")) {
+            self.maxProcessesPerUser = maxProcessesPerUser
             self.prlimitPath = prlimitPath
             self.exitGraceAfterTerminal = exitGraceAfterTerminal
             self.reapOrphans = reapOrphans
@@ -53,8 +62,14 @@ public final class ProcessReactor: Sendable {
         } catch {
             throw ProcessReactorError("cannot set up the process reactor: \(error)")
         }
-        let spawner = ProcessSpawner(prlimitPath: configuration.prlimitPath,
+        var spawner = ProcessSpawner(prlimitPath: configuration.prlimitPath,
                                      opensPidfds: configuration.watchesExitsWithPidfds)
+        if SystemCalls.isExecutableFile(configuration.setprivPath) {
+            spawner.parentDeathPrefix = [configuration.setprivPath, "--pdeathsig", "KILL", "--"]
+        } else {
+            configuration.logger.warning("setpriv is missing: agents get no parent-death signal and could outlive a crashed server",
+                                         metadata: ["setpriv": .string(configuration.setprivPath)])
+        }
         self.configuration = configuration
         self.spawner = spawner
         self.reactor = reactor
@@ -86,9 +101,14 @@ public final class ProcessReactor: Sendable {
         var document = JSONValue.object(["context": request.context, "input": request.input]).serialized()
         document.append(0x0A)
         let id = accounting.nextRunID.wrappingAdd(1, ordering: .relaxed).oldValue
-        let registration = RunRegistration(id: id, spec: spec, agent: request.agent, stdin: document,
-                                           stdoutLimit: spec.stdoutLimitBytes, stderrKeep: spec.stderrKeepBytes,
-                                           output: output)
+        let registration = RunRegistration(id: id, spec: spec, agent: request.agent, userID: request.userID,
+                                           stdin: document, stdoutLimit: spec.stdoutLimitBytes,
+                                           stderrKeep: spec.stderrKeepBytes, output: output)
+        guard accounting.admit(userID: request.userID, limit: configuration.maxProcessesPerUser) else {
+            let limit = configuration.maxProcessesPerUser ?? 0
+            throw AgentStartError("user \"\(request.userID)\" already has \(limit) agent processes, the most allowed at once "
+                                  + "(engines.max_agent_processes_per_user); wait for a run to end", kind: "process_limit")
+        }
         let accepted = closed.withLock { closed -> Bool in
             guard !closed else { return false }
             accounting.activeRuns.add(1, ordering: .relaxed)
@@ -96,12 +116,18 @@ public final class ProcessReactor: Sendable {
             return true
         }
         // Shut down between the check and now: nothing was spawned.
-        guard accepted else { throw AgentStartError("the process reactor is shut down") }
+        guard accepted else {
+            accounting.release(userID: request.userID)
+            throw AgentStartError("the process reactor is shut down")
+        }
         return ProcessRunHandle(id: id, reactor: reactor, supervisor: supervisor)
     }
 
     /// Runs started and not yet over: waiting to be spawned, or a child not yet reaped.
     public var activeRuns: Int { accounting.activeRuns.load(ordering: .relaxed) }
+
+    /// The agent processes of `userID` now (counted against `maxProcessesPerUser`).
+    public func processes(ofUser userID: String) -> Int { accounting.processes(of: userID) }
 
     /// Kills every agent process group (SIGKILL), reaps them, finishes their runs with kind
     /// "shutdown", and stops the thread. Idempotent; returns when the thread has ended (at once
@@ -121,12 +147,6 @@ public struct ProcessReactorError: Error, Sendable, Hashable, CustomStringConver
     public var message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
-}
-
-/// Counters shared by the handle (any thread) and the supervisor (reactor thread).
-final class ProcessRunAccounting: Sendable {
-    let activeRuns = Atomic<Int>(0)
-    let nextRunID = Atomic<UInt64>(1)
 }
 
 /// Cancels one process run: SIGTERM to its group now, SIGKILL after the grace period.

@@ -23,13 +23,18 @@ struct SpawnedChild: Sendable {
 /// - working directory set in the child (`addchdir_np`) — never a process-wide chdir;
 /// - environment exactly the spec's (`envp`), nothing inherited implicitly;
 /// - resource limits: the child is started through `prlimit(1)` (util-linux), which sets
-///   RLIMIT_CPU/AS/NOFILE on itself and then execs the agent. `setrlimit` cannot be called between
-///   fork and exec from Swift, and setting limits from the parent after `posix_spawn` returns
-///   would race with the agent already running; an exec wrapper applies them before the first
-///   instruction of the agent, at the cost of one extra exec (about a millisecond).
+///   RLIMIT_CPU/AS/NOFILE/NPROC on itself and then execs the agent. `setrlimit` cannot be called
+///   between fork and exec from Swift, and setting limits from the parent after `posix_spawn`
+///   returns would race with the agent already running; an exec wrapper applies them before the
+///   first instruction of the agent, at the cost of one extra exec (about half a millisecond);
+/// - a parent-death signal: first of all the child execs `setpriv --pdeathsig KILL` (util-linux),
+///   so an agent never outlives a crashed server (the kernel kills it when the spawning thread,
+///   the agents reactor, dies); the setting survives the later execs.
 struct ProcessSpawner: Sendable {
     /// Where `prlimit(1)` lives; checked when a spec with limits is used.
     let prlimitPath: String
+    /// `setpriv --pdeathsig KILL --`, or empty when setpriv(1) is missing (the reactor logs it).
+    var parentDeathPrefix: [String] = []
     /// Whether children get a pidfd (off only to exercise the `waitid` poll in tests).
     var opensPidfds = true
     /// Attempts for a spawn that fails with ETXTBSY (waits 1, 2, 4, 8 ms in between).
@@ -56,6 +61,7 @@ struct ProcessSpawner: Sendable {
         if !spec.limits.isEmpty {
             argv = [prlimitPath] + spec.limits.prlimitArguments + ["--"] + spec.command
         }
+        argv = parentDeathPrefix + argv
         let environment = spec.environment.entries(lookup: SystemCalls.environmentValue)
 
         var pipes = PipeSet()

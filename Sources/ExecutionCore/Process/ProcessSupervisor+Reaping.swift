@@ -60,6 +60,7 @@ extension ProcessSupervisor {
                 "stderr": .string(String(decoding: run.stderr.bytes, as: UTF8.self))])
         }
         accounting.activeRuns.subtract(1, ordering: .relaxed)
+        accounting.release(userID: run.userID)
         run.output.finish(outcome)
         if shuttingDown && runs.isEmpty { reactor.stop() }
     }

@@ -84,6 +84,7 @@ final class ProcessSupervisor {
     /// Ends a run for which nothing was spawned.
     private func abandon(_ registration: RunRegistration, _ outcome: AgentOutcome) {
         accounting.activeRuns.subtract(1, ordering: .relaxed)
+        accounting.release(userID: registration.userID)
         registration.output.finish(outcome)
     }
 

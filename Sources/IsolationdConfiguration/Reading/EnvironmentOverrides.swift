@@ -11,15 +11,17 @@ import ExecutionCore
 ///     ISOLATIOND_SERVER__TLS='{"cert_file": …}'         server.tls = that object
 ///
 /// Short aliases: `ISOLATIOND_HOST`, `ISOLATIOND_PORT`, `ISOLATIOND_LOG_LEVEL`,
-/// `ISOLATIOND_LOG_FORMAT`. `ISOLATIOND_CONFIG` names the file and is not an override.
+/// `ISOLATIOND_LOG_FORMAT`. `ISOLATIOND_CONFIG` names the file and `ISOLATIOND_REVISION` the
+/// source revision (`isolationd_build_info`); neither is an override.
 ///
 /// Values are read as JSON when they look like JSON (`true`, `false`, `null`, a number, or text
 /// starting with `[`, `{` or `"`), otherwise as a plain string (`0.0.0.0` stays a string).
 /// Overrides are applied in name order; two variables that set the same key are an error.
 public enum EnvironmentOverrides {
     public static let prefix = "ISOLATIOND_"
-    /// Variables with the prefix that are not overrides.
-    public static let reserved: Set<String> = ["ISOLATIOND_CONFIG"]
+    /// Variables with the prefix that are not overrides: the file's name, and the source
+    /// revision `/metrics` exports in `isolationd_build_info` (docs/metrics.md).
+    public static let reserved: Set<String> = ["ISOLATIOND_CONFIG", "ISOLATIOND_REVISION"]
     /// Short names for the settings changed most often.
     public static let aliases: [String: [String]] = [
         "ISOLATIOND_HOST": ["server", "host"],

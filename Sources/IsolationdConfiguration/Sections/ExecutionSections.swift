@@ -42,5 +42,6 @@ extension EngineSettings {
         historySize = try o.int("history_size", default: historySize, min: 1)
         runTimeoutSeconds = try o.seconds("run_timeout_seconds", default: runTimeoutSeconds, allowZero: false)
         cancelGraceSeconds = try o.seconds("cancel_grace_seconds", default: cancelGraceSeconds, allowZero: true)
+        maxAgentProcessesPerUser = try o.int("max_agent_processes_per_user", default: maxAgentProcessesPerUser, min: 1)
     }
 }

@@ -74,6 +74,7 @@ func monotonicNanoseconds() -> Int64 {
 }
 
 func makeRequest(agent: String = "test", input: JSONValue = .object([:]),
-                 context: JSONValue = .object(["user_id": .string("alice"), "thread_id": .string("t-1")])) -> AgentRunRequest {
-    AgentRunRequest(executionID: RandomIdentifier.uuid(), agent: agent, context: context, input: input)
+                 context: JSONValue = .object(["user_id": .string("alice"), "thread_id": .string("t-1")]),
+                 userID: String = "") -> AgentRunRequest {
+    AgentRunRequest(executionID: RandomIdentifier.uuid(), agent: agent, context: context, input: input, userID: userID)
 }

@@ -52,24 +52,43 @@ struct EngineBusyTests {
         #expect(try other.startRun(agent: "controlled", ifBusy: .reject).state == .running)
     }
 
-    @Test("interrupt cancels the active runs (reason interrupted), stops their agents, then starts")
+    @Test("interrupt stops the active runs; their slots free only once their agents are gone, and the newcomer goes first")
     func interrupt() throws {
         let fixture = try fixture()
         let engine = try fixture.engine()
         let running = try (0..<3).map { _ in try engine.startRun(agent: "controlled").id }
         let queued = try engine.startRun(agent: "controlled")
         let newcomer = try engine.startRun(agent: "controlled", ifBusy: .interrupt)
-        #expect(newcomer.state == .running)
+        // Every active agent is told to stop, but none is gone yet: the newcomer waits at the
+        // head of the queue, and nothing new was started.
+        #expect(newcomer.state == .queued)
+        #expect(fixture.sink.events(executionID: newcomer.id).first?.data["position"] == .integer(1))
+        #expect(fixture.controlled.run(newcomer.id) == nil)
         for id in running {
-            #expect(engine.run(id: id)?.state == .cancelled)
-            #expect(engine.run(id: id)?.reason == "interrupted")
-            #expect(fixture.sink.events(executionID: id).last?.data["reason"] == .string("interrupted"))
+            #expect(engine.run(id: id)?.state == .cancelling)
             #expect(fixture.controlled.run(id)?.handle.cancelCount == 1)
         }
-        // The freed slots also go to the queue, behind the newcomer.
+        #expect(engine.stats.activeRuns == 3)
+
+        // A second interrupt while the first still waits supersedes it.
+        let second = try engine.startRun(agent: "controlled", ifBusy: .interrupt)
+        #expect(engine.run(id: newcomer.id)?.state == .cancelled)
+        #expect(engine.run(id: newcomer.id)?.reason == "interrupted")
+        #expect(fixture.controlled.run(newcomer.id) == nil, "a superseded interrupter never starts")
+        #expect(second.state == .queued)
+
+        // The first agent gone frees one slot: the interrupter takes it, ahead of the queue.
+        fixture.controlled.run(running[0])?.output.finish(.failed(kind: "crashed", message: "SIGTERM"))
+        #expect(engine.run(id: running[0])?.state == .cancelled)
+        #expect(engine.run(id: running[0])?.reason == "interrupted")
+        #expect(fixture.sink.events(executionID: running[0]).last?.data["reason"] == .string("interrupted"))
+        #expect(engine.run(id: second.id)?.state == .running)
+        #expect(engine.run(id: queued.id)?.state == .queued)
+        // The others gone: the queued run gets a slot too.
+        for id in running.dropFirst() { fixture.controlled.run(id)?.output.finish(.completed(result: .null)) }
         #expect(engine.run(id: queued.id)?.state == .running)
         #expect(engine.stats.activeRuns == 2)
-        #expect(engine.stats.cancelledRuns == 3)
+        #expect(engine.stats.cancelledRuns == 4)
     }
 
     @Test("a queued run can be cancelled; it never starts")

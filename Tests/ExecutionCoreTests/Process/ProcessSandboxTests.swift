@@ -40,19 +40,21 @@ struct ProcessSandboxTests {
         import json
         found = {}
         for line in open("/proc/self/limits"):
-            for label, key in (("Max cpu time", "cpu"), ("Max address space", "as"), ("Max open files", "nofile")):
+            for label, key in (("Max cpu time", "cpu"), ("Max address space", "as"), ("Max open files", "nofile"),
+                               ("Max processes", "nproc")):
                 if line.startswith(label):
                     parts = line[len(label):].split()
                     found[key] = {"soft": parts[0], "hard": parts[1]}
         print(json.dumps({"type": "agent_completed", "result": found}))
         """#, interpreter: "/usr/bin/python3")
-        let limits = ProcessResourceLimits(cpuSeconds: 7, addressSpaceBytes: 1 << 30, openFiles: 32)
+        let limits = ProcessResourceLimits(cpuSeconds: 7, addressSpaceBytes: 1 << 30, openFiles: 32, processes: 40)
         let output = RecordingRunOutput()
         _ = try reactor.start(scripts.spec(agent, limits: limits), request: makeRequest(), output: output)
         guard case .completed(let result)? = await output.waitForOutcome() else { Issue.record("\(String(describing: output.outcome))"); return }
         #expect(result["cpu"] == .object(["soft": .string("7"), "hard": .string("7")]))
         #expect(result["as"] == .object(["soft": .string("\(1 << 30)"), "hard": .string("\(1 << 30)")]))
         #expect(result["nofile"] == .object(["soft": .string("32"), "hard": .string("32")]))
+        #expect(result["nproc"] == .object(["soft": .string("40"), "hard": .string("40")]))
     }
 
     @Test("a CPU-bound agent past its CPU limit is stopped by the kernel and reported as crashed")

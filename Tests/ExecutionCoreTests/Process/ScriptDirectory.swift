@@ -101,8 +101,10 @@ enum ProcInfo {
 import Logging
 
 /// A reactor whose logs stay out of test output (failures are asserted, not printed).
-func quietReactor(exitGrace: Duration = .seconds(2), reapOrphans: Bool = false) throws -> ProcessReactor {
+func quietReactor(exitGrace: Duration = .seconds(2), reapOrphans: Bool = false,
+                  maxProcessesPerUser: Int? = nil) throws -> ProcessReactor {
     var logger = Logger(label: "test.agents")
     logger.logLevel = .critical
-    return try ProcessReactor(configuration: .init(exitGraceAfterTerminal: exitGrace, reapOrphans: reapOrphans, logger: logger))
+    return try ProcessReactor(configuration: .init(exitGraceAfterTerminal: exitGrace, reapOrphans: reapOrphans,
+                                                   maxProcessesPerUser: maxProcessesPerUser, logger: logger))
 }

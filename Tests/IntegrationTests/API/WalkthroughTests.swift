@@ -86,8 +86,8 @@ struct WalkthroughTests {
         #expect(document.json?["openapi"] == .string("3.1.0"))
         let metrics = try await server.client(nil).call("GET", "/metrics", authenticated: false)
         #expect(metrics.status == 200)
-        #expect(metrics.text.contains(#"isolationd_http_requests_total{route="/v1/engines/:id/runs",method="POST",status="202"}"#))
-        #expect(metrics.text.contains(#"isolationd_runs_finished{outcome="cancelled"} 1"#))
+        #expect(metrics.text.contains(#"isolationd_http_requests_total{route="/v1/engines/{id}/runs",method="POST",status="202"}"#))
+        #expect(metrics.text.contains(#"isolationd_runs_finished_total{outcome="cancelled"} 1"#))
         #expect(!metrics.text.contains(engineID) && !metrics.text.contains(contextID) && !metrics.text.contains(users[0].id))
 
         #expect(await server.stop() == 0)

@@ -47,35 +47,35 @@ struct MetricsBinaryTests {
             // HTTP: requests by route and status, latency histogram, open connections
             "isolationd_http_requests_total", "isolationd_http_request_duration_seconds_bucket",
             "isolationd_http_request_duration_seconds_sum", "isolationd_http_request_duration_seconds_count",
-            "isolationd_http_open_connections", "isolationd_http_connections_accepted",
+            "isolationd_http_open_connections", "isolationd_http_connections_accepted_total",
             // the factory's counters and gauges, the breaker
-            "isolationd_engines_active", "isolationd_engines_created", "isolationd_engines_cleaned",
-            "isolationd_engine_creation_errors", "isolationd_engine_user_limit_rejections",
-            "isolationd_engine_global_limit_rejections", "isolationd_engine_breaker_rejections",
+            "isolationd_engines_active", "isolationd_engines_created_total", "isolationd_engines_cleaned_total",
+            "isolationd_engine_creation_errors_total", "isolationd_engine_user_limit_rejections_total",
+            "isolationd_engine_global_limit_rejections_total", "isolationd_engine_breaker_rejections_total",
             "isolationd_breaker_state",
             // runs by outcome
-            "isolationd_runs_finished",
+            "isolationd_runs_finished_total",
             // streams and events
-            "isolationd_stream_subscribers", "isolationd_events_published", "isolationd_events_delivered",
-            "isolationd_stream_slow_consumer_cutoffs", "isolationd_streams_live", "isolationd_streams_opened",
-            "isolationd_streams_ended", "isolationd_stream_heartbeats", "isolationd_event_logs_live",
-            "isolationd_stream_events_written", "isolationd_stream_event_bytes_written",
+            "isolationd_stream_subscribers", "isolationd_events_published_total", "isolationd_events_delivered_total",
+            "isolationd_stream_slow_consumer_cutoffs_total", "isolationd_streams_live", "isolationd_streams_opened_total",
+            "isolationd_streams_ended_total", "isolationd_stream_heartbeats_total", "isolationd_event_logs_live",
+            "isolationd_stream_events_written_total", "isolationd_stream_written_bytes_total",
         ]
         for family in required {
             #expect(names.contains(family), "missing \(family)")
         }
         #expect(text.contains(#"isolationd_http_requests_total{route="/v1/contexts",method="POST",status="201"} 1"#))
-        #expect(text.contains(#"isolationd_http_requests_total{route="/v1/runs/:id",method="GET",status="404"} 1"#))
+        #expect(text.contains(#"isolationd_http_requests_total{route="/v1/runs/{id}",method="GET",status="404"} 1"#))
         #expect(text.contains(#"isolationd_breaker_state{state="closed"} 1"#))
-        #expect((Self.value(text, #"isolationd_runs_finished{outcome="completed"}"#) ?? 0) >= 1)
+        #expect((Self.value(text, #"isolationd_runs_finished_total{outcome="completed"}"#) ?? 0) >= 1)
         #expect(Self.value(text, "isolationd_streams_live") == 1)
         #expect(Self.value(text, "isolationd_stream_subscribers") == 1)
-        #expect((Self.value(text, "isolationd_events_published") ?? 0) >= 2)
-        #expect((Self.value(text, #"isolationd_stream_events_written{transport="sse"}"#) ?? 0) >= 1)
-        #expect((Self.value(text, #"isolationd_stream_event_bytes_written{transport="sse"}"#) ?? 0) >= 100)
-        #expect(Self.value(text, #"isolationd_stream_events_written{transport="websocket"}"#) == 0)
+        #expect((Self.value(text, "isolationd_events_published_total") ?? 0) >= 2)
+        #expect((Self.value(text, #"isolationd_stream_events_written_total{transport="sse"}"#) ?? 0) >= 1)
+        #expect((Self.value(text, #"isolationd_stream_written_bytes_total{transport="sse"}"#) ?? 0) >= 100)
+        #expect(Self.value(text, #"isolationd_stream_events_written_total{transport="websocket"}"#) == 0)
         #expect((Self.value(text, "isolationd_http_open_connections") ?? 0) >= 2)  // the stream and the scrape
-        #expect((Self.value(text, "isolationd_engines_created") ?? 0) == 1)
+        #expect((Self.value(text, "isolationd_engines_created_total") ?? 0) == 1)
 
         for id in [users[0].id, users[1].id, context, engine, run, "thread-metrics"] {
             #expect(!text.contains(id), "\(id) appears in /metrics")

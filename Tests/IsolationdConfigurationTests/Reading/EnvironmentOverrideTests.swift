@@ -95,6 +95,7 @@ struct EnvironmentOverrideTests {
         #expect(EnvironmentOverrides.keySegments(of: "ISOLATIOND_SERVER__MAX_BODY_BYTES") == ["server", "max_body_bytes"])
         #expect(EnvironmentOverrides.keySegments(of: "ISOLATIOND_PORT") == ["server", "port"])
         #expect(EnvironmentOverrides.keySegments(of: "ISOLATIOND_CONFIG") == nil)
+        #expect(EnvironmentOverrides.keySegments(of: "ISOLATIOND_REVISION") == nil)  // build_info's revision
         #expect(EnvironmentOverrides.keySegments(of: "OTHER_PORT") == nil)
         #expect(EnvironmentOverrides.keySegments(of: "ISOLATIOND_") == nil)
     }
