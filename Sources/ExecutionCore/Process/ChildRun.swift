@@ -104,6 +104,11 @@ final class ChildRun {
         if case .failed(let kind, let message)? = terminal, kind == "agent_error" {
             return .failed(kind: kind, message: message)
         }
+        // 126/127 with our wrapper's complaint: the agent's program never started.
+        if case .exited(let code)? = exit, code == 126 || code == 127, stdout.byteCount == 0,
+           let failure = stderr.wrapperExecFailure {
+            return .failed(kind: "spawn_failed", message: failure)
+        }
         switch exit {
         case .signaled(let signal)? where !(killedByReactor && terminal != nil):
             var message = "the agent was killed by \(SystemCalls.signalDescription(signal))"

@@ -76,6 +76,19 @@ struct StderrTail {
         if bytes.count > keep { bytes.removeFirst(bytes.count - keep) }
     }
 
+    /// What an exec wrapper of ours (setpriv, prlimit) said when it could not execute the next
+    /// program ("setpriv: failed to execute /path: No such file or directory"), or nil. The
+    /// agent itself never ran then: the run failed to spawn, whatever the exit status says.
+    var wrapperExecFailure: String? {
+        let text = String(decoding: bytes, as: UTF8.self)
+        for line in text.split(separator: "\n") {
+            for wrapper in ["setpriv: failed to execute ", "prlimit: failed to execute "] where line.hasPrefix(wrapper) {
+                return "cannot execute " + line.dropFirst(wrapper.count)
+            }
+        }
+        return nil
+    }
+
     /// The last line or so, trimmed; nil when empty.
     var summary: String? {
         var text = String(decoding: bytes.suffix(300), as: UTF8.self)

@@ -196,14 +196,15 @@ struct ProcessAgentFaultTests {
         defer { scripts.remove() }
         let reactor = try quietReactor()
         defer { reactor.shutdown() }
-        // Executable, so the checks at start pass; exec fails inside posix_spawn (ENOENT).
+        // Executable, so the checks at start pass; the exec fails (ENOENT) in the child, in
+        // setpriv, the parent-death wrapper that runs first.
         let agent = scripts.script("orphaned.sh", "echo never", interpreter: "/nonexistent/interpreter")
         let output = RecordingRunOutput()
         _ = try reactor.start(scripts.spec(agent), request: makeRequest(), output: output)
         let outcome = try #require(await output.waitForOutcome())
         guard case .failed(let kind, let message) = outcome else { Issue.record("expected failure, got \(outcome)"); return }
         #expect(kind == "spawn_failed")
-        #expect(message.contains("posix_spawn"), "message: \(message)")
+        #expect(message.contains("cannot execute") && message.contains("orphaned.sh"), "message: \(message)")
         #expect(output.progressTypes.isEmpty)
         #expect(reactor.activeRuns == 0)
     }
