@@ -35,7 +35,9 @@ COPY --from=build /out/isolationd /usr/local/bin/isolationd
 COPY config/isolationd.json /etc/isolationd/isolationd.json
 COPY config/agents /etc/isolationd/agents
 
-# The file keeps host 127.0.0.1 for local runs; in the container listen on every address.
+# The file keeps host 127.0.0.1 for local runs; in the container listen on every address. The
+# default file accepts the published demo keys, which are refused off loopback: mount a config
+# with keys of your own, or set ISOLATIOND_ALLOW_DEMO_KEYS=1 for a local try.
 ENV ISOLATIOND_CONFIG=/etc/isolationd/isolationd.json \
     ISOLATIOND_HOST=0.0.0.0 \
     ISOLATIOND_PORT=8080 \

@@ -43,6 +43,16 @@ say "check-config"
 (cd "$workdir" && ISOLATIOND_CONFIG="$workdir/etc/isolationd/isolationd.json" bin/isolationd check-config >/dev/null) \
   || fail "check-config refused the shipped configuration"
 
+say "the image's defaults (host 0.0.0.0, demo keys) are refused unless opted in (check-config: no socket is opened)"
+status=0
+(cd "$workdir" && ISOLATIOND_CONFIG="$workdir/etc/isolationd/isolationd.json" ISOLATIOND_HOST=0.0.0.0 \
+  bin/isolationd check-config >/dev/null 2>"$workdir/refusal.txt") || status=$?
+[ "$status" = 78 ] && grep -q ISOLATIOND_ALLOW_DEMO_KEYS "$workdir/refusal.txt" \
+  || fail "demo keys on 0.0.0.0 were not refused with exit 78 naming ISOLATIOND_ALLOW_DEMO_KEYS (exit $status)"
+(cd "$workdir" && ISOLATIOND_CONFIG="$workdir/etc/isolationd/isolationd.json" ISOLATIOND_HOST=0.0.0.0 \
+  ISOLATIOND_ALLOW_DEMO_KEYS=1 bin/isolationd check-config >/dev/null 2>&1) \
+  || fail "ISOLATIOND_ALLOW_DEMO_KEYS=1 did not let the demo keys through"
+
 say "starting on a free loopback port"
 log="$workdir/isolationd.log"
 (

@@ -12,6 +12,7 @@ enum ConfigurationLoading {
         let path = ConfigurationFile.resolve(option: option, environment: environment)
         var configuration = try ServiceConfiguration.load(path: path, environment: environment)
         try configuration.overrideListenAddress(host: host, port: port)
+        try DemoKeyExposure.check(configuration, environment: environment)
         return (configuration, path)
     }
 

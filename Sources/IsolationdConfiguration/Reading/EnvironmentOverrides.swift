@@ -12,7 +12,8 @@ import ExecutionCore
 ///
 /// Short aliases: `ISOLATIOND_HOST`, `ISOLATIOND_PORT`, `ISOLATIOND_LOG_LEVEL`,
 /// `ISOLATIOND_LOG_FORMAT`. `ISOLATIOND_CONFIG` names the file and `ISOLATIOND_REVISION` the
-/// source revision (`isolationd_build_info`); neither is an override.
+/// source revision (`isolationd_build_info`); `ISOLATIOND_ALLOW_DEMO_KEYS` opts in to demo keys
+/// off loopback (`DemoKeyExposure`); none of them is an override.
 ///
 /// Values are read as JSON when they look like JSON (`true`, `false`, `null`, a number, or text
 /// starting with `[`, `{` or `"`), otherwise as a plain string (`0.0.0.0` stays a string).
@@ -21,7 +22,7 @@ public enum EnvironmentOverrides {
     public static let prefix = "ISOLATIOND_"
     /// Variables with the prefix that are not overrides: the file's name, and the source
     /// revision `/metrics` exports in `isolationd_build_info` (docs/metrics.md).
-    public static let reserved: Set<String> = ["ISOLATIOND_CONFIG", "ISOLATIOND_REVISION"]
+    public static let reserved: Set<String> = ["ISOLATIOND_CONFIG", "ISOLATIOND_REVISION", DemoKeyExposure.optInVariable]
     /// Short names for the settings changed most often.
     public static let aliases: [String: [String]] = [
         "ISOLATIOND_HOST": ["server", "host"],
