@@ -69,6 +69,10 @@ public enum ProblemMapping {
         switch error {
         case .unknownAgent(let name):
             return ProblemDetails.validation(field: "agent", "no agent named \"\(name)\" is configured (GET /v1/agents lists them)")
+        case .inputTooLarge(let limit):
+            return ProblemDetails("input-too-large", title: "Run input too large", status: .contentTooLarge,
+                                  detail: "the run's input is larger than \(limit) bytes as JSON (engines.max_run_input_bytes); send less, or a reference to it",
+                                  extensions: ["limit": .integer(Int64(limit))])
         case .busy(let active):
             return ProblemDetails("engine-busy", title: "Engine busy", status: .conflict,
                                   detail: "the engine runs its maximum of concurrent runs (\(active.joined(separator: ", "))); retry later or send if_busy enqueue or interrupt",

@@ -16,7 +16,9 @@ struct EngineRoutes {
         router.get("/v1/engines", handler: APIRoutes.authenticated(auth, list))
         router.get("/v1/engines/:id", handler: APIRoutes.authenticated(auth, read))
         router.delete("/v1/engines/:id", handler: APIRoutes.authenticated(auth, delete))
-        router.post("/v1/engines/:id/runs", maxBodySize: 1 << 20, handler: APIRoutes.authenticated(auth, startRun))
+        // The input's own limit, plus room for the other members (agent, if_busy).
+        let runBodyLimit = service.settings.engines.maxRunInputBytes + 4096
+        router.post("/v1/engines/:id/runs", maxBodySize: runBodyLimit, handler: APIRoutes.authenticated(auth, startRun))
     }
 
     static func representation(_ summary: EngineSummary) -> JSONValue {

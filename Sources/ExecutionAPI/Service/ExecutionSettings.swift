@@ -55,5 +55,10 @@ public struct EngineSettings: Sendable, Equatable {
     /// Process agents one user may have running at once, across all their engines (a process
     /// counts until it is reaped). Past it a run fails at once with kind "process_limit".
     public var maxAgentProcessesPerUser = 8
+    /// Bytes of a run's input as JSON; past it 413 (`input-too-large`).
+    public var maxRunInputBytes = 262_144
+    /// Bytes of an agent's result (past it the run fails, kind "result_limit") and of each of
+    /// its events' data (past it the data is replaced by a note).
+    public var maxAgentDataBytes = 262_144
     public init() {}
 }

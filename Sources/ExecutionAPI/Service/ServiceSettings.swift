@@ -23,7 +23,8 @@ public struct ServiceSettings: Sendable {
         let engine = EngineConfiguration(maxConcurrentRuns: e.maxConcurrentRuns, maxQueuedRuns: e.maxQueuedRuns,
                                          historySize: e.historySize, runTimeout: .seconds(e.runTimeoutSeconds),
                                          cancelGrace: .seconds(e.cancelGraceSeconds),
-                                         cancelSettleTimeout: .seconds(e.cancelGraceSeconds + 3))
+                                         cancelSettleTimeout: .seconds(e.cancelGraceSeconds + 3),
+                                         maxRunInputBytes: e.maxRunInputBytes, maxAgentDataBytes: e.maxAgentDataBytes)
         return FactoryConfiguration(maxEnginesPerUser: f.maxEnginesPerUser, maxEnginesTotal: f.maxEnginesTotal,
                                     perUserEngineLimits: f.perUserOverrides,
                                     idleTimeout: .seconds(f.idleTimeoutSeconds), maxLifetime: .seconds(f.maxLifetimeSeconds),

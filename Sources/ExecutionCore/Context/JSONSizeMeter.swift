@@ -24,6 +24,14 @@ struct JSONSizeMeter {
         return meter.verdict ?? .fits(bytes: meter.total)
     }
 
+    /// Whether `value` serializes to at most `limit` bytes (nesting bounded only to keep the
+    /// walk's stack small: values reaching the core were parsed under a depth limit already).
+    static func fits(_ value: JSONValue, limit: Int) -> Bool {
+        var meter = JSONSizeMeter(limit: limit, maxNesting: 10_000)
+        meter.measure(value, depth: 0)
+        return meter.verdict == nil
+    }
+
     /// Adds `count` bytes; false (and the verdict set) once past the limit.
     private mutating func add(_ count: Int) -> Bool {
         guard verdict == nil else { return false }

@@ -13,10 +13,19 @@ public struct EngineConfiguration: Sendable, Equatable {
     /// After an owner's cancel, how long the engine waits for the agent to confirm before it
     /// records the run cancelled anyway (a cancel always converges).
     public var cancelSettleTimeout: Duration
+    /// Bytes of a run's input (as JSON): a larger one is refused (`RunRequestError.inputTooLarge`).
+    public var maxRunInputBytes: Int
+    /// Bytes of an agent's result and of each progress event's data (as JSON): a larger result
+    /// fails the run (kind "result_limit", nothing kept); a larger event's data is replaced by a
+    /// note saying so. Bounds what one run can make the service keep and send.
+    public var maxAgentDataBytes: Int
 
     public init(maxConcurrentRuns: Int = 3, maxQueuedRuns: Int = 10, historySize: Int = 100,
                 runTimeout: Duration = .seconds(30), cancelGrace: Duration = .seconds(2),
-                cancelSettleTimeout: Duration = .seconds(5)) {
+                cancelSettleTimeout: Duration = .seconds(5), maxRunInputBytes: Int = 262_144,
+                maxAgentDataBytes: Int = 262_144) {
+        self.maxRunInputBytes = max(2, maxRunInputBytes)
+        self.maxAgentDataBytes = max(2, maxAgentDataBytes)
         self.maxConcurrentRuns = max(1, maxConcurrentRuns)
         self.maxQueuedRuns = max(0, maxQueuedRuns)
         self.historySize = max(1, historySize)

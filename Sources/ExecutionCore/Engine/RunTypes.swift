@@ -48,6 +48,8 @@ public enum BusyPolicy: String, Sendable, Equatable, CaseIterable {
 public enum RunRequestError: Error, Sendable, Equatable {
     /// No agent of that name is configured.
     case unknownAgent(String)
+    /// The input is larger than `EngineConfiguration.maxRunInputBytes` (`limit`).
+    case inputTooLarge(limit: Int)
     /// The engine is busy and the request said `reject`; these runs are active.
     case busy(activeRunIDs: [String])
     /// The engine is busy and its queue holds `limit` runs already.

@@ -5,7 +5,7 @@ extension UserExecutionEngine {
     func agentProgress(runID: String, type: EventType, data: JSONValue) {
         endStartedRun(runID, stopAgent: true) { run, now, table in
             if type.isAgentProgress {
-                emitter.emit(type, executionID: runID, agent: run.agent, data: data)
+                emitter.emit(type, executionID: runID, agent: run.agent, data: boundedEventData(data))
                 table.lastActivity = now
                 return nil
             }
@@ -20,10 +20,20 @@ extension UserExecutionEngine {
         endStartedRun(runID, stopAgent: false) { run, _, _ in
             if let reason = run.stopReason { return .cancelled(reason) }
             switch outcome {
+            case .completed(let result) where !JSONSizeMeter.fits(result, limit: configuration.maxAgentDataBytes):
+                return .failed(kind: "result_limit",
+                               message: "the agent's result is larger than \(configuration.maxAgentDataBytes) bytes (engines.max_agent_data_bytes); it was not kept")
             case .completed(let result): return .completed(result)
             case .failed(let kind, let message): return .failed(kind: kind, message: message)
             }
         }
+    }
+
+    /// An agent event's data as published: itself, or (when larger than the limit) a note that
+    /// it was left out, so one chatty agent cannot fill the replay ring and its subscribers.
+    private func boundedEventData(_ data: JSONValue) -> JSONValue {
+        guard !JSONSizeMeter.fits(data, limit: configuration.maxAgentDataBytes) else { return data }
+        return .object(["data_omitted": .string("larger than \(configuration.maxAgentDataBytes) bytes (engines.max_agent_data_bytes)")])
     }
 
     /// A run's timer went off: its timeout (→ `timed_out`, agent stopped) or the settle deadline

@@ -62,6 +62,9 @@ public final class UserExecutionEngine: Sendable {
     public func startRun(agent: String, input: JSONValue = .object([:]),
                          ifBusy: BusyPolicy = .enqueue) throws(RunRequestError) -> RunSnapshot {
         guard let runner = agents.runner(named: agent) else { throw .unknownAgent(agent) }
+        guard JSONSizeMeter.fits(input, limit: configuration.maxRunInputBytes) else {
+            throw .inputTooLarge(limit: configuration.maxRunInputBytes)
+        }
         let now = clock.now()
         let run = LiveRun(id: RandomIdentifier.uuid(), agent: agent, input: input, runner: runner,
                           timeout: (agents.runTimeout(forAgent: agent) ?? configuration.runTimeout).clampedForDeadlines,

@@ -43,5 +43,7 @@ extension EngineSettings {
         runTimeoutSeconds = try o.seconds("run_timeout_seconds", default: runTimeoutSeconds, allowZero: false)
         cancelGraceSeconds = try o.seconds("cancel_grace_seconds", default: cancelGraceSeconds, allowZero: true)
         maxAgentProcessesPerUser = try o.int("max_agent_processes_per_user", default: maxAgentProcessesPerUser, min: 1)
+        maxRunInputBytes = try o.int("max_run_input_bytes", default: maxRunInputBytes, min: 2, max: 64 << 20)
+        maxAgentDataBytes = try o.int("max_agent_data_bytes", default: maxAgentDataBytes, min: 2, max: 64 << 20)
     }
 }
