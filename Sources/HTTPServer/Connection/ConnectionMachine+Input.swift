@@ -48,8 +48,8 @@ extension ConnectionMachine {
     }
 
     /// Takes one step over `bytes` (the connection's unconsumed input). `backlog`: bytes queued
-    /// for the socket; `draining`: new requests are refused (probes still answer); `bodyLimit`:
-    /// `bodyPlan`: what to do with a head's body (asked only for a head that announces one).
+    /// for the socket; `draining`: new requests are refused (probes still answer); `bodyPlan`:
+    /// what to do with a head's body (asked only for a head that announces one).
     mutating func receive(_ bytes: UnsafeRawBufferPointer, now: UInt64, backlog: Int, draining: Bool,
                           bodyPlan: (HTTPRequestHead) -> BodyPlan) -> InputStep {
         switch state {
@@ -127,9 +127,11 @@ extension ConnectionMachine {
 
     /// A request no route takes a body for: answered now. A small Content-Length body is skipped
     /// as it arrives (the connection stays); a larger or chunked one is never read: the answer
-    /// says `Connection: close` and the connection closes after it.
+    /// says `Connection: close` and the connection closes after it. So does one sent with
+    /// `Expect: 100-continue`: its client may never send the body after a final answer
+    /// (RFC 9110 §10.1.1), so bytes counted as body could be its next request.
     private func answerWithoutBody(_ head: HTTPRequestHead, _ headState: HeadState, announced length: Int) -> InputEvent {
-        if length > 0, length <= Self.skippableBodyBytes {
+        if length > 0, length <= Self.skippableBodyBytes, !head.expectsContinue {
             headState.bodyBytesToSkip = length
             return .request(head, body: [], bodyLimit: 0)
         }

@@ -188,11 +188,6 @@ public struct Router: HTTPResponder {
         return trimmed.split(separator: "/", omittingEmptySubsequences: false)
     }
 
-    /// A problem+json answer (RFC 9457), `about:blank`.
-    static func problem(_ status: HTTPStatus, detail: String) -> HTTPResponse {
-        ProblemJSON(status: status, detail: detail).response()
-    }
-
     /// `problem` completed by `completeProblem`, as an answer.
     func completed(_ problem: ProblemJSON, headers: HTTPHeaders = [:]) -> HTTPResponse {
         var problem = problem

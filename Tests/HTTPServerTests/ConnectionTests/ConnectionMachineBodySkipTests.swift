@@ -42,6 +42,13 @@ struct ConnectionMachineBodySkipTests {
         #expect(chunked.feed(chunkedHead + "5\r\nab", withoutBody: true) == (chunkedHead.utf8.count, "request POST /a (close)"))
     }
 
+    @Test func bodyAwaitingContinueIsNeverCountedOnAndClosesAfterTheAnswer() {
+        var machine = ConnectionMachine.fresh()
+        let head = "PUT /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"
+        // No 100 Continue is asked for: the final answer goes at once, then the connection ends.
+        #expect(machine.feed(head, withoutBody: true) == (head.utf8.count, "request PUT /a (close)"))
+    }
+
     @Test func noBodyAndEmptyBodyKeepTheConnection() {
         var machine = ConnectionMachine.fresh()
         #expect(machine.feed(get, withoutBody: true) == (get.utf8.count, "request GET /a"))
