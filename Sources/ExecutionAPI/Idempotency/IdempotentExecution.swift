@@ -28,12 +28,10 @@ public struct IdempotentExecution: Sendable {
             guard let stored = StoredResponse.decode(payload) else { throw ProblemDetails.internalError }
             return stored.response()
         case .inProgress:
-            throw ProblemDetails("idempotency-in-progress", title: "Request in progress", status: .conflict,
-                                 detail: "a request with this Idempotency-Key is still being processed; retry shortly")
+            throw ProblemDetails(.idempotencyInProgress, detail: "a request with this Idempotency-Key is still being processed; retry shortly")
                 .retrying(after: 1)
         case .fingerprintMismatch:
-            throw ProblemDetails("idempotency-key-reused", title: "Idempotency-Key reused", status: .unprocessableContent,
-                                 detail: "this Idempotency-Key was used with a different request; use a new key for a new request")
+            throw ProblemDetails(.idempotencyKeyReused, detail: "this Idempotency-Key was used with a different request; use a new key for a new request")
         case .proceed:
             break
         }

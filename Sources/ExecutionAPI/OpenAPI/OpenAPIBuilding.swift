@@ -46,6 +46,8 @@ enum OA {
 
     static let locationHeader: JSONValue = .object(["description": .string("The created resource."),
                                                     "schema": .object(["type": .string("string")])])
+    static let allowHeader: JSONValue = .object(["description": .string("The methods the path supports, e.g. GET, HEAD, OPTIONS."),
+                                                 "schema": .object(["type": .string("string")])])
     static let retryAfterHeader: JSONValue = .object(["description": .string("Seconds to wait before retrying."),
                                                       "schema": .object(["type": .string("integer")])])
 

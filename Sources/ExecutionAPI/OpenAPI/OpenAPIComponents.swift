@@ -32,6 +32,10 @@ enum OpenAPIComponents {
             "Validation": answer("A field is missing, of the wrong type, unknown or invalid; field names it."),
             "TooManyRequests": answer("A per-user limit (engines, contexts, queued runs, streams) is reached.", retry: true),
             "Unavailable": answer("The breaker is open, the service is at capacity, or it is shutting down.", retry: true),
+            "MethodNotAllowed": OA.response("The path exists but not with this method (any other method of RFC 9110 or PATCH); Allow lists what it supports.",
+                                            schema: problem, mediaType: "application/problem+json",
+                                            headers: ["Allow": OA.allowHeader]),
+            "NotImplemented": answer("The server does not recognise the method (method names are case-sensitive: get is not GET)."),
         ]
     }
 
@@ -40,10 +44,13 @@ enum OpenAPIComponents {
         let timestamp = OA.str("RFC 3339 UTC timestamp.")
         return [
             "Problem": OA.object([
-                "type": OA.str("urn:isolationd:problem:<kind>"), "title": OA.str(), "status": OA.integer,
-                "detail": OA.str("What to fix."), "field": OA.str("The offending member, for validation problems."),
+                "type": OA.str("urn:isolationd:problem:<name>: one per kind of problem, the same in every layer; GET /problems/<name> describes it (GET /problems lists them all)."),
+                "title": OA.str("The type's fixed title."), "status": OA.integer,
+                "detail": OA.str("What to fix."),
+                "instance": OA.str("urn:isolationd:request:<id>, where <id> is this answer's X-Request-ID."),
+                "field": OA.str("The offending member, for validation problems."),
                 "retry_after_seconds": OA.integer,
-            ], required: ["type", "title", "status"], closed: false),
+            ], required: ["type", "title", "status", "instance"], closed: false),
             "ContextCreate": OA.object([
                 "thread_id": OA.str("The conversation. Printable ASCII, no whitespace or '/', at most 128 bytes, not a placeholder."),
                 "run_id": OA.str("The caller's logical run; generated when absent."),

@@ -13,7 +13,7 @@ public enum OpenAPIDocument {
             "info": .object([
                 "title": .string("isolationd"),
                 "version": .string("1.0.0"),
-                "description": .string("Multi-tenant execution isolation: per-user contexts, engines and agent runs, with their events streamed per user. Every /v1 operation needs Authorization: Bearer <API key or JWT>; the user is always the credential's, never a body's. Errors are application/problem+json (RFC 9457)."),
+                "description": .string("Multi-tenant execution isolation: per-user contexts, engines and agent runs, with their events streamed per user. Every /v1 operation needs Authorization: Bearer <API key or JWT>; the user is always the credential's, never a body's. Errors are application/problem+json (RFC 9457): one type per kind of problem (urn:isolationd:problem:<name>, described at GET /problems/<name>), and instance names the request (urn:isolationd:request:<X-Request-ID>). Methods (RFC 9110): HEAD is answered wherever GET is (same status and headers, no body); OPTIONS on any path answers 204 with Allow (OPTIONS * lists every method the server supports); another method of RFC 9110 or PATCH is 405 with Allow (components/responses/MethodNotAllowed); any other token, lower-case get included, is 501 (NotImplemented). Neither reads a request body."),
             ]),
             "servers": .array([.object(["url": .string("http://127.0.0.1:8080")])]),
             "tags": .array(["contexts", "engines", "runs", "events", "service", "operations"].map { .object(["name": .string($0)]) }),

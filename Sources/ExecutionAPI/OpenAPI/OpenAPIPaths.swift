@@ -142,6 +142,18 @@ enum OpenAPIPaths {
                                                 "401": OA.problem("Unauthorized"), "403": OA.problem("Forbidden")],
                                     secured: false),
             ]),
+            "/problems": .object([
+                "get": OA.operation("listProblemTypes", "The table of problem types", tags: ["operations"],
+                                    responses: ["200": OA.response("An HTML table of every problem type.", schema: OA.str(),
+                                                                   mediaType: "text/html")], secured: false),
+            ]),
+            "/problems/{name}": .object([
+                "parameters": .array([OA.parameter("name", in: "path", "The last part of a problem's type URI (urn:isolationd:problem:<name>).",
+                                                   required: true)]),
+                "get": OA.operation("getProblemType", "What one problem type means", tags: ["operations"],
+                                    responses: ["200": OA.response("A short HTML description.", schema: OA.str(), mediaType: "text/html"),
+                                                "404": OA.problem("NotFound")], secured: false),
+            ]),
             "/livez": probe("livez", "Liveness: the process is alive"),
             "/healthz": probe("healthz", "Alias of /livez"),
             "/readyz": probe("readyz", "Readiness: 200 once listening, 503 from the first moment of a drain"),

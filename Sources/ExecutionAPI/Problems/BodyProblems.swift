@@ -5,8 +5,7 @@ import HTTPServer
 public enum BodyProblem {
     /// 415: the body is not declared as JSON.
     public static func unsupportedMediaType(_ got: String?) -> ProblemDetails {
-        ProblemDetails("unsupported-media-type", title: "Unsupported media type", status: .unsupportedMediaType,
-                       detail: got.map { "the body must be sent as Content-Type: application/json, not \($0)" }
+        ProblemDetails(.unsupportedMediaType, detail: got.map { "the body must be sent as Content-Type: application/json, not \($0)" }
                            ?? "the body must be sent with Content-Type: application/json",
                        headers: ["Accept-Post": "application/json"])
     }

@@ -4,15 +4,19 @@ import HTTPServer
 /// An RFC 9457 problem: the body of every error answer, `application/problem+json`, written by
 /// HTTPServer's `ProblemJSON` (the one writer of problem bodies).
 ///
-/// `type` identifies the kind of problem (a URN under `urn:isolationd:problem:`; see
-/// `ProblemDetails.typeURI`), `title` is its fixed human summary, `detail` this occurrence's
-/// explanation. Extension members (`errors`, `field`, `retry_after_seconds`, ...) sit beside
-/// them in the JSON object; they can never replace a standard member. `headers` travel with
-/// the answer (`Retry-After`, `WWW-Authenticate`, `Allow`).
+/// `type` identifies the kind of problem (a URN under `urn:isolationd:problem:`, one per entry
+/// of `ProblemType.all`, described at `GET /problems/{name}`), `title` is its fixed human
+/// summary, `detail` this occurrence's explanation, `instance` the request it happened to
+/// (`urn:isolationd:request:<X-Request-ID>`, filled in while a request is answered). Extension
+/// members (`errors`, `field`, `retry_after_seconds`, ...) sit beside them in the JSON object;
+/// they can never replace a standard member. `headers` travel with the answer (`Retry-After`,
+/// `WWW-Authenticate`, `Allow`).
 public struct ProblemDetails: Error, Sendable, Equatable {
     public static let contentType = ProblemJSON.contentType
     /// The prefix of every problem type this service defines.
     public static let typePrefix = "urn:isolationd:problem:"
+    /// The prefix of every `instance`: the request id follows.
+    public static let instancePrefix = "urn:isolationd:request:"
 
     public var type: String
     public var title: String
@@ -40,7 +44,16 @@ public struct ProblemDetails: Error, Sendable, Equatable {
                   extensions: extensions, headers: headers)
     }
 
+    /// A problem of one of this service's types (`ProblemType.all`), with its title and status.
+    public init(_ type: ProblemType, detail: String? = nil, extensions: [String: JSONValue] = [:], headers: HTTPHeaders = [:]) {
+        self.init(type: type.uri, title: type.title, status: type.status, detail: detail,
+                  extensions: extensions, headers: headers)
+    }
+
     public static func typeURI(_ slug: String) -> String { typePrefix + slug }
+
+    /// The `instance` of a problem answered to the request with id `requestID` (X-Request-ID).
+    public static func instanceURI(requestID: String) -> String { instancePrefix + requestID }
 
     /// This problem as the HTTP layer's document, whose writer makes every problem+json body;
     /// extension values are serialised here (object keys sorted).
@@ -51,9 +64,14 @@ public struct ProblemDetails: Error, Sendable, Equatable {
         return document
     }
 
-    /// The complete answer: the document and `headers`.
+    /// The complete answer: the document and `headers`. While a request is answered (its id
+    /// bound in `RequestID.current`), a problem without an `instance` gets the request's.
     public func response() -> HTTPResponse {
-        document.response(headers: headers)
+        var document = document
+        if document.instance == nil, let id = RequestID.current {
+            document.instance = ProblemDetails.instanceURI(requestID: id)
+        }
+        return document.response(headers: headers)
     }
 
     /// Equal when they answer the same: the same body bytes, status and headers.
@@ -76,54 +94,49 @@ extension ProblemDetails {
 
     /// 401 for an authentication failure, with its `WWW-Authenticate` challenge.
     public static func unauthorized(_ error: AuthError, realm: String = "isolationd") -> ProblemDetails {
-        ProblemDetails("unauthorized", title: "Authentication required", status: .unauthorized,
-                       detail: error.description, headers: ["WWW-Authenticate": error.wwwAuthenticate(realm: realm)])
+        ProblemDetails(.unauthorized, detail: error.description, headers: ["WWW-Authenticate": error.wwwAuthenticate(realm: realm)])
     }
 
     /// 403: authenticated, but the principal lacks `role`.
     public static func forbidden(missingRole role: String) -> ProblemDetails {
-        ProblemDetails("forbidden", title: "Forbidden", status: .forbidden,
-                       detail: "this operation needs the role \(role)", extensions: ["required_role": .string(role)])
+        ProblemDetails(.forbidden, detail: "this operation needs the role \(role)", extensions: ["required_role": .string(role)])
     }
 
     /// 400: a request the server cannot read (bad JSON, bad query).
     public static func badRequest(_ detail: String) -> ProblemDetails {
-        ProblemDetails("bad-request", title: "Bad request", status: .badRequest, detail: detail)
+        ProblemDetails(.badRequest, detail: detail)
     }
 
     /// 404: also the answer for another user's resources (they do not exist for this caller).
     public static func notFound(_ detail: String = "no such resource") -> ProblemDetails {
-        ProblemDetails("not-found", title: "Not found", status: .notFound, detail: detail)
+        ProblemDetails(.notFound, detail: detail)
     }
 
     /// 405 with the `Allow` header.
     public static func methodNotAllowed(allowed: [HTTPMethod]) -> ProblemDetails {
         let allow = allowed.map(\.rawValue).joined(separator: ", ")
-        return ProblemDetails("method-not-allowed", title: "Method not allowed", status: .methodNotAllowed,
-                              detail: "allowed methods: \(allow)", headers: ["Allow": allow])
+        return ProblemDetails(.methodNotAllowed, detail: "allowed methods: \(allow)", headers: ["Allow": allow])
     }
 
     /// 422: a well-formed request whose content is invalid; `field` names the offending member.
     public static func validation(field: String, _ detail: String) -> ProblemDetails {
-        ProblemDetails("validation-failed", title: "Validation failed", status: .unprocessableContent, detail: detail,
+        ProblemDetails(.validationFailed, detail: detail,
                        extensions: ["field": .string(field),
                                     "errors": .array([.object(["field": .string(field), "detail": .string(detail)])])])
     }
 
     /// 429 with `Retry-After`.
     public static func tooManyRequests(_ detail: String, retryAfter seconds: Double) -> ProblemDetails {
-        ProblemDetails("too-many-requests", title: "Too many requests", status: .tooManyRequests, detail: detail)
+        ProblemDetails(.tooManyRequests, detail: detail)
             .retrying(after: seconds)
     }
 
     /// 503 with `Retry-After` (draining, circuit breaker open).
     public static func serviceUnavailable(_ detail: String, retryAfter seconds: Double) -> ProblemDetails {
-        ProblemDetails("service-unavailable", title: "Service unavailable", status: .serviceUnavailable, detail: detail)
+        ProblemDetails(.serviceUnavailable, detail: detail)
             .retrying(after: seconds)
     }
 
     /// 500 without internals: the detail is generic, the cause goes to the log only.
-    public static let internalError = ProblemDetails("internal-error", title: "Internal server error",
-                                                     status: .internalServerError,
-                                                     detail: "the server failed to handle the request; it has been logged")
+    public static let internalError = ProblemDetails(.internalError, detail: "the server failed to handle the request; it has been logged")
 }

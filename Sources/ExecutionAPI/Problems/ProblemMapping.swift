@@ -44,22 +44,18 @@ public enum ProblemMapping {
         case .invalidContext(let validation):
             return problem(for: validation)
         case .userLimitExceeded(let limit, let retryAfter):
-            return ProblemDetails("engine-limit", title: "Engine limit reached", status: .tooManyRequests,
-                                  detail: "you hold the maximum of \(limit) engines; delete one or wait for an idle one to be cleaned",
+            return ProblemDetails(.engineLimit, detail: "you hold the maximum of \(limit) engines; delete one or wait for an idle one to be cleaned",
                                   extensions: ["limit": .integer(Int64(limit))])
                 .retrying(after: retryAfter.secondsDouble)
         case .globalLimitExceeded(let limit):
-            return ProblemDetails("capacity", title: "Service at capacity", status: .serviceUnavailable,
-                                  detail: "the service holds its maximum of \(limit) engines; retry later")
+            return ProblemDetails(.capacity, detail: "the service holds its maximum of \(limit) engines; retry later")
                 .retrying(after: 5)
         case .breakerOpen(let retryAfter):
-            return ProblemDetails("breaker-open", title: "Engine creation suspended", status: .serviceUnavailable,
-                                  detail: "engine builds have been failing; creation is paused, retry later")
+            return ProblemDetails(.breakerOpen, detail: "engine builds have been failing; creation is paused, retry later")
                 .retrying(after: retryAfter.secondsDouble)
         case .buildFailed:
             // The cause goes to the log; the client learns only that it failed on our side.
-            return ProblemDetails("engine-build-failed", title: "Engine build failed", status: .internalServerError,
-                                  detail: "the engine could not be built; it has been logged")
+            return ProblemDetails(.engineBuildFailed, detail: "the engine could not be built; it has been logged")
         case .shuttingDown:
             return shuttingDown
         }
@@ -70,24 +66,19 @@ public enum ProblemMapping {
         case .unknownAgent(let name):
             return ProblemDetails.validation(field: "agent", "no agent named \"\(name)\" is configured (GET /v1/agents lists them)")
         case .inputTooLarge(let limit):
-            return ProblemDetails("input-too-large", title: "Run input too large", status: .contentTooLarge,
-                                  detail: "the run's input is larger than \(limit) bytes as JSON (engines.max_run_input_bytes); send less, or a reference to it",
+            return ProblemDetails(.inputTooLarge, detail: "the run's input is larger than \(limit) bytes as JSON (engines.max_run_input_bytes); send less, or a reference to it",
                                   extensions: ["limit": .integer(Int64(limit))])
         case .busy(let active):
-            return ProblemDetails("engine-busy", title: "Engine busy", status: .conflict,
-                                  detail: "the engine runs its maximum of concurrent runs (\(active.joined(separator: ", "))); retry later or send if_busy enqueue or interrupt",
+            return ProblemDetails(.engineBusy, detail: "the engine runs its maximum of concurrent runs (\(active.joined(separator: ", "))); retry later or send if_busy enqueue or interrupt",
                                   extensions: ["active_runs": .array(active.map(JSONValue.string))])
         case .queueFull(let limit):
-            return ProblemDetails("queue-full", title: "Run queue full", status: .tooManyRequests,
-                                  detail: "the engine's queue holds its maximum of \(limit) waiting runs",
+            return ProblemDetails(.queueFull, detail: "the engine's queue holds its maximum of \(limit) waiting runs",
                                   extensions: ["limit": .integer(Int64(limit))])
                 .retrying(after: 1)
         case .engineRetiring:
-            return ProblemDetails("engine-retiring", title: "Engine retiring", status: .conflict,
-                                  detail: "the engine passed its maximum lifetime and accepts no new runs; create a new engine")
+            return ProblemDetails(.engineRetiring, detail: "the engine passed its maximum lifetime and accepts no new runs; create a new engine")
         case .engineCleaned:
-            return ProblemDetails("engine-cleaned", title: "Engine cleaned", status: .conflict,
-                                  detail: "the engine has been cleaned and runs nothing again; create a new engine")
+            return ProblemDetails(.engineCleaned, detail: "the engine has been cleaned and runs nothing again; create a new engine")
         }
     }
 

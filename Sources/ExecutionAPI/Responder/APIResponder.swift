@@ -30,6 +30,16 @@ public struct APIResponder: HTTPResponder {
         router.maxBodySize(method: method, path: path)
     }
 
+    /// The router's: a request no route takes (404, 405, 501, OPTIONS) is answered unread.
+    public func bodyHandling(method: HTTPMethod, path: String) -> RequestBodyHandling {
+        router.bodyHandling(method: method, path: path)
+    }
+
+    /// The server's own rejections get the service's problem types and a request id.
+    public func completeServerProblem(_ problem: inout ProblemJSON, headers: inout HTTPHeaders) {
+        ServerProblemCompletion.serverProblem(&problem, headers: &headers)
+    }
+
     public func respond(to request: HTTPRequest) -> HTTPResponse {
         let id = RequestID.of(request)
         var response = RequestID.$current.withValue(id) { route(request, id: id) }

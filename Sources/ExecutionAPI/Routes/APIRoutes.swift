@@ -3,8 +3,8 @@ import HTTPServer
 
 /// Every REST route of the service, installed on a `Router`.
 ///
-/// `/v1/...` routes authenticate (401 + `WWW-Authenticate`); `/openapi.json` and `/metrics`
-/// (unless `metrics.require_admin`) do not. The event-stream routes (`/v1/events`,
+/// `/v1/...` routes authenticate (401 + `WWW-Authenticate`); `/openapi.json`, `/problems/{name}`
+/// and `/metrics` (unless `metrics.require_admin`) do not. The event-stream routes (`/v1/events`,
 /// `/v1/runs/{id}/events`, `/v1/events/ws`) are installed on the same router by `StreamRoutes`
 /// (authenticating through `APIRoutes.authenticated`); the executable's `ServerAssembly` installs
 /// both, then `/metrics`.
@@ -20,6 +20,8 @@ public enum APIRoutes {
         router.get("/openapi.json") { _ in
             HTTPResponse(status: .ok, contentType: "application/json", body: document)
         }
-        router.notFound = { _ in ProblemDetails.notFound("no route matches the request path").response() }
+        ProblemPages.install(on: &router)
+        // The router's own 404/405/501 carry the same types as the API's problems.
+        router.completeProblem = ServerProblemCompletion.routerProblems
     }
 }

@@ -14,7 +14,8 @@ enum WebSocketEventsEndpoint {
         { request in
             if case .failure(let refusal) = WebSocketHandshake.validate(method: request.method, version: request.version,
                                                                        headers: request.headers) {
-                return ProblemDetails(type: "about:blank", title: "Bad WebSocket upgrade", status: refusal.status,
+                // 400 or 426: the general type of the status (`bad-request`, `upgrade-required`).
+                return ProblemDetails(ProblemType.forServerStatus(refusal.status) ?? .badRequest,
                                       detail: refusal.reason, headers: refusal.headers).response()
             }
             return next(request)

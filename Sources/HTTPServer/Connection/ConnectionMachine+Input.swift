@@ -22,7 +22,24 @@ extension ConnectionMachine {
         case held
         /// The final answer is under way: the bytes are read only to be dropped.
         case dropped
+        /// Bytes of a body that was answered from its head were skipped; go on with the rest.
+        case skipped
     }
+
+    /// What to do with the body a head announces (the responder's `bodyHandling`, with the
+    /// server's default limit filled in).
+    enum BodyPlan: Equatable {
+        /// Read it, up to `limit` bytes (over it: 413 at once).
+        case read(limit: Int)
+        /// Answer from the head; skip the body unread (see `skippableBodyBytes`).
+        case answerWithoutBody
+    }
+
+    /// The largest Content-Length body of a request answered from its head that is skipped as it
+    /// arrives, keeping the connection; a larger or chunked body closes the connection after the
+    /// answer instead. Small bodies are usually in flight already, and skipping costs less than
+    /// a new connection; a large one is not worth receiving at all.
+    static let skippableBodyBytes = 64 * 1024
 
     struct InputStep {
         /// Bytes of the offered input used.
@@ -31,12 +48,13 @@ extension ConnectionMachine {
     }
 
     /// Takes one step over `bytes` (the connection's unconsumed input). `backlog`: bytes queued
-    /// for the socket; `draining`: new requests are refused (probes still answer); `bodyLimit`:
-    /// the largest body accepted for a head (asked only for a head that announces a body).
+    /// for the socket; `draining`: new requests are refused (probes still answer); `bodyPlan`:
+    /// what to do with a head's body (asked only for a head that announces one).
     mutating func receive(_ bytes: UnsafeRawBufferPointer, now: UInt64, backlog: Int, draining: Bool,
-                          bodyLimit: (HTTPRequestHead) -> Int) -> InputStep {
+                          bodyPlan: (HTTPRequestHead) -> BodyPlan) -> InputStep {
         switch state {
         case .readingHead(let head):
+            if head.bodyBytesToSkip > 0 { return skipBody(bytes, head) }
             if head.startedAt == .max { head.startedAt = now }
             guard backlog < outboundBound else {
                 head.inputWaiting = true
@@ -52,7 +70,7 @@ extension ConnectionMachine {
             }
             guard let parsed else { return InputStep(consumed: 0, event: .needMore) }
             return InputStep(consumed: parsed.consumed,
-                             event: beginRequest(parsed.head, now: now, draining: draining, bodyLimit: bodyLimit))
+                             event: beginRequest(parsed.head, head, now: now, draining: draining, bodyPlan: bodyPlan))
         case .readingBody:
             return readBody(bytes, now: now)
         case .webSocket:
@@ -64,9 +82,17 @@ extension ConnectionMachine {
         }
     }
 
+    /// Skips the unread body of a request answered from its head (the bytes are dropped, never
+    /// buffered); the next head follows it.
+    private func skipBody(_ bytes: UnsafeRawBufferPointer, _ head: HeadState) -> InputStep {
+        let skipped = min(head.bodyBytesToSkip, bytes.count)
+        head.bodyBytesToSkip -= skipped
+        return InputStep(consumed: skipped, event: .skipped)
+    }
+
     /// A complete head: answer it at once, or start reading its body.
-    private mutating func beginRequest(_ head: HTTPRequestHead, now: UInt64, draining: Bool,
-                                       bodyLimit: (HTTPRequestHead) -> Int) -> InputEvent {
+    private mutating func beginRequest(_ head: HTTPRequestHead, _ headState: HeadState, now: UInt64, draining: Bool,
+                                       bodyPlan: (HTTPRequestHead) -> BodyPlan) -> InputEvent {
         // Requests whose head completes once accepting stopped are refused; probes still answer,
         // and requests already past their head (reading a body) finish normally.
         if draining, !isProbe(head) {
@@ -82,15 +108,36 @@ extension ConnectionMachine {
         case .chunked:
             length = -1
         }
-        let limit = bodyLimit(head)
+        if length == 0 { return .request(head, body: [], bodyLimit: 0) }
+        let limit: Int
+        switch bodyPlan(head) {
+        case .read(let readLimit):
+            limit = readLimit
+        case .answerWithoutBody:
+            return answerWithoutBody(head, headState, announced: length)
+        }
         guard length <= limit else {
             state = .closingAfterFlush(peerGone: false)
             return .reject(.contentTooLarge, reason: "the body is larger than \(limit) bytes")
         }
-        if length == 0 { return .request(head, body: [], bodyLimit: limit) }
         let decoder = length < 0 ? ChunkedBodyDecoder(maxBodyBytes: limit, limits: limits) : nil
         state = .readingBody(BodyState(head: head, limit: limit, remaining: max(0, length), chunked: decoder, startedAt: now))
         return .bodyStarted(sendContinue: head.expectsContinue && head.version == .http1_1)
+    }
+
+    /// A request no route takes a body for: answered now. A small Content-Length body is skipped
+    /// as it arrives (the connection stays); a larger or chunked one is never read: the answer
+    /// says `Connection: close` and the connection closes after it. So does one sent with
+    /// `Expect: 100-continue`: its client may never send the body after a final answer
+    /// (RFC 9110 §10.1.1), so bytes counted as body could be its next request.
+    private func answerWithoutBody(_ head: HTTPRequestHead, _ headState: HeadState, announced length: Int) -> InputEvent {
+        if length > 0, length <= Self.skippableBodyBytes, !head.expectsContinue {
+            headState.bodyBytesToSkip = length
+            return .request(head, body: [], bodyLimit: 0)
+        }
+        var closing = head
+        closing.keepAlive = false
+        return .request(closing, body: [], bodyLimit: 0)
     }
 
     /// Whether bytes not consumed yet are kept for later (false: the state drops input, or the

@@ -45,6 +45,9 @@ final class HeadState {
     /// Buffered bytes wait unparsed: behind answers the peer has not read yet, or behind a
     /// stream that just ended. They are parsed once the output drains below the bound.
     var inputWaiting: Bool
+    /// Bytes still to come of the body of a request answered from its head; they are dropped
+    /// before the next head is parsed.
+    var bodyBytesToSkip = 0
 
     init(limits: HTTPParserLimits, startedAt: UInt64, idleSince: UInt64, inputWaiting: Bool = false) {
         parser = HTTPHeadParser(limits: limits)

@@ -90,13 +90,17 @@ extension HTTPConnection {
             let rest = UnsafeRawBufferPointer(rebasing: buffer[offset...])
             let shared = self.shared
             let step = machine.receive(rest, now: runtime.now, backlog: io.pendingOutputBytes, draining: shared.isDraining) { head in
-                shared.responder.maxBodySize(method: head.method, path: HTTPConnection.path(of: head.target))
-                    ?? shared.configuration.maxBodyBytes
+                switch shared.responder.bodyHandling(method: head.method, path: HTTPConnection.path(of: head.target)) {
+                case .read(let maxBytes): .read(limit: maxBytes ?? shared.configuration.maxBodyBytes)
+                case .answerWithoutBody: .answerWithoutBody
+                }
             }
             offset += step.consumed
             switch step.event {
             case .needMore, .stalled, .held:
                 return offset
+            case .skipped:
+                continue
             case .dropped:
                 return buffer.count
             case .request(let head, let body, let limit):

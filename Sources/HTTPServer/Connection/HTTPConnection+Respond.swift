@@ -13,8 +13,8 @@ extension HTTPConnection {
     /// Probes first (the fastest path), then the responder.
     private func dispatch(_ head: HTTPRequestHead, body: [UInt8]) {
         runtime.loop.counters.requests.wrappingAdd(1, ordering: .relaxed)
-        if shared.probesEnabled, head.method == .get || head.method == .head,
-           let probe = ProbeResponses.match(head.target) {
+        if shared.probesEnabled, let probe = ProbeResponses.match(head.target) {
+            guard head.method == .get || head.method == .head else { return send(probeMethodAnswer(head.method), to: head) }
             let keepAlive = keepsAlive(head)
             _ = shared.probes.append(probe.probe, verbose: probe.verbose, headOnly: head.method == .head,
                                      phase: shared.phase, connection: connectionField(head, keepAlive: keepAlive),
@@ -26,6 +26,17 @@ extension HTTPConnection {
                                   headers: head.headers, body: body, remoteAddress: remoteAddress, isSecure: io.tls != nil)
         let response = shared.responder.respond(to: request)
         send(response, to: head)
+    }
+
+    /// Any other method on a probe's path: OPTIONS 204, 405 or 501 with `Allow` (RFC 9110 §9.1).
+    private func probeMethodAnswer(_ method: HTTPMethod) -> HTTPResponse {
+        switch MethodSemantics.outcome(for: method, allowed: .probe, recognised: method.isStandard) {
+        case .answer(let response):
+            return response
+        case .problem(var problem, var headers):
+            shared.responder.completeServerProblem(&problem, headers: &headers)
+            return problem.response(headers: headers)
+        }
     }
 
     /// Whether the connection stays open after answering `head`.
@@ -132,8 +143,10 @@ extension HTTPConnection {
 
     /// A problem+json answer after which the connection closes.
     private func appendProblem(_ status: HTTPStatus, detail: String, headers extraHeaders: HTTPHeaders) {
-        let payload = ProblemJSON(status: status, detail: detail).bytes
+        var problem = ProblemJSON(status: status, detail: detail)
         var headers = extraHeaders
+        shared.responder.completeServerProblem(&problem, headers: &headers)
+        let payload = problem.bytes
         headers.set("Content-Type", ProblemJSON.contentType)
         ResponseHeadWriter.append(status: status, headers: headers,
                                   framing: .contentLength(payload.count), connection: .close,

@@ -1,4 +1,5 @@
-/// An HTTP request method (RFC 9110 §9). Any valid token is accepted; the common ones are constants.
+/// An HTTP request method (RFC 9110 §9). Any valid token parses; the methods this server
+/// recognises are `standard`. Method names are case-sensitive (§9.1): `get` is not `GET`.
 public struct HTTPMethod: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
@@ -12,6 +13,19 @@ public struct HTTPMethod: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let options = HTTPMethod(rawValue: "OPTIONS")
     public static let connect = HTTPMethod(rawValue: "CONNECT")
     public static let trace = HTTPMethod(rawValue: "TRACE")
+
+    /// The methods of RFC 9110 §9 plus PATCH (RFC 5789), in the order `Allow` lists them. A
+    /// request with one of these on a path that does not support it is 405; with any other
+    /// token (unless a route registered it) 501.
+    public static let standard: [HTTPMethod] = [.get, .head, .post, .put, .patch, .delete, .connect, .options, .trace]
+
+    /// Whether this is one of `standard` (compares the bytes; no allocation).
+    public var isStandard: Bool {
+        switch rawValue {
+        case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE": true
+        default: false
+        }
+    }
 
     public var description: String { rawValue }
 }

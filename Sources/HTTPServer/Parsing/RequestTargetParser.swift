@@ -1,15 +1,16 @@
 /// Request-target forms (RFC 9112 §3.2): origin-form is kept as sent, absolute-form is reduced
 /// to its path and query (its authority replaces Host), asterisk-form only with OPTIONS.
-/// Authority-form belongs to CONNECT, which this server does not implement (501).
+/// Authority-form belongs to CONNECT, which this server does not implement: it tunnels to no
+/// one (501). CONNECT with a path names a resource like any other method, so the router answers
+/// it (405 with `Allow` where the path exists).
 enum RequestTargetParser {
     static func resolve(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>, method: HTTPMethod)
         throws(HTTPParseError) -> (path: String, authority: String?) {
         let first = buffer[range.lowerBound]
         if first == UInt8(ascii: "/") {
-            if method == .connect { throw .notImplemented("CONNECT is not supported") }
             return (ParserBytes.string(buffer, range), nil)
         }
-        if method == .connect { throw .notImplemented("CONNECT is not supported") }
+        if method == .connect { throw .notImplemented("CONNECT (a tunnel) is not supported") }
         if range.count == 1, first == UInt8(ascii: "*") {
             guard method == .options else { throw .badRequest("asterisk-form target is only allowed with OPTIONS") }
             return ("*", nil)

@@ -3,9 +3,15 @@
 /// percent-decoded). Literals win over parameters; matching backtracks when a literal branch
 /// dead-ends. Paths match exactly: `/a/` is not `/a`.
 ///
+/// Method semantics (RFC 9110 §9, `MethodSemantics`):
+/// - HEAD is served by the GET route when there is no HEAD route (the server drops the body
+///   and keeps the GET answer's headers, Content-Length included).
+/// - A method the server does not recognise: 501, whatever the path.
 /// - No route for the path: 404 (or the `notFound` handler).
+/// - OPTIONS on a known path: the `options` handler (204 with `Allow`); `OPTIONS *`: 204 with
+///   every method the server supports.
 /// - A route for the path but not the method: 405 with `Allow`.
-/// - HEAD is served by the GET route when there is no HEAD route (the server drops the body).
+/// None of these needs the request body (`bodyHandling` says so, and the server never reads it).
 ///
 /// Build it completely, then hand it to the server (it is a value; the server keeps its copy).
 public struct Router: HTTPResponder {
@@ -24,12 +30,24 @@ public struct Router: HTTPResponder {
         var routes: [(method: HTTPMethod, route: Route)] = []
     }
 
-    private var nodes = [Node()]
+    private(set) var nodes = [Node()]
+    /// Methods registered that are not `HTTPMethod.standard` (recognised, so not 501).
+    private(set) var extensionMethods: [HTTPMethod] = []
 
-    /// Answers requests no route matches (default: 404 problem+json).
-    public var notFound: Handler = { _ in
-        Router.problem(.notFound, detail: "no route matches the request path")
+    /// Answers requests to a path no route matches (nil: 404 problem+json, completed by
+    /// `completeProblem`).
+    public var notFound: Handler?
+
+    /// Answers OPTIONS on a known path that has no OPTIONS route (default: 204 with `Allow`).
+    /// The hook for CORS preflight: wrap it to add the `Access-Control-*` fields.
+    public var options: @Sendable (HTTPRequest, AllowedMethods) -> HTTPResponse = { _, allowed in
+        MethodSemantics.options(allowed)
     }
+
+    /// Completes every problem the router makes by itself (404, 405, 501, a bad path parameter)
+    /// before it is answered: they come as `about:blank`; an application gives them its own
+    /// `type`, `title` and `instance` here (default: unchanged).
+    public var completeProblem: @Sendable (inout ProblemJSON, inout HTTPHeaders) -> Void = { _, _ in }
 
     public init() {}
 
@@ -58,6 +76,7 @@ public struct Router: HTTPResponder {
                 node = nodes.count - 1
             }
         }
+        if !method.isStandard, !extensionMethods.contains(method) { extensionMethods.append(method) }
         let route = Route(pattern: pattern, parameterNames: names, maxBodySize: maxBodySize, handler: handler)
         nodes[node].routes.removeAll { $0.method == method }
         nodes[node].routes.append((method: method, route: route))
@@ -82,10 +101,15 @@ public struct Router: HTTPResponder {
         return route.maxBodySize
     }
 
+    /// A request no route takes is answered from its head: its body is never read.
+    public func bodyHandling(method: HTTPMethod, path: String) -> RequestBodyHandling {
+        guard let found = match(path), let route = route(at: found.node, for: method) else { return .answerWithoutBody }
+        return .read(maxBytes: route.maxBodySize)
+    }
+
     public func respond(to request: HTTPRequest) -> HTTPResponse {
-        guard let found = match(request.path) else { return notFound(request) }
-        guard let route = route(at: found.node, for: request.method) else {
-            return methodNotAllowed(at: found.node)
+        guard let found = match(request.path), let route = route(at: found.node, for: request.method) else {
+            return answerWithoutRoute(request)
         }
         var request = request
         if !route.parameterNames.isEmpty {
@@ -93,7 +117,8 @@ public struct Router: HTTPResponder {
             parameters.reserveCapacity(route.parameterNames.count)
             for (name, raw) in zip(route.parameterNames, found.values) {
                 guard let value = PercentDecoding.decode(raw, plusAsSpace: false) else {
-                    return Router.problem(.badRequest, detail: "path parameter '\(name)' is not valid percent-encoded UTF-8")
+                    return completed(ProblemJSON(status: .badRequest,
+                                                 detail: "path parameter '\(name)' is not valid percent-encoded UTF-8"))
                 }
                 parameters[name] = value
             }
@@ -116,22 +141,11 @@ public struct Router: HTTPResponder {
 
     // MARK: matching
 
-    private func route(at node: Int, for method: HTTPMethod) -> Route? {
+    func route(at node: Int, for method: HTTPMethod) -> Route? {
         let routes = nodes[node].routes
         if let exact = routes.first(where: { $0.method == method }) { return exact.route }
         if method == .head { return routes.first(where: { $0.method == .get })?.route }
         return nil
-    }
-
-    private func methodNotAllowed(at node: Int) -> HTTPResponse {
-        var allowed: [String] = []
-        for (method, _) in nodes[node].routes where !allowed.contains(method.rawValue) {
-            allowed.append(method.rawValue)
-        }
-        if allowed.contains("GET"), !allowed.contains("HEAD") { allowed.append("HEAD") }
-        var response = Router.problem(.methodNotAllowed, detail: "the method is not allowed on this path")
-        response.headers.set("Allow", allowed.joined(separator: ", "))
-        return response
     }
 
     /// The node whose routes serve `path`, and the raw values of its parameter segments.
@@ -174,8 +188,11 @@ public struct Router: HTTPResponder {
         return trimmed.split(separator: "/", omittingEmptySubsequences: false)
     }
 
-    /// A problem+json answer (RFC 9457).
-    static func problem(_ status: HTTPStatus, detail: String) -> HTTPResponse {
-        ProblemJSON(status: status, detail: detail).response()
+    /// `problem` completed by `completeProblem`, as an answer.
+    func completed(_ problem: ProblemJSON, headers: HTTPHeaders = [:]) -> HTTPResponse {
+        var problem = problem
+        var headers = headers
+        completeProblem(&problem, &headers)
+        return problem.response(headers: headers)
     }
 }

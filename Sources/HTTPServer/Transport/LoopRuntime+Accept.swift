@@ -28,7 +28,7 @@ extension LoopRuntime {
             if open > shared.maxConnections {
                 shared.openConnections.wrappingSubtract(1, ordering: .relaxed)
                 shared.rejectedConnections.wrappingAdd(1, ordering: .relaxed)
-                OverCapacityRejection.reject(fd: fd, date: date.bytes)
+                OverCapacityRejection.reject(fd: fd, date: date.bytes, responder: shared.responder)
                 continue
             }
             balance(fd: fd)

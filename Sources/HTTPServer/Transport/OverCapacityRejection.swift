@@ -4,14 +4,17 @@ import Glibc
 /// registering it. What the client already sent is read first so closing sends a FIN, not a
 /// reset that could destroy the answer in flight.
 enum OverCapacityRejection {
-    static func reject(fd: Int32, date: [UInt8]) {
+    static func reject(fd: Int32, date: [UInt8], responder: any HTTPResponder) {
         withUnsafeTemporaryAllocation(byteCount: 4096, alignment: 16) { scratch in
             _ = recv(fd, scratch.baseAddress, scratch.count, Int32(MSG_DONTWAIT))
         }
-        let body = ProblemJSON(status: .serviceUnavailable, detail: "too many open connections").bytes
+        var problem = ProblemJSON(status: .serviceUnavailable, detail: "too many open connections")
+        var headers: HTTPHeaders = ["Retry-After": "1"]
+        responder.completeServerProblem(&problem, headers: &headers)
+        headers.set("Content-Type", ProblemJSON.contentType)
+        let body = problem.bytes
         var answer: [UInt8] = []
-        ResponseHeadWriter.append(status: .serviceUnavailable,
-                                  headers: ["Content-Type": ProblemJSON.contentType, "Retry-After": "1"],
+        ResponseHeadWriter.append(status: .serviceUnavailable, headers: headers,
                                   framing: .contentLength(body.count), connection: .close, date: date,
                                   serverName: nil, into: &answer)
         answer += body

@@ -18,7 +18,7 @@ struct HTTPMetricsTests {
         #expect(text.contains(#"isolationd_http_requests_total{route="/v1/contexts/{id}",method="GET",status="401"} 2"#))
         #expect(text.contains(#"isolationd_http_requests_total{route="/v1/agents",method="GET",status="401"} 1"#))
         #expect(text.contains(#"isolationd_http_requests_total{route="unmatched",method="GET",status="404"} 1"#))
-        #expect(text.contains(#"isolationd_http_requests_total{route="/v1/agents",method="other",status="405"} 1"#))
+        #expect(text.contains(#"isolationd_http_requests_total{route="/v1/agents",method="other",status="501"} 1"#))
         #expect(text.contains(#"isolationd_http_request_duration_seconds_count{route="/v1/contexts/{id}"} 2"#))
         #expect(text.contains(#"isolationd_http_request_duration_seconds_bucket{route="/v1/agents",le="+Inf"} 2"#))
         #expect(!text.contains("abc-1") && !text.contains("/no/such/path") && !text.contains(":id"))

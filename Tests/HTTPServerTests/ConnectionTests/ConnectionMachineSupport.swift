@@ -11,16 +11,19 @@ extension ConnectionMachine {
         ConnectionMachine(limits: HTTPParserLimits(), outboundBound: bound, probesEnabled: true, now: now)
     }
 
-    /// One step over `text`; the body limit is `limit` for every head.
+    /// One step over `text`; the body limit is `limit` for every head (`withoutBody`: every
+    /// head is answered without its body instead).
     mutating func feed(_ text: String, now: UInt64 = 0, backlog: Int = 0, draining: Bool = false,
-                       limit: Int = 100) -> (consumed: Int, event: String) {
-        feed(Array(text.utf8), now: now, backlog: backlog, draining: draining, limit: limit)
+                       limit: Int = 100, withoutBody: Bool = false) -> (consumed: Int, event: String) {
+        feed(Array(text.utf8), now: now, backlog: backlog, draining: draining, limit: limit, withoutBody: withoutBody)
     }
 
     mutating func feed(_ bytes: [UInt8], now: UInt64 = 0, backlog: Int = 0, draining: Bool = false,
-                       limit: Int = 100) -> (consumed: Int, event: String) {
+                       limit: Int = 100, withoutBody: Bool = false) -> (consumed: Int, event: String) {
         let step = bytes.withUnsafeBytes { bytes in
-            receive(bytes, now: now, backlog: backlog, draining: draining) { _ in limit }
+            receive(bytes, now: now, backlog: backlog, draining: draining) { _ in
+                withoutBody ? .answerWithoutBody : .read(limit: limit)
+            }
         }
         return (step.consumed, step.event.summary)
     }
@@ -69,12 +72,14 @@ extension ConnectionMachine.InputEvent {
         case .stalled: "stalled"
         case .request(let head, let body, _):
             "request \(head.method.rawValue) \(head.target)" + (body.isEmpty ? "" : " " + String(decoding: body, as: UTF8.self))
+                + (head.keepAlive ? "" : " (close)")
         case .bodyStarted(let sendContinue): sendContinue ? "bodyStarted(continue)" : "bodyStarted"
         case .reject(let status, _): "reject \(status.code)"
         case .refuseDraining: "refuseDraining"
         case .webSocket: "webSocket"
         case .held: "held"
         case .dropped: "dropped"
+        case .skipped: "skipped"
         }
     }
 }

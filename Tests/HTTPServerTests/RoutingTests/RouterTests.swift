@@ -67,10 +67,11 @@ struct RouterTests {
         let router = Self.sampleRouter()
         let response = respond(router, .put, "/v1/contexts/abc")
         #expect(response.status.code == 405)
-        #expect(response.headers["Allow"] == "GET, DELETE, HEAD")
+        // HTTPMethod.standard's order, HEAD wherever GET is, OPTIONS everywhere.
+        #expect(response.headers["Allow"] == "GET, HEAD, DELETE, OPTIONS")
         #expect(response.headers["Content-Type"] == "application/problem+json")
         let collection = respond(router, .patch, "/v1/contexts")
-        #expect(collection.headers["Allow"] == "GET, POST, HEAD")
+        #expect(collection.headers["Allow"] == "GET, HEAD, POST, OPTIONS")
     }
 
     @Test func headFallsBackToGet() {
@@ -101,7 +102,7 @@ struct RouterTests {
             #expect(try await client.request("GET", "/v1/contexts/42/children").bodyText == "children of 42")
             let notAllowed = try await client.request("PUT", "/v1/contexts/42", body: Array("{}".utf8))
             #expect(notAllowed.status == 405)
-            #expect(notAllowed.header("Allow") == "GET, DELETE, HEAD")
+            #expect(notAllowed.header("Allow") == "GET, HEAD, DELETE, OPTIONS")
             let missing = try await client.request("GET", "/nope")
             #expect(missing.status == 404)
             let head = try await client.request("HEAD", "/v1/contexts/42")

@@ -64,11 +64,13 @@ struct ErrorPathTests {
         let huge = #"{"thread_id": "thread-1", "agent_context": {"blob": ""# + String(repeating: "x", count: 200_000) + #""}}"#
         Self.expectProblem(try await alice.call("POST", "/v1/contexts", json: huge), 413)
 
-        // 404: unknown, malformed and other users' ids answer the same.
+        // 404: unknown, malformed and other users' ids answer the same, byte for byte (one
+        // X-Request-ID for the three, since a problem's instance names its request).
         let context = try await alice.createContext(thread: "thread-errors")
-        let unknown = try await alice.call("GET", "/v1/contexts/00000000-0000-0000-0000-000000000000")
-        let foreign = try await bob.call("GET", "/v1/contexts/\(context)")
-        let malformedID = try await alice.call("GET", "/v1/contexts/%7F%20bad")
+        let sameID = [("X-Request-ID", "isolation-check")]
+        let unknown = try await alice.call("GET", "/v1/contexts/00000000-0000-0000-0000-000000000000", headers: sameID)
+        let foreign = try await bob.call("GET", "/v1/contexts/\(context)", headers: sameID)
+        let malformedID = try await alice.call("GET", "/v1/contexts/%7F%20bad", headers: sameID)
         Self.expectProblem(unknown, 404)
         #expect(foreign.status == 404 && foreign.text == unknown.text)
         #expect(malformedID.status == 404 && malformedID.text == unknown.text)

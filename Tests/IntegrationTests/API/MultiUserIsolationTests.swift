@@ -87,9 +87,11 @@ struct MultiUserIsolationTests {
         let probe = results[0]
         let victim = results[1]
         let client = server.client(probe.user)
-        let unknownContext = try await client.call("GET", "/v1/contexts/unknown-id-000")
+        // One X-Request-ID for the compared answers: a problem's instance names its request.
+        let sameID = [("X-Request-ID", "isolation-check")]
+        let unknownContext = try await client.call("GET", "/v1/contexts/unknown-id-000", headers: sameID)
         for context in victim.contexts {
-            let answer = try await client.call("GET", "/v1/contexts/\(context)")
+            let answer = try await client.call("GET", "/v1/contexts/\(context)", headers: sameID)
             #expect(answer.status == 404 && answer.text == unknownContext.text)
             #expect(try await client.call("GET", "/v1/contexts/\(context)/audit").status == 404)
             #expect(try await client.call("POST", "/v1/contexts/\(context)/children", json: #"{"operation_name": "steal"}"#).status == 404)
