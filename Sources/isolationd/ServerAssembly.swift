@@ -63,7 +63,8 @@ enum ServerAssembly {
         let requestMetrics = endpoint.map { _ in HTTPMetrics(routes: router.patterns + [MetricsEndpoint.path]) }
         endpoint?.install(on: &router, service: service, requestMetrics: requestMetrics, streamCounters: streamCounters)
         let accessLog = configuration.logging.accessLog ? Logger(label: "isolationd.access") : nil
-        let responder = APIResponder(router: router, metrics: requestMetrics, accessLog: accessLog)
+        let responder = APIResponder(router: router, metrics: requestMetrics, accessLog: accessLog,
+                                     authenticator: service.authenticator)
 
         // The responder writes the one access log (with the request id).
         let separateTLSPort = settings.tls?.port

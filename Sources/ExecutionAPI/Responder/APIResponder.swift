@@ -11,9 +11,13 @@ public struct APIResponder: HTTPResponder {
     public let accessLog: AccessLog?
     /// Templates without parameters by path: such a path is its own label, no second trie walk.
     private let staticRoutes: [String: Int]
+    /// Checks the credentials of a `/v1` request that announces a body, from its head: a
+    /// refused one is answered (401) without its body ever being read. nil: not checked early.
+    public let authenticator: Authenticator?
 
     /// `accessLog` is the logger the access lines go to (nil: no access log).
-    public init(router: Router, metrics: HTTPMetrics?, accessLog: Logger? = nil) {
+    public init(router: Router, metrics: HTTPMetrics?, accessLog: Logger? = nil, authenticator: Authenticator? = nil) {
+        self.authenticator = authenticator
         self.router = router
         self.metrics = metrics
         self.accessLog = accessLog.map(AccessLog.init(logger:))
@@ -30,9 +34,20 @@ public struct APIResponder: HTTPResponder {
         router.maxBodySize(method: method, path: path)
     }
 
-    /// The router's: a request no route takes (404, 405, 501, OPTIONS) is answered unread.
-    public func bodyHandling(method: HTTPMethod, path: String) -> RequestBodyHandling {
-        router.bodyHandling(method: method, path: path)
+    /// No work before authentication (issue 12, item 3): a request no route takes (404, 405,
+    /// 501, OPTIONS) is answered unread, and so is a `/v1` request whose credentials are refused
+    /// (its route's own authentication then answers 401 from the head, the same way it would
+    /// have after the body). Only requests that announce a body are asked: the credential is
+    /// checked once more when the accepted request is routed.
+    public func bodyHandling(method: HTTPMethod, path: String, headers: HTTPHeaders) -> RequestBodyHandling {
+        let handling = router.bodyHandling(method: method, path: path)
+        guard case .read = handling, let authenticator, path.hasPrefix("/v1/") else { return handling }
+        do throws(AuthError) {
+            _ = try authenticator.authenticate(headers: headers)
+            return handling
+        } catch {
+            return .answerWithoutBody
+        }
     }
 
     /// The server's own rejections get the service's problem types and a request id.

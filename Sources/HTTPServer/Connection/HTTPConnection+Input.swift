@@ -90,7 +90,8 @@ extension HTTPConnection {
             let rest = UnsafeRawBufferPointer(rebasing: buffer[offset...])
             let shared = self.shared
             let step = machine.receive(rest, now: runtime.now, backlog: io.pendingOutputBytes, draining: shared.isDraining) { head in
-                switch shared.responder.bodyHandling(method: head.method, path: HTTPConnection.path(of: head.target)) {
+                switch shared.responder.bodyHandling(method: head.method, path: HTTPConnection.path(of: head.target),
+                                                     headers: head.headers) {
                 case .read(let maxBytes): .read(limit: maxBytes ?? shared.configuration.maxBodyBytes)
                 case .answerWithoutBody: .answerWithoutBody
                 }

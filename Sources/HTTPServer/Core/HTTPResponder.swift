@@ -6,8 +6,9 @@ public protocol HTTPResponder: Sendable {
     /// read, so an oversize `Content-Length` is answered 413 at once). nil: the server default.
     func maxBodySize(method: HTTPMethod, path: String) -> Int?
     /// What to do with the body a head announces, decided from the head alone (asked only when
-    /// a body is announced). Default: read it under `maxBodySize`.
-    func bodyHandling(method: HTTPMethod, path: String) -> RequestBodyHandling
+    /// a body is announced): no work is done for a body before the application has looked at
+    /// the route and the credentials in `headers`. Default: read it under `maxBodySize`.
+    func bodyHandling(method: HTTPMethod, path: String, headers: HTTPHeaders) -> RequestBodyHandling
     func respond(to request: HTTPRequest) -> HTTPResponse
     /// Completes a problem the server answers by itself, without `respond` (a malformed request,
     /// a limit, a timeout, a refusal while draining, an unsupported method on a built-in probe):
@@ -21,7 +22,8 @@ public protocol HTTPResponder: Sendable {
 public enum RequestBodyHandling: Sendable, Equatable {
     /// Read it, up to `maxBytes` (nil: the server's default limit), then answer.
     case read(maxBytes: Int?)
-    /// Answer from the head alone: no route takes the body (404, 405, 501, OPTIONS). The body is
+    /// Answer from the head alone: no route takes the body (404, 405, 501, OPTIONS), or the
+    /// credentials are refused (401, 403), so `respond` answers without it. The body is
     /// never buffered: a small Content-Length body is skipped as it arrives so the connection
     /// stays open; a larger or chunked one closes the connection after the answer.
     case answerWithoutBody
@@ -29,7 +31,7 @@ public enum RequestBodyHandling: Sendable, Equatable {
 
 extension HTTPResponder {
     public func maxBodySize(method: HTTPMethod, path: String) -> Int? { nil }
-    public func bodyHandling(method: HTTPMethod, path: String) -> RequestBodyHandling {
+    public func bodyHandling(method: HTTPMethod, path: String, headers: HTTPHeaders) -> RequestBodyHandling {
         .read(maxBytes: maxBodySize(method: method, path: path))
     }
     public func completeServerProblem(_ problem: inout ProblemJSON, headers: inout HTTPHeaders) {}

@@ -102,6 +102,11 @@ public struct Router: HTTPResponder {
     }
 
     /// A request no route takes is answered from its head: its body is never read.
+    public func bodyHandling(method: HTTPMethod, path: String, headers: HTTPHeaders) -> RequestBodyHandling {
+        bodyHandling(method: method, path: path)
+    }
+
+    /// `bodyHandling` by route alone.
     public func bodyHandling(method: HTTPMethod, path: String) -> RequestBodyHandling {
         guard let found = match(path), let route = route(at: found.node, for: method) else { return .answerWithoutBody }
         return .read(maxBytes: route.maxBodySize)

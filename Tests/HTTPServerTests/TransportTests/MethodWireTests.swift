@@ -117,7 +117,7 @@ struct MethodWireTests {
     struct CompletingResponder: HTTPResponder {
         let router = RouterTests.sampleRouter()
         func respond(to request: HTTPRequest) -> HTTPResponse { router.respond(to: request) }
-        func bodyHandling(method: HTTPMethod, path: String) -> RequestBodyHandling {
+        func bodyHandling(method: HTTPMethod, path: String, headers: HTTPHeaders) -> RequestBodyHandling {
             router.bodyHandling(method: method, path: path)
         }
         func completeServerProblem(_ problem: inout ProblemJSON, headers: inout HTTPHeaders) {
