@@ -94,10 +94,11 @@ struct ProcessAgentProtocolTests {
         let reactor = try quietReactor()
         defer { reactor.shutdown() }
         let flag = scripts.path + "/seen"
+        // The agent waits up to a minute (6,000 naps): patience for a loaded CI machine.
         let agent = scripts.script("slow.sh", """
         echo '{"type":"agent_thinking","data":{"step":1}}'
         i=0
-        while [ ! -e '\(flag)' ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done
+        while [ ! -e '\(flag)' ] && [ $i -lt 6000 ]; do sleep 0.01; i=$((i+1)); done
         if [ -e '\(flag)' ]; then echo '{"type":"agent_completed","result":"saw the flag"}'; else exit 9; fi
         """)
         let output = RecordingRunOutput()
