@@ -148,3 +148,21 @@ struct APIClient: Sendable {
 extension BinaryServer {
     func client(_ user: TestUser?) -> APIClient { APIClient(port: port, user: user) }
 }
+
+/// The binary with one user, that user's client, and an engine of a fresh context of theirs:
+/// where most single-user tests of a route begin.
+struct OneUserWithEngine {
+    let server: BinaryServer
+    let user: TestUser
+    let client: APIClient
+    let engineID: String
+
+    static func start(thread: String) async throws -> OneUserWithEngine {
+        let users = APITestConfiguration.users(1)
+        let server = try await APITestConfiguration.start(users: users)
+        let client = server.client(users[0])
+        let context = try await client.createContext(thread: thread)
+        return OneUserWithEngine(server: server, user: users[0], client: client,
+                                 engineID: try await client.createEngine(contextID: context))
+    }
+}

@@ -7,11 +7,8 @@ import Testing
 struct RunInputLimitTests {
     @Test("an input over 256 KiB is 413 with a problem naming the limit; one under it is accepted")
     func inputOverTheLimit() async throws {
-        let users = APITestConfiguration.users(1)
-        let server = try await APITestConfiguration.start(users: users)
-        let alice = server.client(users[0])
-        let context = try await alice.createContext(thread: "thread-input-limit")
-        let engine = try await alice.createEngine(contextID: context)
+        let world = try await OneUserWithEngine.start(thread: "thread-input-limit")
+        let (alice, engine) = (world.client, world.engineID)
 
         // 262,145 bytes of JSON input (a string of 262,143 characters and its quotes): within
         // the route's body bound, refused by the engine's own measure.
