@@ -93,6 +93,7 @@ def run_case(args):
                "--token", args.attacker_token, "--seconds", str(args.seconds)]
     for option in ATTACK_OPTIONS:
         command += [f"--{option.replace('_', '-')}", str(getattr(args, option))]
+    attack_started = time.monotonic()
     attacker = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         output, _ = attacker.communicate(timeout=args.seconds + 30)
@@ -100,6 +101,7 @@ def run_case(args):
         attacker.kill()      # our own child, by its pid
         output, _ = attacker.communicate()
     monitors.window.clear()
+    attack_seconds = time.monotonic() - attack_started
     time.sleep(1.0)
     after = rss_kib(args.pid)
     livez_after = livez_probe(args.port, HARD_LIVEZ_S)
@@ -108,7 +110,7 @@ def run_case(args):
     lines = output.strip().splitlines()
     tenant_ms = monitors.tenant_ms
     result = {
-        "case": args.name, "seconds": args.seconds,
+        "case": args.name, "seconds": args.seconds, "attack_seconds": attack_seconds,
         "rss_before_mib": (before or 0) / 1024, "rss_peak_mib": peak / 1024,
         "rss_after_mib": (after or 0) / 1024,
         "livez_worst_ms": max(monitors.livez, default=None), "livez_probes": len(monitors.livez),
@@ -167,7 +169,7 @@ def print_table(path):
         hard = hard or not r["alive"] or r["livez_unanswered"] > 0
     print()
     for r in filter(lambda r: "rss_before_mib" in r, results):
-        print(f"{r['case']}: {r['livez_probes']} /livez probes, {r['tenant_requests']} tenant requests "
+        print(f"{r['case']}: {r['attack_seconds']:.1f} s, {r['livez_probes']} /livez probes, {r['tenant_requests']} tenant requests "
               f"({r['tenant_errors']} failed); attack: {json.dumps(r['attack'])}")
     print()
     print("hard failure: the server died or /livez gave no answer within 5 s" if hard

@@ -7,7 +7,21 @@ from abuse_client import (ANONYMOUS_SOURCE, ATTACKER_SOURCE, HOST, Api, Refused,
 
 
 def _status(data):
-    return data[9:12].decode() if data.startswith(b"HTTP/1.") and data[9:12].isdigit() else "none"
+    """The status code of an answer's first bytes; "closed" when the server closed without one."""
+    if not data:
+        return "closed"
+    return data[9:12].decode() if data.startswith(b"HTTP/1.") and data[9:12].isdigit() else "other"
+
+
+def _anonymous_socket():
+    """A non-blocking socket bound to the anonymous source address; the port is chosen at
+    connect time (IP_BIND_ADDRESS_NO_PORT), since bind's own port search slows down with every
+    port already in use."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setblocking(False)
+    sock.setsockopt(socket.IPPROTO_IP, getattr(socket, "IP_BIND_ADDRESS_NO_PORT", 24), 1)
+    sock.bind((ANONYMOUS_SOURCE, 0))
+    return sock
 
 
 def _echo_body(size):
@@ -173,9 +187,7 @@ def anon_bodies(args, deadline):
         rounds += 1
         selector, pending = selectors.DefaultSelector(), {}
         for index in range(args.connections):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.setblocking(False)
-            sock.bind((ANONYMOUS_SOURCE, 0))
+            sock = _anonymous_socket()
             if sock.connect_ex((HOST, args.port)) not in (0, errno.EINPROGRESS):
                 totals["connect_failed"] += 1
                 sock.close()
@@ -201,8 +213,10 @@ def anon_bodies(args, deadline):
         for sock in sockets:
             try:
                 answers[_status(sock.recv(64))] += 1
+            except BlockingIOError:
+                answers["no_answer_yet"] += 1
             except OSError:
-                answers["none"] += 1
+                answers["reset"] += 1
             sock.close()
         selector.close()
     return {"rounds": rounds, "connections_per_round": args.connections, **dict(totals),
@@ -243,11 +257,10 @@ def conn_flood(args, deadline):
     selector, connecting, open_count, peak = selectors.DefaultSelector(), 0, 0, 0
     totals, attempts = collections.Counter(), 0
     while time.monotonic() < deadline:
-        while open_count + connecting < target and connecting < 1000 and attempts < 4 * target:
+        while (open_count + connecting < target and connecting < 1000 and attempts < 4 * target
+               and time.monotonic() < deadline):
             attempts += 1
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.setblocking(False)
-            sock.bind((ANONYMOUS_SOURCE, 0))
+            sock = _anonymous_socket()
             code = sock.connect_ex((HOST, args.port))
             if code not in (0, errno.EINPROGRESS):
                 totals[f"connect_{errno.errorcode.get(code, code)}"] += 1
