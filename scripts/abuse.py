@@ -33,7 +33,7 @@ class Monitors:
         self.tenant = Api(port, tenant_token, timeout=HARD_LIVEZ_S * 2)
         self.stop, self.window = threading.Event(), threading.Event()
         self.rss, self.livez, self.tenant_ms = [], [], []
-        self.livez_unanswered = self.tenant_errors = 0
+        self.livez_unanswered = self.livez_not_ok = self.tenant_errors = 0
         self.threads = [threading.Thread(target=loop, daemon=True)
                         for loop in (self._sample_rss, self._probe_livez, self._tenant_requests)]
 
@@ -56,12 +56,13 @@ class Monitors:
 
     def _probe_livez(self):
         while not self.stop.is_set():
-            took = livez_probe(self.port, HARD_LIVEZ_S)
+            answer = livez_probe(self.port, HARD_LIVEZ_S)
             if self.window.is_set():
-                if took is None:
+                if answer is None:
                     self.livez_unanswered += 1
                 else:
-                    self.livez.append(took * 1000)
+                    self.livez.append(answer[0] * 1000)
+                    self.livez_not_ok += answer[1] != 200   # an answer, but not "alive"
             self.stop.wait(0.05)
 
     def _tenant_requests(self):
@@ -112,10 +113,11 @@ def run_case(args):
     result = {
         "case": args.name, "seconds": args.seconds, "attack_seconds": attack_seconds,
         "rss_before_mib": (before or 0) / 1024, "rss_peak_mib": peak / 1024,
-        "rss_after_mib": (after or 0) / 1024,
+        "rss_after_mib": after / 1024 if after is not None else None,
         "livez_worst_ms": max(monitors.livez, default=None), "livez_probes": len(monitors.livez),
         "livez_unanswered": monitors.livez_unanswered + (livez_after is None),
-        "livez_after_ms": livez_after * 1000 if livez_after is not None else None,
+        "livez_not_200": monitors.livez_not_ok,
+        "livez_after_ms": livez_after[0] * 1000 if livez_after is not None else None,
         "tenant_p50_ms": percentile(tenant_ms, 0.5), "tenant_p99_ms": percentile(tenant_ms, 0.99),
         "tenant_requests": len(tenant_ms), "tenant_errors": monitors.tenant_errors,
         "alive": after is not None,
@@ -156,10 +158,12 @@ def print_table(path):
             continue
         growth = r["rss_peak_mib"] - r["rss_before_mib"]
         worst = r["livez_worst_ms"]
-        livez_ok = r["livez_unanswered"] == 0 and worst is not None and worst <= TARGET_LIVEZ_MS
+        livez_ok = (r["livez_unanswered"] == 0 and r["livez_not_200"] == 0 and worst is not None
+                    and worst <= TARGET_LIVEZ_MS)
         p99 = r["tenant_p99_ms"]
         tenant_ok = p99 is not None and p99 <= TARGET_TENANT_P99_MS and r["tenant_errors"] == 0
-        worst_text = f"{fmt(worst)}" + (f" +{r['livez_unanswered']}×>5s" if r["livez_unanswered"] else "")
+        worst_text = (f"{fmt(worst)}" + (f" {r['livez_not_200']}×not200" if r["livez_not_200"] else "")
+                      + (f" {r['livez_unanswered']}×none" if r["livez_unanswered"] else ""))
         print(f"{r['case']:<13} {fmt(r['rss_before_mib']):>8}/{fmt(r['rss_peak_mib']):>8}/{fmt(r['rss_after_mib']):>8} "
               f"{fmt(growth):>9} {mark(growth <= TARGET_RSS_GROWTH_MIB)} "
               f"{worst_text:>19} {mark(livez_ok)} "
@@ -167,12 +171,14 @@ def print_table(path):
               f"{'' if not r['tenant_errors'] else ' E' + str(r['tenant_errors'])} {mark(tenant_ok)} "
               f"{mark(r['alive']):>6}")
         hard = hard or not r["alive"] or r["livez_unanswered"] > 0
+    print("(N×not200: /livez answered another status; N×none: no answer within 5 s; EN: tenant "
+          "requests that failed; growth is peak minus before)")
     print()
     for r in filter(lambda r: "rss_before_mib" in r, results):
         print(f"{r['case']}: {r['attack_seconds']:.1f} s, {r['livez_probes']} /livez probes, {r['tenant_requests']} tenant requests "
               f"({r['tenant_errors']} failed); attack: {json.dumps(r['attack'])}")
     print()
-    print("hard failure: the server died or /livez gave no answer within 5 s" if hard
+    print("HARD FAILURE: the server died, or a /livez probe got no answer within 5 s" if hard
           else "no hard failure (the server lived, /livez always answered within 5 s)")
     return 1 if hard else 0
 

@@ -86,8 +86,8 @@ def connect(port, source, timeout=5.0, receive_buffer=None):
 
 
 def livez_probe(port, timeout=5.0):
-    """Seconds from connect to the end of a `GET /livez` answer over a fresh connection, or
-    None when no complete 200 answer came within `timeout`."""
+    """(seconds from connect to the end of a `GET /livez` answer over a fresh connection, its
+    status code), or None when no complete answer came within `timeout`."""
     started = time.perf_counter()
     deadline = started + timeout
     try:
@@ -110,7 +110,9 @@ def livez_probe(port, timeout=5.0):
         return None
     finally:
         sock.close()
-    return time.perf_counter() - started if data.startswith(b"HTTP/1.1 200") else None
+    if not data.startswith(b"HTTP/1.") or not data[9:12].isdigit():
+        return None
+    return time.perf_counter() - started, int(data[9:12])
 
 
 def ws_connect(port, token, source, path="/v1/events/ws", receive_buffer=None):
