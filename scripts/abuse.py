@@ -13,6 +13,7 @@
         within 5 s); the targets are reported, not enforced.
 Standard library only; loopback only; every loop is bounded by time and count."""
 import argparse, json, os, subprocess, sys, threading, time
+sys.dont_write_bytecode = True   # no __pycache__ left in scripts/
 from abuse_client import Api, livez_probe, rss_kib
 
 ATTACK_OPTIONS = ["runs", "readers", "connections", "round_seconds", "ring_runs", "sockets", "max_connections"]

@@ -15,8 +15,9 @@
 #   scripts/abuse.sh --short                    # every case, 5 s each (CI)
 #   SKIP_BUILD=1 scripts/abuse.sh ws-ping conn-flood   # some cases, reusing the release build
 #
-# Cases: echo-history ws-ping anon-bodies log-pipe ws-subscribe conn-flood (see scripts/abuse.py
-# and scripts/abuse_attacks.py for what each does).
+# Cases: echo-history ws-ping anon-bodies log-pipe ws-subscribe conn-flood (what each does:
+# scripts/abuse_attacks.py and scripts/abuse_anonymous_attacks.py; the measuring side and the
+# table: scripts/abuse.py; the clients: scripts/abuse_client.py).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ALL_CASES="echo-history ws-ping anon-bodies log-pipe ws-subscribe conn-flood"
@@ -29,6 +30,7 @@ if [ "${1:-}" = "--short" ]; then
 fi
 CASES=${*:-$ALL_CASES}
 PORT=${PORT:-17$((RANDOM % 900 + 100))}
+export PYTHONDONTWRITEBYTECODE=1
 
 . "$ROOT/scripts/lib/release-server.sh"
 release_binary
