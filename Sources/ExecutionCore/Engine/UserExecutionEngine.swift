@@ -98,7 +98,7 @@ public final class UserExecutionEngine: Sendable {
                 // and starts in the first slot freed; an earlier interrupter still waiting there
                 // is superseded.
                 for activeID in core.table.activeRunIDs {
-                    core.table.beginCancelling(activeID, reason: .interrupted, now: now, ctx: ctx, effects: &effects)
+                    _ = core.table.beginCancelling(activeID, reason: .interrupted, now: now, ctx: ctx, effects: &effects)
                 }
                 for waitingID in core.table.queue where core.table.live[waitingID]?.interrupting == true {
                     core.table.finalize(waitingID, .cancelled(.interrupted), now: now, stopAgent: false, ctx: ctx, effects: &effects)
