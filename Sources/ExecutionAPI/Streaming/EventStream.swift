@@ -40,6 +40,8 @@ final class EventStream: @unchecked Sendable {
     /// When the stream last wrote (heartbeats go to streams quiet for a whole interval).
     var lastWrite = ContinuousClock.now
     var heartbeat: ConnectionLoopTimer?
+    /// Subscription changes (WebSocket `subscribe`) allowed from now on.
+    var changeLimiter = SubscriptionChangeLimiter()
 
     private init(context: EventStreamContext, position: UInt64?) {
         self.context = context
@@ -118,10 +120,13 @@ final class EventStream: @unchecked Sendable {
         end(.serverShutdown)
     }
 
-    /// A WebSocket `subscribe` message.
-    func resubscribe(filter: EventFilter, after: UInt64?) {
+    /// A WebSocket `subscribe` message; false when refused by the change limit (the stream
+    /// goes on under its current filter).
+    func resubscribe(filter: EventFilter, after: UInt64?) -> Bool {
         assertOnLoop()
+        guard changeLimiter.allow(now: .now) else { return false }
         replaceSubscription(filter: filter, after: after)
+        return true
     }
 
     // MARK: Loop work

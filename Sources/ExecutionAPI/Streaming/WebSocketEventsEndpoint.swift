@@ -56,7 +56,12 @@ enum WebSocketEventsEndpoint {
         case .text(let text):
             do {
                 let parsed = try StreamClientMessage.parse(text)
-                stream.resubscribe(filter: parsed.filter, after: parsed.after)
+                guard stream.resubscribe(filter: parsed.filter, after: parsed.after) else {
+                    let limit = "at most \(Int(SubscriptionChangeLimiter.burst)) subscription changes at once and "
+                        + "\(Int(SubscriptionChangeLimiter.perSecond)) a second; this one was ignored"
+                    session.send(text: String(decoding: StreamNotice.error(code: "rate_limited", detail: limit), as: UTF8.self))
+                    return
+                }
             } catch {
                 session.send(text: String(decoding: StreamNotice.error(code: "invalid_message", detail: error.detail),
                                           as: UTF8.self))
