@@ -8,8 +8,10 @@
 // - pipe2, pidfd_open, prctl(PR_SET_NAME) and the posix_spawn `_np` file actions sit behind
 //   _GNU_SOURCE or have no glibc wrapper before 2.36.
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <spawn.h>
 #include <stdint.h>
 #include <string.h>
@@ -125,6 +127,27 @@ extern int accept4(int fd, struct sockaddr *address, socklen_t *length, int flag
 /// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC. Returns the descriptor or -1 with errno set.
 static inline int cplatform_accept_nonblocking(int listen_fd) {
     return accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
+/// accept4 that also reports the peer's address as 128 bits: an IPv6 address as it is, an
+/// IPv4 one (or an IPv4-mapped IPv6 one) as ::ffff:a.b.c.d, anything else as zero.
+static inline int cplatform_accept_peer(int listen_fd, uint64_t *peer_high, uint64_t *peer_low) {
+    struct sockaddr_storage address;
+    socklen_t length = sizeof address;
+    int fd = accept4(listen_fd, (struct sockaddr *)&address, &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    *peer_high = 0;
+    *peer_low = 0;
+    if (fd < 0) return fd;
+    if (address.ss_family == AF_INET) {
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)&address;
+        *peer_low = 0x0000FFFF00000000ULL | (uint64_t)ntohl(v4->sin_addr.s_addr);
+    } else if (address.ss_family == AF_INET6) {
+        const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)&address;
+        const unsigned char *bytes = v6->sin6_addr.s6_addr;
+        for (int index = 0; index < 8; index++) *peer_high = (*peer_high << 8) | bytes[index];
+        for (int index = 8; index < 16; index++) *peer_low = (*peer_low << 8) | bytes[index];
+    }
+    return fd;
 }
 
 /// A pipe with both ends close-on-exec, atomically. Returns 0 or -1 with errno set.

@@ -32,8 +32,8 @@ public final class RawHTTPClient: Sendable {
     /// Connects to 127.0.0.1:`port` (or `host`, an IPv4 literal); `tls`: HTTPS (handshake
     /// done before this returns, certificates not verified).
     public static func connect(port: Int, host: String = "127.0.0.1", tls: Bool = false,
-                               timeout: Duration = .seconds(10)) async throws -> RawHTTPClient {
-        try await BlockingIO.run { try connectBlocking(port: port, host: host, tls: tls, timeout: timeout) }
+                               timeout: Duration = .seconds(10), from source: String? = nil) async throws -> RawHTTPClient {
+        try await BlockingIO.run { try connectBlocking(port: port, host: host, tls: tls, timeout: timeout, from: source) }
     }
 
     /// Connects and sends `bytes` at once, from the same thread: for tests whose server timers
@@ -47,9 +47,25 @@ public final class RawHTTPClient: Sendable {
         }
     }
 
-    static func connectBlocking(port: Int, host: String, tls: Bool, timeout: Duration) throws -> RawHTTPClient {
+    /// `source`: a local IPv4 address to connect from (another loopback address, 127.0.0.2, is
+    /// another peer to the server).
+    static func connectBlocking(port: Int, host: String, tls: Bool, timeout: Duration,
+                                from source: String? = nil) throws -> RawHTTPClient {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw RawHTTPClientError.system("socket", errno) }
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            inet_pton(AF_INET, source, &local.sin_addr)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else {
+                let error = errno
+                Glibc.close(fd)
+                throw RawHTTPClientError.system("bind", error)
+            }
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(truncatingIfNeeded: port).bigEndian)

@@ -41,6 +41,16 @@ public enum PlatformCalls {
         cplatform_accept_nonblocking(listenFD)
     }
 
+    /// `acceptNonBlocking`, also giving the peer's address (IPv4 as ::ffff:a.b.c.d; zero for
+    /// other families) as (high, low) 64-bit halves.
+    @inline(__always)
+    public static func acceptNonBlocking(_ listenFD: Int32, peer: inout (high: UInt64, low: UInt64)) -> Int32 {
+        var high: UInt64 = 0, low: UInt64 = 0
+        let fd = cplatform_accept_peer(listenFD, &high, &low)
+        peer = (high, low)
+        return fd
+    }
+
     /// Sets O_NONBLOCK on `fd`.
     public static func setNonBlocking(_ fd: Int32) {
         let flags = fcntl(fd, F_GETFL)

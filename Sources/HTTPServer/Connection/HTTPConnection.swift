@@ -10,6 +10,8 @@ import Platform
 /// it as the handler of its socket (readiness and the connection's timer).
 final class HTTPConnection: ReactorHandler {
     let fd: Int32
+    /// The peer's address, counted by the server's per-peer cap until the connection closes.
+    let peer: PeerAddress
     /// The socket's registration with the loop's reactor (set right after it is made; nil only
     /// before that). Its (serial << 32 | fd) names the connection in reactor events, timers and
     /// loop tasks, so a stale one for a reused descriptor never reaches the wrong connection.
@@ -30,8 +32,9 @@ final class HTTPConnection: ReactorHandler {
     let acceptedAt: UInt64
     private var remoteAddressCache: String?
 
-    init(fd: Int32, runtime: LoopRuntime, tls: TLSSession?) {
+    init(fd: Int32, peer: PeerAddress, runtime: LoopRuntime, tls: TLSSession?) {
         self.fd = fd
+        self.peer = peer
         self.runtime = runtime
         self.shared = runtime.shared
         machine = ConnectionMachine(limits: runtime.shared.configuration.parserLimits,

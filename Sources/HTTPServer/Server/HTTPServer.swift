@@ -100,7 +100,7 @@ public final class HTTPServer: Sendable {
         let loops = lifecycle.withLock { $0.loops }
         var counters = HTTPServerCounters()
         counters.openConnections = max(0, shared.openConnections.load(ordering: .relaxed))
-        counters.rejectedConnections = shared.rejectedConnections.load(ordering: .relaxed)
+        counters.rejectedConnections = shared.admission.rejected.load(ordering: .relaxed)
         for loop in loops {
             counters.acceptedConnections += loop.counters.accepted.load(ordering: .relaxed)
             counters.requestsServed += loop.counters.requests.load(ordering: .relaxed)
@@ -181,7 +181,8 @@ public struct HTTPServerCounters: Sendable, Equatable {
     public var acceptedConnections = 0
     /// Requests answered (probes and error answers included).
     public var requestsServed = 0
-    /// Connections answered 503 because `maxConnections` was reached.
+    /// Connections refused: 503 because `maxConnections` was reached, 429 because their peer
+    /// address had `maxConnectionsPerPeer` open.
     public var rejectedConnections = 0
 
     public init() {}

@@ -12,6 +12,9 @@ public struct HTTPServerConfiguration: Sendable {
     public var cooperativeYield: Bool
     /// Open connections across all loops; connections over it are answered 503 and closed.
     public var maxConnections: Int
+    /// Open connections from one peer address (IPv4, or IPv6 whole); connections over it are
+    /// answered 429 and closed, so one client cannot take every slot. 0: no cap.
+    public var maxConnectionsPerPeer: Int
     /// Request-body limit when the responder's `maxBodySize(method:path:)` says nil.
     public var maxBodyBytes: Int
     /// Request-line, header-block and header-count limits (414 / 431).
@@ -91,7 +94,7 @@ public struct HTTPServerConfiguration: Sendable {
     }
 
     public init(host: String = "127.0.0.1", port: Int = 8080, eventLoopCount: Int = 0, cooperativeYield: Bool = true,
-                maxConnections: Int = 20_000, maxBodyBytes: Int = 1 << 20,
+                maxConnections: Int = 20_000, maxConnectionsPerPeer: Int = 256, maxBodyBytes: Int = 1 << 20,
                 parserLimits: HTTPParserLimits = .init(), outboundBufferBytes: Int = 1 << 20,
                 timeouts: Timeouts = .init(), drainDelay: Duration = .zero,
                 drainDeadline: Duration = .seconds(10), drainRetryAfterSeconds: Int = 1,
@@ -102,6 +105,7 @@ public struct HTTPServerConfiguration: Sendable {
         self.eventLoopCount = eventLoopCount
         self.cooperativeYield = cooperativeYield
         self.maxConnections = maxConnections
+        self.maxConnectionsPerPeer = maxConnectionsPerPeer
         self.maxBodyBytes = maxBodyBytes
         self.parserLimits = parserLimits
         self.outboundBufferBytes = outboundBufferBytes

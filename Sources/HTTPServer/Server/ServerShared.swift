@@ -31,7 +31,8 @@ final class ServerShared: Sendable {
 
     private let phaseValue = Atomic<UInt8>(ServerPhase.running.rawValue)
     let openConnections = Atomic<Int>(0)
-    let rejectedConnections = Atomic<Int>(0)
+    /// Connections per peer and their cap; connections refused over a limit.
+    let admission: ConnectionAdmission
     /// Loops that have closed their listener during a drain (all of them: no new connection can
     /// appear, so zero open connections means the drain is complete).
     let loopsStoppedAccepting = Atomic<Int>(0)
@@ -47,6 +48,7 @@ final class ServerShared: Sendable {
         probesEnabled = configuration.probesEnabled
         outboundBufferBytes = configuration.outboundBufferBytes
         maxConnections = configuration.maxConnections
+        admission = ConnectionAdmission(limitPerPeer: configuration.maxConnectionsPerPeer)
         serverName = configuration.serverName
     }
 

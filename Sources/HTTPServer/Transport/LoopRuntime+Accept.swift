@@ -6,8 +6,9 @@ import Platform
 extension LoopRuntime {
     func acceptConnections() {
         guard listener.fd >= 0 else { return }
+        var address: (high: UInt64, low: UInt64) = (0, 0)
         for _ in 0..<128 {
-            let fd = PlatformCalls.acceptNonBlocking(listener.fd)
+            let fd = PlatformCalls.acceptNonBlocking(listener.fd, peer: &address)
             if fd < 0 {
                 let error = errno
                 switch error {
@@ -25,13 +26,16 @@ extension LoopRuntime {
             }
             loop.counters.accepted.wrappingAdd(1, ordering: .relaxed)
             let open = shared.openConnections.wrappingAdd(1, ordering: .relaxed).newValue
-            if open > shared.maxConnections {
+            let peer = PeerAddress(high: address.high, low: address.low)
+            if open > shared.maxConnections || !shared.admission.admit(peer) {
+                let serverFull = open > shared.maxConnections
                 shared.openConnections.wrappingSubtract(1, ordering: .relaxed)
-                shared.rejectedConnections.wrappingAdd(1, ordering: .relaxed)
-                OverCapacityRejection.reject(fd: fd, date: date.bytes, responder: shared.responder)
+                shared.admission.rejected.wrappingAdd(1, ordering: .relaxed)
+                OverCapacityRejection.reject(fd: fd, date: date.bytes, responder: shared.responder,
+                                             peerFull: !serverFull)
                 continue
             }
-            balance(fd: fd)
+            balance(fd: fd, peer: peer)
         }
     }
 
@@ -39,7 +43,7 @@ extension LoopRuntime {
     /// some loops with many more connections than others (and their clients with longer
     /// waits). A connection accepted here goes to the loop with the fewest when this one has
     /// more than that plus one: a task and a wake-up, once per connection.
-    func balance(fd: Int32) {
+    func balance(fd: Int32, peer: PeerAddress) {
         var target = loop
         var fewest = loop.counters.open.load(ordering: .relaxed)
         for peer in peers where peer !== loop {
@@ -51,16 +55,17 @@ extension LoopRuntime {
         }
         target.counters.open.wrappingAdd(1, ordering: .relaxed)
         if target === loop {
-            register(fd: fd)
+            register(fd: fd, peer: peer)
         } else {
             // A plain task, not a runtime one: if the target loop has ended, the task still runs
             // (or is dropped with the reactor) and the descriptor is closed, not leaked.
             target.execute { [target, shared] in
                 if let runtime = target.runtimeOnLoopThread {
-                    runtime.adopt(fd: fd)
+                    runtime.adopt(fd: fd, peer: peer)
                 } else {
                     target.counters.open.wrappingSubtract(1, ordering: .relaxed)
                     shared.openConnections.wrappingSubtract(1, ordering: .relaxed)
+                    shared.admission.release(peer)
                     close(fd)
                 }
             }
@@ -68,18 +73,19 @@ extension LoopRuntime {
     }
 
     /// A connection accepted by another loop, now ours.
-    func adopt(fd: Int32) {
+    func adopt(fd: Int32, peer: PeerAddress) {
         guard running, !drainStarted else {
             loop.counters.open.wrappingSubtract(1, ordering: .relaxed)
             shared.openConnections.wrappingSubtract(1, ordering: .relaxed)
+            shared.admission.release(peer)
             close(fd)
             if drainStarted { shared.checkDrainComplete() }
             return
         }
-        register(fd: fd)
+        register(fd: fd, peer: peer)
     }
 
-    func register(fd: Int32) {
+    func register(fd: Int32, peer: PeerAddress) {
         var one: Int32 = 1
         _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         var tls: TLSSession?
@@ -90,11 +96,12 @@ extension LoopRuntime {
                 logger.error("cannot create a TLS session: \(error)")
                 close(fd)
                 shared.openConnections.wrappingSubtract(1, ordering: .relaxed)
+                shared.admission.release(peer)
                 loop.counters.open.wrappingSubtract(1, ordering: .relaxed)
                 return
             }
         }
-        let connection = HTTPConnection(fd: fd, runtime: self, tls: tls)
+        let connection = HTTPConnection(fd: fd, peer: peer, runtime: self, tls: tls)
         do {
             connection.registration = try reactor.register(fd: fd, events: connection.io.interest, handler: connection)
         } catch {

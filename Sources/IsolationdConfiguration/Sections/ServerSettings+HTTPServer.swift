@@ -10,7 +10,7 @@ extension ServerSettings {
             port: port ?? self.port,
             eventLoopCount: eventLoops,
             cooperativeYield: cooperativeYield,
-            maxConnections: maxConnections,
+            maxConnections: maxConnections, maxConnectionsPerPeer: maxConnectionsPerPeer,
             maxBodyBytes: maxBodyBytes,
             parserLimits: HTTPParserLimits(maxRequestLineBytes: maxRequestLineBytes, maxHeaderBytes: maxHeaderBytes,
                                            maxHeaderCount: maxHeaderCount),

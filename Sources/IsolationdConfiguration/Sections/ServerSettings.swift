@@ -9,6 +9,8 @@ public struct ServerSettings: Sendable, Equatable {
     /// `cooperativeYield`).
     public var cooperativeYield = true
     public var maxConnections = 20_000
+    /// Open connections from one peer address; over it 429 and close (0: no cap).
+    public var maxConnectionsPerPeer = 256
     public var maxBodyBytes = 1_048_576
     public var maxRequestLineBytes = 8192
     public var maxHeaderBytes = 16_384
@@ -86,6 +88,7 @@ extension ServerSettings {
         eventLoops = try o.int("event_loops", default: d.eventLoops, min: 0, max: 1024)
         cooperativeYield = try o.bool("cooperative_yield", default: d.cooperativeYield)
         maxConnections = try o.int("max_connections", default: d.maxConnections, min: 1, max: 10_000_000)
+        maxConnectionsPerPeer = try o.int("max_connections_per_peer", default: d.maxConnectionsPerPeer, min: 0, max: 10_000_000)
         maxBodyBytes = try o.int("max_body_bytes", default: d.maxBodyBytes, min: 0, max: 1 << 40)
         maxRequestLineBytes = try o.int("max_request_line_bytes", default: d.maxRequestLineBytes, min: 64, max: 1 << 20)
         maxHeaderBytes = try o.int("max_header_bytes", default: d.maxHeaderBytes, min: 256, max: 1 << 24)
