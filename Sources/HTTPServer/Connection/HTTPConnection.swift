@@ -11,7 +11,7 @@ import Platform
 final class HTTPConnection: ReactorHandler {
     let fd: Int32
     /// The peer's address, counted by the server's per-peer cap until the connection closes.
-    let peer: PeerAddress
+    let peer: PeerKey
     /// The socket's registration with the loop's reactor (set right after it is made; nil only
     /// before that). Its (serial << 32 | fd) names the connection in reactor events, timers and
     /// loop tasks, so a stale one for a reused descriptor never reaches the wrong connection.
@@ -32,7 +32,7 @@ final class HTTPConnection: ReactorHandler {
     let acceptedAt: UInt64
     private var remoteAddressCache: String?
 
-    init(fd: Int32, peer: PeerAddress, runtime: LoopRuntime, tls: TLSSession?) {
+    init(fd: Int32, peer: PeerKey, runtime: LoopRuntime, tls: TLSSession?) {
         self.fd = fd
         self.peer = peer
         self.runtime = runtime

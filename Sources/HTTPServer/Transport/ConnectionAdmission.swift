@@ -1,9 +1,9 @@
 import Synchronization
 import VisibleLocks
 
-/// A connection's peer address, 128 bits (IPv4 mapped into IPv6): the key of the per-peer
+/// A connection's peer address as 128 bits (IPv4 mapped into IPv6): the key of the per-peer
 /// connection cap.
-struct PeerAddress: Hashable, Sendable {
+struct PeerKey: Hashable, Sendable {
     var high: UInt64
     var low: UInt64
 }
@@ -17,7 +17,7 @@ final class ConnectionAdmission: Sendable {
     private static let shardCount = 16
     /// 0: no cap (nothing is counted).
     let limit: Int
-    private let shards: [VisibleMutex<[PeerAddress: Int]>]
+    private let shards: [VisibleMutex<[PeerKey: Int]>]
     /// Connections answered 503 (server full) or 429 (peer full) and closed.
     let rejected = Atomic<Int>(0)
 
@@ -26,12 +26,12 @@ final class ConnectionAdmission: Sendable {
         shards = (0..<Self.shardCount).map { _ in VisibleMutex([:]) }
     }
 
-    private func shard(_ peer: PeerAddress) -> VisibleMutex<[PeerAddress: Int]> {
+    private func shard(_ peer: PeerKey) -> VisibleMutex<[PeerKey: Int]> {
         shards[Int(truncatingIfNeeded: (peer.low ^ peer.high ^ (peer.low >> 32)) % UInt64(Self.shardCount))]
     }
 
     /// Counts one more connection of `peer`, unless it has `limit` already; false: refuse it.
-    func admit(_ peer: PeerAddress) -> Bool {
+    func admit(_ peer: PeerKey) -> Bool {
         guard limit > 0 else { return true }
         return shard(peer).withLock { counts in
             let open = counts[peer, default: 0]
@@ -42,7 +42,7 @@ final class ConnectionAdmission: Sendable {
     }
 
     /// One connection `admit` counted has closed.
-    func release(_ peer: PeerAddress) {
+    func release(_ peer: PeerKey) {
         guard limit > 0 else { return }
         shard(peer).withLock { counts in
             let open = counts[peer, default: 1] - 1
@@ -51,5 +51,5 @@ final class ConnectionAdmission: Sendable {
     }
 
     /// Connections of `peer` now (tests and diagnostics).
-    func openConnections(of peer: PeerAddress) -> Int { shard(peer).withLock { $0[peer, default: 0] } }
+    func openConnections(of peer: PeerKey) -> Int { shard(peer).withLock { $0[peer, default: 0] } }
 }

@@ -26,7 +26,7 @@ extension LoopRuntime {
             }
             loop.counters.accepted.wrappingAdd(1, ordering: .relaxed)
             let open = shared.openConnections.wrappingAdd(1, ordering: .relaxed).newValue
-            let peer = PeerAddress(high: address.high, low: address.low)
+            let peer = PeerKey(high: address.high, low: address.low)
             if open > shared.maxConnections || !shared.admission.admit(peer) {
                 let serverFull = open > shared.maxConnections
                 shared.openConnections.wrappingSubtract(1, ordering: .relaxed)
@@ -43,7 +43,7 @@ extension LoopRuntime {
     /// some loops with many more connections than others (and their clients with longer
     /// waits). A connection accepted here goes to the loop with the fewest when this one has
     /// more than that plus one: a task and a wake-up, once per connection.
-    func balance(fd: Int32, peer: PeerAddress) {
+    func balance(fd: Int32, peer: PeerKey) {
         var target = loop
         var fewest = loop.counters.open.load(ordering: .relaxed)
         for peer in peers where peer !== loop {
@@ -73,7 +73,7 @@ extension LoopRuntime {
     }
 
     /// A connection accepted by another loop, now ours.
-    func adopt(fd: Int32, peer: PeerAddress) {
+    func adopt(fd: Int32, peer: PeerKey) {
         guard running, !drainStarted else {
             loop.counters.open.wrappingSubtract(1, ordering: .relaxed)
             shared.openConnections.wrappingSubtract(1, ordering: .relaxed)
@@ -85,7 +85,7 @@ extension LoopRuntime {
         register(fd: fd, peer: peer)
     }
 
-    func register(fd: Int32, peer: PeerAddress) {
+    func register(fd: Int32, peer: PeerKey) {
         var one: Int32 = 1
         _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         var tls: TLSSession?
