@@ -17,23 +17,28 @@ final class ConnectionAdmission: Sendable {
     private static let shardCount = 16
     /// 0: no cap (nothing is counted).
     let limit: Int
-    private let shards: [VisibleMutex<[PeerKey: Int]>]
+    private let shards: [Shard]
     /// Connections answered 503 (server full) or 429 (peer full) and closed.
     let rejected = Atomic<Int>(0)
 
     init(limitPerPeer: Int) {
         limit = max(0, limitPerPeer)
-        shards = (0..<Self.shardCount).map { _ in VisibleMutex([:]) }
+        shards = (0..<Self.shardCount).map { _ in Shard() }
     }
 
-    private func shard(_ peer: PeerKey) -> VisibleMutex<[PeerKey: Int]> {
+    /// One lock's share of the addresses (a class: a mutex cannot be copied into an array).
+    private final class Shard: Sendable {
+        let counts = VisibleMutex<[PeerKey: Int]>([:])
+    }
+
+    private func shard(_ peer: PeerKey) -> Shard {
         shards[Int(truncatingIfNeeded: (peer.low ^ peer.high ^ (peer.low >> 32)) % UInt64(Self.shardCount))]
     }
 
     /// Counts one more connection of `peer`, unless it has `limit` already; false: refuse it.
     func admit(_ peer: PeerKey) -> Bool {
         guard limit > 0 else { return true }
-        return shard(peer).withLock { counts in
+        return shard(peer).counts.withLock { counts in
             let open = counts[peer, default: 0]
             guard open < limit else { return false }
             counts[peer] = open + 1
@@ -44,12 +49,12 @@ final class ConnectionAdmission: Sendable {
     /// One connection `admit` counted has closed.
     func release(_ peer: PeerKey) {
         guard limit > 0 else { return }
-        shard(peer).withLock { counts in
+        shard(peer).counts.withLock { counts in
             let open = counts[peer, default: 1] - 1
             counts[peer] = open > 0 ? open : nil
         }
     }
 
     /// Connections of `peer` now (tests and diagnostics).
-    func openConnections(of peer: PeerKey) -> Int { shard(peer).withLock { $0[peer, default: 0] } }
+    func openConnections(of peer: PeerKey) -> Int { shard(peer).counts.withLock { $0[peer, default: 0] } }
 }
