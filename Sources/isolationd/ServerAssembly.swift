@@ -30,6 +30,24 @@ enum ServerAssembly {
         var description: String
     }
 
+    /// `server.websocket_echo_path`: the echo with the event socket's limits (largest client
+    /// message, keep-alive pings on the stream heartbeat, the same outbound bound). A path some
+    /// route or the server already answers is refused at start.
+    static func installWebSocketEcho(on router: inout Router, path: String,
+                                     streams: EventStreamEnvironment) throws {
+        let taken = ["/livez", "/healthz", "/readyz", MetricsEndpoint.path]
+        guard router.allowedMethods(path: path) == nil, !taken.contains(path) else {
+            throw StartFailure(description: "server.websocket_echo_path: \(path) is already a route of the service")
+        }
+        let maxMessageBytes = streams.maxClientMessageBytes
+        let keepAlive = streams.heartbeatInterval
+        let completeProblem = router.completeProblem
+        router.get(path) { request in
+            WebSocketEcho.respond(to: request, maxMessageBytes: maxMessageBytes, keepAliveInterval: keepAlive,
+                                  completeProblem: completeProblem)
+        }
+    }
+
     /// Builds the core and the router, starts the server(s) (their built-in `/livez`,
     /// `/healthz`, `/readyz` answer before the router) and returns how to drain everything.
     static func start(configuration: ServiceConfiguration, authenticator: Authenticator,
@@ -58,13 +76,18 @@ enum ServerAssembly {
         var router = Router()
         APIRoutes.install(on: &router, service: service)
         let streamCounters = EventStreamCounters()
-        StreamRoutes.install(on: &router, service: service, counters: streamCounters)
+        let streams = EventStreamEnvironment(hub: service.hub, authenticator: service.authenticator,
+                                             counters: streamCounters, settings: service.streams, factory: service.factory)
+        StreamRoutes.install(on: &router, environment: streams)
+        if let echoPath = settings.websocketEchoPath {
+            try installWebSocketEcho(on: &router, path: echoPath, streams: streams)
+        }
         // Last, so the request metrics know every route template (the streams' too).
         let requestMetrics = endpoint.map { _ in HTTPMetrics(routes: router.patterns + [MetricsEndpoint.path]) }
         endpoint?.install(on: &router, service: service, requestMetrics: requestMetrics, streamCounters: streamCounters)
         let accessLog = configuration.logging.accessLog ? Logger(label: "isolationd.access") : nil
         let responder = APIResponder(router: router, metrics: requestMetrics, accessLog: accessLog,
-                                     authenticator: service.authenticator)
+                                     authenticator: service.authenticator, cors: settings.corsPolicy)
 
         // The responder writes the one access log (with the request id).
         let separateTLSPort = settings.tls?.port

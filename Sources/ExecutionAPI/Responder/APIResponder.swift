@@ -3,7 +3,14 @@ import Logging
 
 /// The service's responder: the router, with every request given an id (`X-Request-ID`, bound
 /// for log lines while it is routed), counted by route template, method and status (when metrics
-/// are on), and written to the access log (when `logging.access_log` is on).
+/// are on), written to the access log (when `logging.access_log` is on), and given the CORS
+/// fields of `server.cors` (when it is set; see `CORSPolicy.service`).
+///
+/// CORS is applied here, around the router, rather than in each route: every routed answer gets
+/// it alike (successes, 401s and 404s too, so a page can read why it failed), and the router's
+/// `options` hook answers preflights with the path's own `Allow` set. The server's own
+/// rejections made before routing (400, 408, 413, 431, 503 while draining) and the built-in
+/// probes carry none: a page has no use for them.
 public struct APIResponder: HTTPResponder {
     public let router: Router
     public let metrics: HTTPMetrics?
@@ -14,11 +21,20 @@ public struct APIResponder: HTTPResponder {
     /// Checks the credentials of a `/v1` request that announces a body, from its head: a
     /// refused one is answered (401) without its body ever being read. nil: not checked early.
     public let authenticator: Authenticator?
+    /// Which other origins may read answers (nil: CORS off, no field is added).
+    public let cors: CORSPolicy?
 
-    /// `accessLog` is the logger the access lines go to (nil: no access log).
-    public init(router: Router, metrics: HTTPMetrics?, accessLog: Logger? = nil, authenticator: Authenticator? = nil) {
+    /// `accessLog` is the logger the access lines go to (nil: no access log). `cors` also
+    /// replaces the router's `options` hook, so preflights are answered by the policy.
+    public init(router: Router, metrics: HTTPMetrics?, accessLog: Logger? = nil, authenticator: Authenticator? = nil,
+                cors: CORSPolicy? = nil) {
         self.authenticator = authenticator
+        var router = router
+        if let cors {
+            router.options = { request, allowed in cors.answerOptions(request, allowed: allowed) }
+        }
         self.router = router
+        self.cors = cors
         self.metrics = metrics
         self.accessLog = accessLog.map(AccessLog.init(logger:))
         var staticRoutes: [String: Int] = [:]
@@ -59,6 +75,10 @@ public struct APIResponder: HTTPResponder {
         let id = RequestID.of(request)
         var response = RequestID.$current.withValue(id) { route(request, id: id) }
         response.headers.set(RequestID.header, id)
+        // A preflight's answer is complete from the options hook.
+        if let cors, !CORSPolicy.isPreflight(request) {
+            cors.addResponseFields(to: &response.headers, origin: request.headers["Origin"])
+        }
         return response
     }
 

@@ -22,6 +22,10 @@ public struct ServerSettings: Sendable, Equatable {
     /// nil: plain HTTP.
     public var tls: TLS?
     public var compression = Compression()
+    /// `server.cors`: which other origins' pages may use the API (off by default).
+    public var cors = CORS()
+    /// `server.websocket_echo_path`: a WebSocket echo for external RFC 6455 suites (nil: off).
+    public var websocketEchoPath: String?
 
     public init() {}
 
@@ -128,5 +132,7 @@ extension ServerSettings {
             v.maxRequestRatio = try t.int("max_request_ratio", default: v.maxRequestRatio, min: 1, max: 100_000)
             return v
         }
+        cors = try o.section("cors") { (t: inout ConfigObject) throws(ConfigurationError) in try CORS(reading: &t) }
+        websocketEchoPath = try ServerSettings.echoPath(reading: &o)
     }
 }
