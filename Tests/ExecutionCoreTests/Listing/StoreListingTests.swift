@@ -85,6 +85,7 @@ struct StoreListingTests {
             _ = try bobs.startRun(agent: "sync-echo")
             if index % 3 == 0 { fixture.clock.advance(by: .microseconds(1)) }
         }
+        fixture.clock.advance(by: .microseconds(1)) // later than every run above (ids break ties at random)
         let live = try first.startRun(agent: "controlled")
         let pages = Self.all { fixture.factory.runs(userID: "alice", before: $0, limit: 200) }
         let listed = pages.flatMap { $0 }
