@@ -81,8 +81,23 @@ enum OpenAPIComponents {
                 "accepting_runs": OA.boolean, "created_at": timestamp, "expires_at": timestamp, "last_activity_at": timestamp,
                 "stats": OA.freeObject, "history_count": OA.integer, "history_capacity": OA.integer,
             ], required: ["id", "state"], closed: false),
-            "EngineDetail": .object(["allOf": .array([OA.ref("Engine"), OA.object(["runs": OA.array(OA.ref("Run"))], closed: false)])]),
-            "EngineList": OA.object(["engines": OA.array(OA.ref("Engine"))], required: ["engines"]),
+            "EngineDetail": .object(["allOf": .array([OA.ref("Engine"), OA.object([
+                "runs": .object(["type": .string("array"), "items": OA.ref("RunSummary"), "maxItems": .integer(20),
+                                 "description": .string("The 20 newest runs, newest first.")]),
+                "links": OA.object(["self": OA.str(), "runs": OA.str("GET /v1/runs?engine_id=<id>: all its runs."),
+                                    "runs_next": OA.str("The page after these runs, when there is one.")], required: ["self", "runs"]),
+            ], closed: false)])]),
+            "EngineList": list("engines", OA.ref("Engine")),
+            "ContextSummary": OA.object([
+                "id": OA.str("The context id (its request_id)."), "user_id": OA.str(), "thread_id": OA.str(), "run_id": OA.str(),
+                "request_id": OA.str(), "websocket_client_id": OA.nullableString("Optional client connection id."),
+                "created_at": timestamp, "operation_depth": OA.integer,
+                "parent_request_id": OA.nullableString("Set on child contexts."), "links": OA.freeObject,
+            ], required: ["id", "user_id", "thread_id", "run_id", "request_id", "created_at", "operation_depth"], closed: false),
+            "ContextList": list("contexts", OA.ref("ContextSummary")),
+            "RunSummary": .object(["description": .string("A Run without result and error (read them from GET /v1/runs/{id})."),
+                                   "allOf": .array([OA.ref("Run")])]),
+            "RunList": list("runs", OA.ref("RunSummary")),
             "RunCreate": OA.object([
                 "agent": OA.str("An agent name from GET /v1/agents."),
                 "input": .object(["description": .string("Any JSON value given to the agent (default {}).")]),
@@ -113,6 +128,16 @@ enum OpenAPIComponents {
                 "timestamp": timestamp, "data": OA.freeObject,
             ], closed: false),
         ]
+    }
+}
+
+extension OpenAPIComponents {
+    /// A page of a list: at most 200 items under `name`, and `next` unless it is the last page.
+    static func list(_ name: String, _ item: JSONValue) -> JSONValue {
+        OA.object([
+            name: .object(["type": .string("array"), "items": item, "maxItems": .integer(200)]),
+            "next": OA.str("The next page (same filters and limit); absent on the last page."),
+        ], required: [name])
     }
 }
 

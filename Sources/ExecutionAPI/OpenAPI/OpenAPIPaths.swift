@@ -12,9 +12,28 @@ enum OpenAPIPaths {
         return paths
     }
 
+    /// `limit` and `cursor`, then a list operation answering `schema` (with its `next` link).
+    static let pageParameters = [
+        OA.parameter("limit", in: "query", "Items per page (default 50).",
+                     schema: .object(["type": .string("integer"), "minimum": .integer(1), "maximum": .integer(200), "default": .integer(50)])),
+        OA.parameter("cursor", in: "query", "Where the page starts: the cursor of a previous page's next link (opaque)."),
+    ]
+
+    static func listOperation(_ id: String, _ summary: String, tags: [String], filters: [JSONValue] = [],
+                              returns description: String, schema: String) -> JSONValue {
+        let linkHeader: JSONValue = .object(["description": .string("<next page>; rel=\"next\", absent on the last page."),
+                                             "schema": .object(["type": .string("string")])])
+        return OA.operation(id, summary, tags: tags, parameters: filters + pageParameters,
+                            responses: OA.withCommonErrors(["200": OA.response(description, schema: OA.ref(schema),
+                                                                               headers: ["Link": linkHeader]),
+                                                            "422": OA.problem("Validation")]))
+    }
+
     static var contexts: [String: JSONValue] {
         [
             "/v1/contexts": .object([
+                "get": listOperation("listContexts", "The caller's live contexts, newest first (summaries)", tags: ["contexts"],
+                                     returns: "A page of context summaries.", schema: "ContextList"),
                 "post": OA.createOperation("createContext", "Create an execution context for the caller", tags: ["contexts"],
                                            body: "ContextCreate", returns: "The context.", schema: "Context",
                                            errors: ["400", "409", "413", "415", "422", "429"]),
@@ -45,11 +64,11 @@ enum OpenAPIPaths {
                 "post": OA.createOperation("createEngine", "Spawn an engine bound to one of the caller's contexts",
                                            tags: ["engines"], body: "EngineCreate", returns: "The engine.", schema: "Engine",
                                            errors: ["400", "404", "409", "415", "422", "429", "503"]),
-                "get": OA.operation("listEngines", "The caller's engines", tags: ["engines"],
-                                    responses: OA.withCommonErrors(["200": OA.response("The engines.", schema: OA.ref("EngineList"))])),
+                "get": listOperation("listEngines", "The caller's engines, newest first", tags: ["engines"],
+                                     returns: "A page of engines.", schema: "EngineList"),
             ]),
             "/v1/engines/{id}": OA.idPath("engine", [
-                "get": OA.readOperation("getEngine", "An engine's state, stats and runs", tags: ["engines"],
+                "get": OA.readOperation("getEngine", "An engine's state, stats and its 20 newest runs (summaries; the rest through links.runs)", tags: ["engines"],
                                         returns: "The engine.", schema: "EngineDetail"),
                 "delete": OA.operation("deleteEngine", "Clean an engine; its live runs end cancelled (reason engine_cleaned)",
                                        tags: ["engines"],
@@ -65,7 +84,17 @@ enum OpenAPIPaths {
     }
 
     static var runs: [String: JSONValue] {
-        [
+        let filters = [
+            OA.parameter("engine_id", in: "query", "Only runs of this engine."),
+            OA.parameter("thread_id", in: "query", "Only runs of engines bound to contexts of this thread."),
+            OA.parameter("state", in: "query", "Only runs in this state.",
+                         schema: OA.enumeration(RunRoutes.stateWords, "A run state.")),
+        ]
+        return [
+            "/v1/runs": .object([
+                "get": listOperation("listRuns", "The caller's runs (live, and ended ones their engines keep), newest first (summaries, no results)",
+                                     tags: ["runs"], filters: filters, returns: "A page of run summaries.", schema: "RunList"),
+            ]),
             "/v1/runs/{id}": OA.idPath("run", [
                 "get": OA.readOperation("getRun", "A run's record: state, timings, result or reason", tags: ["runs"],
                                         returns: "The run.", schema: "Run"),

@@ -1,7 +1,7 @@
 import ExecutionCore
 import HTTPServer
 
-/// `/v1/contexts`: create, read, derive children, audit, delete. Contexts belong to the
+/// `/v1/contexts`: create, list, read, derive children, audit, delete. Contexts belong to the
 /// authenticated user; another user's id is answered exactly like an unknown one.
 struct ContextRoutes {
     let service: ExecutionService
@@ -15,6 +15,7 @@ struct ContextRoutes {
         // Two JSON objects of at most max_json_bytes each, plus ids and syntax.
         let bodyLimit = 2 * service.settings.contexts.maxJSONBytes + 16_384
         router.post("/v1/contexts", maxBodySize: bodyLimit, handler: APIRoutes.authenticated(auth, create))
+        router.get("/v1/contexts", handler: APIRoutes.authenticated(auth, list))
         router.get("/v1/contexts/:id", handler: APIRoutes.authenticated(auth, read))
         router.delete("/v1/contexts/:id", handler: APIRoutes.authenticated(auth, delete))
         router.post("/v1/contexts/:id/children", maxBodySize: bodyLimit, handler: APIRoutes.authenticated(auth, createChild))
@@ -62,6 +63,13 @@ struct ContextRoutes {
 
     func lookup(_ request: APIRequest) throws(ProblemDetails) -> UserExecutionContext {
         try request.owned(.context) { service.contexts.context(requestID: $0, userID: $1) }
+    }
+
+    /// The caller's live contexts, newest first, a page (`limit`, `cursor`) of summaries at a time.
+    @Sendable func list(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {
+        let query = try ListQuery(request.http, path: "/v1/contexts", list: "contexts")
+        let page = service.contexts.contexts(userID: request.userID, before: query.before, limit: query.limit)
+        return query.answer(page.items.map(Summaries.context), next: page.next)
     }
 
     @Sendable func read(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {

@@ -2,7 +2,7 @@ import ExecutionCore
 import HTTPServer
 
 /// `/v1/engines`: spawn an engine for one of the user's contexts, list, read, delete; and start
-/// runs on it. Deleting an engine cancels its runs.
+/// runs on it. Deleting an engine cancels its runs. Lists and the read carry summaries only.
 struct EngineRoutes {
     let service: ExecutionService
     let idempotent: IdempotentExecution
@@ -53,15 +53,30 @@ struct EngineRoutes {
         try request.owned(.engine) { service.factory.engine(id: $0, userID: $1) }
     }
 
+    /// The caller's live engines, newest first, a page (`limit`, `cursor`) at a time.
     @Sendable func list(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {
-        let summaries = service.factory.summaries(userID: request.userID)
-        return APIRoutes.json(.ok, .object(["engines": .array(summaries.map(Self.representation))]))
+        let query = try ListQuery(request.http, path: "/v1/engines", list: "engines")
+        let page = service.factory.summaries(userID: request.userID, before: query.before, limit: query.limit)
+        return query.answer(page.items.map(Self.representation), next: page.next)
     }
 
+    /// How many run summaries an engine's read carries; the rest are a `GET /v1/runs?engine_id=`.
+    static let recentRunsInRead = 20
+
+    /// The engine, its `recentRunsInRead` newest runs as summaries (never results), and links to
+    /// the whole list: `links.runs`, and `links.runs_next` (the second page) when there is more.
     @Sendable func read(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {
         let engine = try lookup(request)
         guard case .object(var object) = Self.representation(engine.summary) else { throw ProblemDetails.internalError }
-        object["runs"] = .array(engine.runs.map(RunRoutes.representation))
+        let filter = RunListFilter(engineID: engine.id)
+        let recent = service.factory.runs(userID: request.userID, filter: filter, before: nil, limit: Self.recentRunsInRead)
+        object["runs"] = .array(recent.items.map(Summaries.run))
+        let runs = "/v1/runs?engine_id=" + QueryEncoding.escape(engine.id)
+        var links: JSONObject = ["self": .string("/v1/engines/" + engine.id), "runs": .string(runs)]
+        if let next = recent.next {
+            links["runs_next"] = .string(runs + "&limit=\(Self.recentRunsInRead)&cursor=" + ListCursor.encode(next, list: "runs"))
+        }
+        object["links"] = .object(links)
         return APIRoutes.json(.ok, .object(object))
     }
 

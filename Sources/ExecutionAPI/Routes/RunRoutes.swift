@@ -1,12 +1,14 @@
 import ExecutionCore
 import HTTPServer
 
-/// `/v1/runs/{id}`: a run's record, and cancel (owner only, idempotent).
+/// `/v1/runs`: the caller's runs, a page of summaries at a time; `/v1/runs/{id}`: a run's record
+/// with its result; and cancel (owner only, idempotent).
 struct RunRoutes {
     let service: ExecutionService
 
     func install(on router: inout Router) {
         let auth = service.authenticator
+        router.get("/v1/runs", handler: APIRoutes.authenticated(auth, list))
         router.get("/v1/runs/:id", handler: APIRoutes.authenticated(auth, read))
         router.post("/v1/runs/:id/cancel", maxBodySize: 1024, handler: APIRoutes.authenticated(auth, cancel))
     }
@@ -19,6 +21,20 @@ struct RunRoutes {
                                    "cancel": .string("/v1/runs/" + run.id + "/cancel"),
                                    "engine": .string("/v1/engines/" + run.engineID)])
         return .object(object)
+    }
+
+    static let stateWords = RunState.allCases.map(\.rawValue)
+
+    /// The caller's runs (live, and ended ones their engines still keep), newest first, filtered
+    /// by `engine_id`, `thread_id` and `state`; summaries only (no result, no error text).
+    @Sendable func list(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {
+        var query = try ListQuery(request.http, path: "/v1/runs", list: "runs")
+        let engineID = try query.identifier(request.http, "engine_id")
+        let threadID = try query.identifier(request.http, "thread_id")
+        let state = try query.word(request.http, "state", of: Self.stateWords).flatMap(RunState.init(rawValue:))
+        let filter = RunListFilter(engineID: engineID, threadID: threadID, state: state)
+        let page = service.factory.runs(userID: request.userID, filter: filter, before: query.before, limit: query.limit)
+        return query.answer(page.items.map(Summaries.run), next: page.next)
     }
 
     @Sendable func read(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {

@@ -44,6 +44,12 @@ public final class ContextRegistry: Sendable {
         store.contexts(userID: userID, now: clock.now())
     }
 
+    /// One page of the user's live contexts, newest first, starting strictly below `before`.
+    public func contexts(userID: String, before: ListingKey?, limit: Int) -> ListingPage<UserExecutionContext> {
+        let found = store.contexts(userID: userID, now: clock.now(), before: before, limit: max(1, limit) + 1)
+        return ListingPage(probing: found, limit: max(1, limit), key: \.listingKey)
+    }
+
     /// Forgets the user's context; false when the user has no such context.
     @discardableResult
     public func remove(requestID: String, userID: String) -> Bool {

@@ -10,6 +10,10 @@ public protocol ContextStore: Sendable {
     func context(requestID: String, userID: String, now: Timestamp) -> UserExecutionContext?
     /// The user's live contexts, oldest first.
     func contexts(userID: String, now: Timestamp) -> [UserExecutionContext]
+    /// Up to `limit` of the user's live contexts, newest first (by `ListingKey`: created_at, then
+    /// id), all strictly below `before` (nil: from the newest). A store should seek to `before`
+    /// rather than walk what precedes it (the default below walks; `InMemoryContextStore` seeks).
+    func contexts(userID: String, now: Timestamp, before: ListingKey?, limit: Int) -> [UserExecutionContext]
     /// Forgets the user's context; false when the user has no such context.
     func remove(requestID: String, userID: String) -> Bool
     /// Drops every context expired at `now`; returns how many.
@@ -18,6 +22,13 @@ public protocol ContextStore: Sendable {
     func count(userID: String) -> Int
     /// How many contexts are held in total.
     var totalCount: Int { get }
+}
+
+extension ContextStore {
+    public func contexts(userID: String, now: Timestamp, before: ListingKey?, limit: Int) -> [UserExecutionContext] {
+        let newestFirst = contexts(userID: userID, now: now).sorted { $0.listingKey > $1.listingKey }
+        return Array(newestFirst.lazy.filter { context in before.map { context.listingKey < $0 } ?? true }.prefix(limit))
+    }
 }
 
 /// Why a context could not be registered.

@@ -5,7 +5,8 @@ import VisibleLocks
 /// once and dropped by `removeExpired` (the registry's sweep), or by an insert that would
 /// otherwise hit the user's bound.
 ///
-/// Contexts are spread over many small shards by (user, request id), and the per-user counts over
+/// Contexts are spread over many small shards by (user, request id), and the per-user counts (with
+/// each user's listing keys, `RecencyOrder`) over
 /// their own shards by user id. Why: with one map behind one lock, every request of every user
 /// contended on it, and a user with many contexts made the whole map rehash (tens of ms at a few
 /// hundred thousand entries) while every loop waited — the POST /v1/contexts benchmark's p99.
@@ -28,9 +29,26 @@ public final class InMemoryContextStore: ContextStore {
         let entries = VisibleMutex([Key: Entry]())
     }
 
+    /// What a user holds: how many contexts (expired ones not yet dropped included), and their
+    /// keys in creation order for the user's newest-first list.
+    private struct Holdings {
+        var count = 0
+        var order = RecencyOrder<Void>()
+
+        mutating func take(_ key: ListingKey) {
+            count += 1
+            order.insert(key, ())
+        }
+
+        /// One slot per key, or one slot and no key for a raced duplicate insert (`keys` empty).
+        mutating func release(_ keys: [ListingKey]) {
+            count -= max(1, keys.count)
+            for key in keys { order.remove(key) }
+        }
+    }
+
     private final class UserShard: Sendable {
-        /// Contexts held per user (expired ones not yet dropped included).
-        let counts = VisibleMutex([String: Int]())
+        let holdings = VisibleMutex([String: Holdings]())
     }
 
     public let maxPerUser: Int
@@ -66,13 +84,16 @@ public final class InMemoryContextStore: ContextStore {
         }
         if refreshed { return }
 
-        if !reserveUserSlot(context.userID) {
+        // The slot and the listing key are taken together, under the one user-shard lock the
+        // bound needs anyway: listing adds no lock to this path.
+        let listed = ListingKey(createdAt: context.createdAt, id: context.requestID)
+        if !reserveUserSlot(context.userID, listed) {
             dropExpired(userID: context.userID, now: now)
-            guard reserveUserSlot(context.userID) else { throw .userLimitExceeded(limit: maxPerUser) }
+            guard reserveUserSlot(context.userID, listed) else { throw .userLimitExceeded(limit: maxPerUser) }
         }
         if total.wrappingAdd(1, ordering: .relaxed).newValue > maxTotal {
             total.wrappingSubtract(1, ordering: .relaxed)
-            releaseUserSlots(context.userID, count: 1)
+            releaseUserSlots(context.userID, keys: [listed])
             throw .totalLimitExceeded(limit: maxTotal)
         }
         let order = sequence.wrappingAdd(1, ordering: .relaxed).newValue
@@ -85,8 +106,9 @@ public final class InMemoryContextStore: ContextStore {
             return false
         }
         if raced { // a concurrent insert of the same context won; give back what this one took
+            // (the slot only: the listing key is the same key, and the winner's)
             total.wrappingSubtract(1, ordering: .relaxed)
-            releaseUserSlots(context.userID, count: 1)
+            releaseUserSlots(context.userID, keys: [])
         }
     }
 
@@ -108,11 +130,29 @@ public final class InMemoryContextStore: ContextStore {
         return found.sorted { $0.sequence < $1.sequence }.map(\.context)
     }
 
+    /// Seeks the user's keys (one shard, a binary search) and reads only the page's contexts: the
+    /// cost of a page does not grow with the pages before it. Expired contexts not yet swept are
+    /// skipped, so a page is read in batches until it is full or the user's keys run out.
+    public func contexts(userID: String, now: Timestamp, before: ListingKey?, limit: Int) -> [UserExecutionContext] {
+        var found: [UserExecutionContext] = []
+        var cursor = before
+        while found.count < limit {
+            let wanted = limit - found.count
+            let keys = userShard(userID).holdings.withLock { $0[userID]?.order.newest(before: cursor, limit: wanted) ?? [] }
+            for entry in keys {
+                if let context = context(requestID: entry.key.id, userID: userID, now: now) { found.append(context) }
+            }
+            guard keys.count == wanted, let last = keys.last else { break }
+            cursor = last.key
+        }
+        return found
+    }
+
     public func remove(requestID: String, userID: String) -> Bool {
         let key = Key(userID: userID, requestID: requestID)
-        guard entryShard(key).entries.withLock({ $0.removeValue(forKey: key) }) != nil else { return false }
+        guard let removed = entryShard(key).entries.withLock({ $0.removeValue(forKey: key) }) else { return false }
         total.wrappingSubtract(1, ordering: .relaxed)
-        releaseUserSlots(userID, count: 1)
+        releaseUserSlots(userID, keys: [ListingKey(createdAt: removed.context.createdAt, id: requestID)])
         return true
     }
 
@@ -121,26 +161,28 @@ public final class InMemoryContextStore: ContextStore {
     }
 
     public func count(userID: String) -> Int {
-        userShard(userID).counts.withLock { $0[userID] ?? 0 }
+        userShard(userID).holdings.withLock { $0[userID]?.count ?? 0 }
     }
 
     public var totalCount: Int { total.load(ordering: .relaxed) }
 
     // MARK: accounting
 
-    private func reserveUserSlot(_ userID: String) -> Bool {
-        userShard(userID).counts.withLock { counts in
-            let held = counts[userID] ?? 0
-            guard held < maxPerUser else { return false }
-            counts[userID] = held + 1
+    /// Takes one of the user's slots and lists `key`; false at the user's bound.
+    private func reserveUserSlot(_ userID: String, _ key: ListingKey) -> Bool {
+        userShard(userID).holdings.withLock { holdings in
+            guard (holdings[userID]?.count ?? 0) < maxPerUser else { return false }
+            holdings[userID, default: Holdings()].take(key)
             return true
         }
     }
 
-    private func releaseUserSlots(_ userID: String, count: Int) {
-        userShard(userID).counts.withLock { counts in
-            let left = (counts[userID] ?? 0) - count
-            counts[userID] = left > 0 ? left : nil
+    /// Gives back the slots of `keys` and unlists them (`Holdings.release`); mutated in place,
+    /// so the user's key array is never copied.
+    private func releaseUserSlots(_ userID: String, keys: [ListingKey]) {
+        userShard(userID).holdings.withLock { holdings in
+            holdings[userID]?.release(keys)
+            if let left = holdings[userID]?.count, left <= 0 { holdings[userID] = nil }
         }
     }
 
@@ -152,21 +194,21 @@ public final class InMemoryContextStore: ContextStore {
     /// Drops expired entries of the users `matching` accepts, one shard at a time, then settles
     /// the counts outside the shard locks.
     private func removeExpired(now: Timestamp, matching: (String) -> Bool) -> Int {
-        var removedPerUser: [String: Int] = [:]
+        var removedPerUser: [String: [ListingKey]] = [:]
         for shard in entryShards {
             shard.entries.withLock { entries in
                 var expired: [Key] = []
                 for (key, entry) in entries where entry.expiresAt <= now && matching(key.userID) { expired.append(key) }
                 for key in expired {
-                    entries.removeValue(forKey: key)
-                    removedPerUser[key.userID, default: 0] += 1
+                    guard let entry = entries.removeValue(forKey: key) else { continue }
+                    removedPerUser[key.userID, default: []].append(ListingKey(createdAt: entry.context.createdAt, id: key.requestID))
                 }
             }
         }
         var removed = 0
-        for (userID, count) in removedPerUser {
-            releaseUserSlots(userID, count: count)
-            removed += count
+        for (userID, keys) in removedPerUser {
+            releaseUserSlots(userID, keys: keys)
+            removed += keys.count
         }
         total.wrappingSubtract(removed, ordering: .relaxed)
         return removed

@@ -102,7 +102,7 @@ struct RunTable {
         nextSequence &+= 1
         run.sequence = nextSequence
         live[run.id] = run
-        ctx.runIndex.insert(runID: run.id, engineID: ctx.engineID)
+        ctx.runIndex.insert(runID: run.id, engineID: ctx.engineID, userID: ctx.context.userID, createdAt: run.createdAt)
         stats.total += 1
         lastActivity = now
         if startNow {

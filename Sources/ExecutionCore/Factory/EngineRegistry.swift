@@ -17,6 +17,8 @@ struct EngineRegistry {
     var engines: [String: UserExecutionEngine] = [:]
     /// Engine ids per user, for the user's lookups and gauges.
     var byUser: [String: [String]] = [:]
+    /// Each user's engines by (created_at, id), for the newest-first list (`newest(userID:…)`).
+    var recency: [String: RecencyOrder<Void>] = [:]
     var recentlyCleaned: RecentlyCleaned
     var counters = Counters()
     /// Set by shutdown: nothing new is committed afterwards.
@@ -29,6 +31,7 @@ struct EngineRegistry {
     mutating func insert(_ engine: UserExecutionEngine) {
         engines[engine.id] = engine
         byUser[engine.context.userID, default: []].append(engine.id)
+        recency[engine.context.userID, default: RecencyOrder()].insert(engine.listingKey, ())
         counters.created += 1
     }
 
@@ -38,6 +41,8 @@ struct EngineRegistry {
         let userID = engine.context.userID
         byUser[userID]?.removeAll { $0 == engine.id }
         if byUser[userID]?.isEmpty == true { byUser[userID] = nil }
+        recency[userID]?.remove(engine.listingKey)
+        if recency[userID]?.isEmpty == true { recency[userID] = nil }
         recentlyCleaned.insert(engineID: engine.id, userID: userID)
         counters.cleaned += 1
         if cause.isTimeout { counters.timeoutCleanups += 1 }
@@ -52,6 +57,11 @@ struct EngineRegistry {
 
     func engines(userID: String) -> [UserExecutionEngine] {
         (byUser[userID] ?? []).compactMap { engines[$0] }
+    }
+
+    /// Up to `limit` of the user's engines, newest first, strictly below `before`: a seek, not a walk.
+    func newest(userID: String, before: ListingKey?, limit: Int) -> [UserExecutionEngine] {
+        (recency[userID]?.newest(before: before, limit: limit) ?? []).compactMap { engines[$0.key.id] }
     }
 }
 
