@@ -77,7 +77,16 @@ public final class BinaryServer: Sendable {
                 removeDirectory(directory)
                 throw StartError.exited(status: status, log: log)
             }
-            try await Task.sleep(for: .milliseconds(20))
+            do {
+                try await Task.sleep(for: .milliseconds(20))
+            } catch {
+                // Cancelled while waiting: the server must not outlive the test.
+                kill(pid, SIGKILL)
+                var status: Int32 = 0
+                waitpid(pid, &status, 0)
+                removeDirectory(directory)
+                throw error
+            }
         }
         kill(pid, SIGKILL)
         var status: Int32 = 0
