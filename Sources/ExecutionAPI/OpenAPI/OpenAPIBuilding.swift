@@ -44,12 +44,14 @@ enum OA {
         .object(["$ref": .string("#/components/responses/" + description)])
     }
 
-    static let locationHeader: JSONValue = .object(["description": .string("The created resource."),
-                                                    "schema": .object(["type": .string("string")])])
-    static let allowHeader: JSONValue = .object(["description": .string("The methods the path supports, e.g. GET, HEAD, OPTIONS."),
-                                                 "schema": .object(["type": .string("string")])])
-    static let retryAfterHeader: JSONValue = .object(["description": .string("Seconds to wait before retrying."),
-                                                      "schema": .object(["type": .string("integer")])])
+    /// A response header object: OpenAPI 3.1 wants its type under `schema`, never beside it.
+    static func header(_ description: String, type: String = "string") -> JSONValue {
+        .object(["description": .string(description), "schema": .object(["type": .string(type)])])
+    }
+
+    static let locationHeader = header("The created resource.")
+    static let allowHeader = header("The methods the path supports, e.g. GET, HEAD, OPTIONS.")
+    static let retryAfterHeader = header("Seconds to wait before retrying.", type: "integer")
 
     static func parameter(_ name: String, in location: String, _ description: String, required: Bool = false,
                           schema: JSONValue = str()) -> JSONValue {

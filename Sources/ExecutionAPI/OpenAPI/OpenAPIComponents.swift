@@ -23,7 +23,7 @@ enum OpenAPIComponents {
             "Problem": answer("An error (RFC 9457)."),
             "BadRequest": answer("The body is not JSON (detail gives the byte offset) or not an object, or a header is malformed."),
             "Unauthorized": OA.response("Missing or bad credentials.", schema: problem, mediaType: "application/problem+json",
-                                        headers: ["WWW-Authenticate": OA.str("Bearer challenge (RFC 6750).")]),
+                                        headers: ["WWW-Authenticate": OA.header("Bearer challenge (RFC 6750).")]),
             "Forbidden": answer("The caller lacks a role the operation needs."),
             "NotFound": answer("No such resource for this caller (another user's resources answer exactly the same)."),
             "Conflict": answer("The engine is busy (if_busy reject, naming the active runs), retiring or cleaned; or the Idempotency-Key is in use."),

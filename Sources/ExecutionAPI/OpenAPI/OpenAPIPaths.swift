@@ -21,8 +21,7 @@ enum OpenAPIPaths {
 
     static func listOperation(_ id: String, _ summary: String, tags: [String], filters: [JSONValue] = [],
                               returns description: String, schema: String) -> JSONValue {
-        let linkHeader: JSONValue = .object(["description": .string("<next page>; rel=\"next\", absent on the last page."),
-                                             "schema": .object(["type": .string("string")])])
+        let linkHeader = OA.header("<next page>; rel=\"next\", absent on the last page.")
         return OA.operation(id, summary, tags: tags, parameters: filters + pageParameters,
                             responses: OA.withCommonErrors(["200": OA.response(description, schema: OA.ref(schema),
                                                                                headers: ["Link": linkHeader]),
