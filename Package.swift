@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "ExecutionCoreTests", dependencies: ["ExecutionCore", "IsolationdTesting", "Platform", "VisibleLocks"], swiftSettings: settings),
         .testTarget(name: "ExecutionAPITests", dependencies: ["ExecutionAPI", "IsolationdTesting", "VisibleLocks"], swiftSettings: settings),
         .testTarget(name: "IsolationdConfigurationTests",
-                    dependencies: ["IsolationdConfiguration", "ExecutionAPI", "HTTPServer", "ExecutionCore", "Platform", "VisibleLocks",
+                    dependencies: ["IsolationdConfiguration", "ExecutionAPI", "HTTPServer", "ExecutionCore", "IsolationdTesting", "Platform", "VisibleLocks",
                                    .product(name: "Logging", package: "swift-log")],
                     swiftSettings: settings),
         .testTarget(name: "IntegrationTests",

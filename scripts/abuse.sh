@@ -76,13 +76,7 @@ start_server_unread_stdout() { # config port
   rm -f "$WORK/stdout.fifo"
   mkfifo "$WORK/stdout.fifo"
   exec {UNREAD_FD}<>"$WORK/stdout.fifo"
-  "$BIN" serve --config "$1" >"$WORK/stdout.fifo" 2>>"$WORK/server.log" &
-  SERVER_PID=$!
-  for _ in $(seq 1 100); do
-    curl -sf "http://127.0.0.1:$2/readyz" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "server did not start:"; cat "$WORK/server.log"; exit 1
+  start_server "$1" "$2" "$WORK/stdout.fifo"
 }
 
 echo "== abuse suite ($(nproc) cores, release build, port $PORT, ${SECONDS_EACH} s per case)"

@@ -59,8 +59,11 @@ def rss_mib(pid):
         return [int(l.split()[1]) / 1024 for l in f if l.startswith("VmRSS:")][0]
 
 # Idle keep-alive connections: each sends one request, reads its answer, then stays open.
+# They all come from 127.0.0.1, so the per-address cap (server.max_connections_per_peer, 256 by
+# default) is lifted for this part through its environment override.
 port = free_port()
 proc = subprocess.Popen([binary, "serve", "--config", config, "--port", str(port)],
+                        env={**os.environ, "ISOLATIOND_SERVER__MAX_CONNECTIONS_PER_PEER": "0"},
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 conns = []
 try:

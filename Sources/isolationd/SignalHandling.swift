@@ -43,13 +43,13 @@ public enum SignalHandling {
                 do {
                     _ = try reactor.register(fd: pipe.read, events: Epoll.input, handler: watcher.value)
                 } catch {
-                    printError("isolationd: cannot watch signals: \(error)")
+                    ConfigurationLoading.report("cannot watch signals: \(error)")
                 }
             }
             _ = try ReactorThread.start(name: "signals") { reactor.run() }
             signalPipeWriteEnd.store(pipe.write, ordering: .releasing)
         } catch {
-            printError("isolationd: cannot set up signal handling (\(error)); SIGTERM ends the process without draining")
+            ConfigurationLoading.report("cannot set up signal handling (\(error)); SIGTERM ends the process without draining")
             return
         }
         for signalNumber in [SIGTERM, SIGINT] {
@@ -67,11 +67,6 @@ public enum SignalHandling {
     }
 
     private static let installed = Atomic<Bool>(false)
-
-    private static func printError(_ message: String) {
-        var line = Array((message + "\n").utf8)
-        _ = line.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
-    }
 }
 
 /// The self-pipe's read end on the signals reactor: counts the signals and acts on them.

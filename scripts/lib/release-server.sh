@@ -1,7 +1,8 @@
 # Sourced by the benchmark and load scripts: the release binary, a scratch directory and one
 # server process of ours on loopback, ended (by its pid) and cleaned up when the script exits.
 #   release_binary          sets BIN (builds first unless SKIP_BUILD is set)
-#   start_server CONFIG PORT   starts BIN serve --config CONFIG, waits for /readyz (exits on failure)
+#   start_server CONFIG PORT [STDOUT]   starts BIN serve --config CONFIG (standard output to STDOUT
+#                                       if given), waits for /readyz (exits on failure)
 # Needs ROOT; provides WORK and SERVER_PID.
 WORK=$(mktemp -d)
 SERVER_PID=
@@ -21,8 +22,12 @@ release_binary() {
   BIN=$(swift build -c release --package-path "$ROOT" --show-bin-path)/isolationd
 }
 
-start_server() { # config port
-  "$BIN" serve --config "$1" >"$WORK/server.log" 2>&1 &
+start_server() { # config port [stdout: where standard output goes; default the log]
+  if [ -n "${3:-}" ]; then
+    "$BIN" serve --config "$1" >"$3" 2>>"$WORK/server.log" &
+  else
+    "$BIN" serve --config "$1" >"$WORK/server.log" 2>&1 &
+  fi
   SERVER_PID=$!
   for _ in $(seq 1 100); do
     curl -sf "http://127.0.0.1:$2/readyz" >/dev/null 2>&1 && return 0

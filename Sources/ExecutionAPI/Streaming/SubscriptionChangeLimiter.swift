@@ -1,3 +1,5 @@
+import ExecutionCore
+
 /// How often one stream may change its subscription (a WebSocket `subscribe` message): a burst
 /// of `burst`, then `perSecond` on average (a token bucket). Each change re-reads the hub's
 /// retained log for the new filter and replays it, so a client changing filters in a loop
@@ -13,9 +15,7 @@ struct SubscriptionChangeLimiter {
     /// Takes a token if one is left at `now`; false: refuse the change.
     mutating func allow(now: ContinuousClock.Instant) -> Bool {
         if let lastRefill {
-            let elapsed = now - lastRefill
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            tokens = min(Self.burst, tokens + max(0, seconds) * Self.perSecond)
+            tokens = min(Self.burst, tokens + max(0, (now - lastRefill).secondsDouble) * Self.perSecond)
         }
         lastRefill = now
         guard tokens >= 1 else { return false }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import IsolationdConfiguration
+import IsolationdTesting
 import Platform
 import Testing
 import VisibleLocks
@@ -12,7 +13,7 @@ import VisibleLocks
 @Suite("Log sink: a writer thread, a bounded queue")
 struct LogSinkTests {
     @Test("a pipe nobody reads: every write returns, overflow is dropped and counted, the rest arrives whole and in order")
-    func unreadPipe() throws {
+    func unreadPipe() async throws {
         let pipe = try PlatformCalls.makePipe()
         defer { close(pipe.read); close(pipe.write) }
         // The smallest pipe the kernel allows (a page), so the queue's bound decides.
@@ -27,7 +28,7 @@ struct LogSinkTests {
             for index in 0..<lines { sink.write(numberedLine(index)) }
             finished.withLock { $0 = true }
         }
-        guard pollUntil(seconds: 20, { finished.withLock { $0 } }) else {
+        guard await eventually(within: .seconds(20), { finished.withLock { $0 } }) else {
             // Left blocked, not joined: the handle's release detaches the thread.
             Issue.record("writing 2,000 lines waited for the reader")
             return
@@ -93,14 +94,4 @@ private func readLines(from fd: Int32, count: Int, patienceMilliseconds: Int32 =
         bytes += buffer[0..<got]
     }
     return String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
-}
-
-/// Polls `condition` every millisecond for up to `seconds`.
-private func pollUntil(seconds: Int, _ condition: () -> Bool) -> Bool {
-    let deadline = MonotonicClock.now() + UInt64(seconds) * 1_000_000_000
-    while !condition() {
-        guard MonotonicClock.now() < deadline else { return false }
-        usleep(1_000)
-    }
-    return true
 }
