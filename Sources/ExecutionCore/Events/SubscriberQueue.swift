@@ -2,10 +2,13 @@
 /// appends (holding the user's channel lock, never waiting on the consumer); the consumer takes
 /// batches. Bounded: the live part never holds more than `capacity` events, and (with a ledger)
 /// never more than the user's budget takes: each live event waiting is charged
-/// (`RetainedSize.ofQueued`) from its push until it is taken or dropped. A push the budget refuses
-/// ends the subscription as a slow consumer, exactly like a full queue: the reader was too slow
-/// for what its user may keep, and it can resume from the ring with the last id it saw.
-/// Replayed events are not charged here: they are the ring's, bounded by its size.
+/// (`RetainedSize.ofQueued`) from its push until it is taken or dropped. A push onto a backlog
+/// that the budget refuses ends the subscription as a slow consumer, exactly like a full queue:
+/// the reader was too slow for what its user may keep, and it can resume from the ring with the
+/// last id it saw. A push onto an empty queue (the reader keeps up) is charged whatever the
+/// budget says, so a user whose budget is full of other things still gets their events live;
+/// that overshoot is one event per subscription. Replayed events are not charged here: they are
+/// the ring's, bounded by its size.
 struct SubscriberQueue {
     let capacity: Int
     let ledger: RetainedBytesLedger?
@@ -52,7 +55,9 @@ struct SubscriberQueue {
         }
         if let ledger {
             let bytes = RetainedSize.ofQueued(event: event)
-            if ledger.charge(userID, .subscriptions, bytes: bytes, countingRefusal: false) != nil {
+            if live.count == liveHead {
+                ledger.forceCharge(userID, .subscriptions, bytes: bytes)
+            } else if ledger.charge(userID, .subscriptions, bytes: bytes, countingRefusal: false) != nil {
                 termination = .slowConsumer
                 return .overflowed(wake: takeWakeDuty())
             }

@@ -91,4 +91,19 @@ struct EventBudgetTests {
         other.cancel()
         #expect(ledger.usage("alice")[.subscriptions] == BudgetCategoryUsage())
     }
+
+    @Test("a reader that keeps up gets its events live even when the user's budget is full of other things")
+    func keepingUpAtFullBudget() throws {
+        let (hub, ledger, _) = hub(perUser: 10_000)
+        ledger.forceCharge("alice", .contexts, bytes: 10_000)
+        let subscription = try hub.subscribe(userID: "alice", wake: {})
+        for round in 0..<20 {
+            hub.publish(draft())
+            let batch = subscription.next()
+            #expect(batch.events.count == 1 && batch.termination == nil, "round \(round)")
+        }
+        subscription.cancel()
+        ledger.release("alice", .contexts, bytes: 10_000)
+        #expect(ledger.usage("alice")[.subscriptions] == BudgetCategoryUsage())
+    }
 }
