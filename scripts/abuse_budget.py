@@ -20,26 +20,23 @@ def _context_body(index):
 
 
 def budget(args, deadline):
-    """Up to max(args.runs, 100) runs per engine and as many contexts, until the deadline; an
-    answer 429 or 503 is counted and the attacker simply goes on (as a hostile client would)."""
+    """Echo runs on both engines and contexts, alternately, until the deadline (at most
+    max(args.runs, 100) * 20 requests): once the budget is used every one is refused, and the
+    attacker simply goes on asking, as a hostile client would."""
     api = Api(args.port, args.token, source=ATTACKER_SOURCE, timeout=30.0)
     engines = [api.engine(f"abuse-budget-engine-{n}") for n in range(2)]
     runs, contexts = collections.Counter(), collections.Counter()
     problem_types = collections.Counter()
     body = _run_body(INPUT_BYTES)
-    attempts = max(args.runs, 100)
-    for index in range(attempts * 2):
+    for index in range(max(args.runs, 100) * 20):
         if time.monotonic() >= deadline:
             break
-        status, payload = api.call("POST", f"/v1/engines/{engines[index % 2]}/runs", raw=body)
-        runs[status] += 1
-        if status in (429, 503):
-            problem_types[json.loads(payload).get("type", "?").rsplit(":", 1)[-1]] += 1
-    for index in range(attempts):
-        if time.monotonic() >= deadline:
-            break
-        status, payload = api.call("POST", "/v1/contexts", raw=_context_body(index))
-        contexts[status] += 1
+        if index % 3 == 2:
+            status, payload = api.call("POST", "/v1/contexts", raw=_context_body(index))
+            contexts[status] += 1
+        else:
+            status, payload = api.call("POST", f"/v1/engines/{engines[index % 2]}/runs", raw=body)
+            runs[status] += 1
         if status in (429, 503):
             problem_types[json.loads(payload).get("type", "?").rsplit(":", 1)[-1]] += 1
     status, payload = api.call("GET", "/v1/usage")

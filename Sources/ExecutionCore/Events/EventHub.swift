@@ -248,13 +248,11 @@ public final class EventHub: EventPublisher {
                         guard state.subscribers.isEmpty, state.lastActivity <= cutoff else { return nil }
                         state.retired = true
                         retained += state.log.retainedCount
+                        // A retired log takes no more events: what it was charged goes back now.
+                        ledger?.release(userID, .events, bytes: state.log.retainedBytes, items: state.log.retainedCount)
                         return state.log.lastID
                     }
                     guard let lastID else { continue }
-                    if let ledger {
-                        let (bytes, items) = channel.state.withLock { ($0.log.retainedBytes, $0.log.retainedCount) }
-                        ledger.release(userID, .events, bytes: bytes, items: items)
-                    }
                     table.channels.removeValue(forKey: userID)
                     if table.recent === channel { table.recent = nil }
                     if lastID > 0 { table.retiredLastIDs[userID] = lastID }
