@@ -12,7 +12,7 @@ public struct ServiceConfiguration: Sendable {
     public var server = ServerSettings()
     public var auth = AuthSettings()
     /// What the execution service is built from: the `contexts`, `factory`, `engines`,
-    /// `events`, `streams` and `idempotency` sections and the `agents` (decoded by the core's
+    /// `events`, `streams`, `idempotency` and `budgets` sections and the `agents` (decoded by the core's
     /// parser, `AgentDefinition`; see `AgentsSection`).
     public var service = ServiceSettings()
     public var logging = LoggingSettings()
@@ -49,6 +49,7 @@ public struct ServiceConfiguration: Sendable {
         service.idempotency = try root.section("idempotency") { (o: inout ConfigObject) throws(ConfigurationError) in
             try IdempotencySettings(reading: &o)
         }
+        service.budgets = try root.section("budgets") { (o: inout ConfigObject) throws(ConfigurationError) in try BudgetSettings(reading: &o) }
         let agentsValue = root.optionalValue("agents")
         let (agentDefinitions, agentsView) = try AgentsSection.read(agentsValue, baseDirectory: baseDirectory)
         service.agents = agentDefinitions

@@ -156,7 +156,7 @@ struct ConfigurationRedactionTests {
         #expect(config.redacted["factory"]?["breaker"]?["failure_threshold"] == .integer(5))
         #expect(config.redacted["server"]?["tls"] == .null)
         let sections = Set(config.redacted.objectValue?.keys.map { $0 } ?? [])
-        #expect(sections == ["server", "auth", "contexts", "factory", "engines", "events", "streams", "idempotency",
+        #expect(sections == ["server", "auth", "contexts", "factory", "engines", "events", "streams", "idempotency", "budgets",
                              "agents", "logging", "metrics"])
     }
 }

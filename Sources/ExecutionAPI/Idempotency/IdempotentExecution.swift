@@ -32,6 +32,8 @@ public struct IdempotentExecution: Sendable {
                 .retrying(after: 1)
         case .fingerprintMismatch:
             throw ProblemDetails(.idempotencyKeyReused, detail: "this Idempotency-Key was used with a different request; use a new key for a new request")
+        case .budgetExceeded(let refusal):
+            throw ProblemMapping.problem(for: refusal)
         case .proceed:
             break
         }

@@ -21,6 +21,25 @@ enum ServiceFigures {
                    service.contexts.totalCount)
         out.single("isolationd_idempotency_keys", .gauge, help: "Idempotency records currently kept.",
                    service.idempotency.count)
+        writeBudgets(service.ledger.figures, to: &out)
+    }
+
+    /// The budgets of retained bytes and what is held against them, by category (summed over
+    /// users: no user label, ever).
+    static func writeBudgets(_ budgets: BudgetFigures, to out: inout PrometheusExposition) {
+        out.single("isolationd_budget_global_bytes", .gauge,
+                   help: "The global budget of retained bytes (budgets.global_bytes, lowered to half the cgroup memory limit).",
+                   budgets.globalBudgetBytes)
+        out.single("isolationd_budget_per_user_bytes", .gauge, help: "Each user's budget of retained bytes (budgets.per_user_bytes).",
+                   budgets.perUserBudgetBytes)
+        out.family("isolationd_budget_retained_bytes", .gauge, help: "Bytes retained for all users now, by category.")
+        for category in BudgetCategory.allCases {
+            out.sample("isolationd_budget_retained_bytes", [("category", category.name)], budgets.retainedBytes[category.rawValue])
+        }
+        out.family("isolationd_budget_refusals_total", .counter,
+                   help: "Requests refused because they would pass a budget of retained bytes, by scope (user: 429, global: 503).")
+        out.sample("isolationd_budget_refusals_total", [("scope", "user")], Int(clamping: budgets.userRefusals))
+        out.sample("isolationd_budget_refusals_total", [("scope", "global")], Int(clamping: budgets.globalRefusals))
     }
 
     static func writeConnections(_ server: HTTPServerCounters, to out: inout PrometheusExposition) {

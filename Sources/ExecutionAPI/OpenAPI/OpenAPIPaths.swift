@@ -9,6 +9,7 @@ enum OpenAPIPaths {
         paths.merge(runs) { a, _ in a }
         paths.merge(events) { a, _ in a }
         paths.merge(service) { a, _ in a }
+        paths.merge(OpenAPIUsage.paths) { a, _ in a }
         return paths
     }
 

@@ -36,6 +36,8 @@ public enum ProblemMapping {
         case .totalLimitExceeded:
             return ProblemDetails.tooManyRequests("the service holds its maximum of live contexts; retry later",
                                                   retryAfter: retryAfterSeconds)
+        case .budgetExceeded(let refusal):
+            return problem(for: refusal)
         }
     }
 
@@ -79,6 +81,8 @@ public enum ProblemMapping {
             return ProblemDetails(.engineRetiring, detail: "the engine passed its maximum lifetime and accepts no new runs; create a new engine")
         case .engineCleaned:
             return ProblemDetails(.engineCleaned, detail: "the engine has been cleaned and runs nothing again; create a new engine")
+        case .budgetExceeded(let refusal):
+            return problem(for: refusal)
         }
     }
 

@@ -70,6 +70,8 @@ extension ProblemType {
         "The user holds the maximum number of engines; delete one or wait for an idle one to be cleaned.")
     public static let queueFull = ProblemType("queue-full", "Run queue full", .tooManyRequests,
         "The engine's run queue is full; retry after Retry-After.")
+    public static let budgetExceeded = ProblemType("budget-exceeded", "Budget of retained bytes exceeded", .tooManyRequests,
+        "Keeping this would pass your budget of retained bytes (budgets.per_user_bytes: contexts, runs and their results, events, idempotency records, subscriber queues; GET /v1/usage shows them). Delete contexts or engines, or wait for contexts to expire and runs' history to go with idle engines; budget_bytes and used_bytes say where you stand.")
     public static let requestHeaderFieldsTooLarge = ProblemType("request-header-fields-too-large", "Request header fields too large",
         .requestHeaderFieldsTooLarge, "The header block is larger, or has more fields, than the server accepts.")
     public static let internalError = ProblemType("internal-error", "Internal server error", .internalServerError,
@@ -84,6 +86,8 @@ extension ProblemType {
         "The service holds its maximum number of engines in total; retry after Retry-After.")
     public static let breakerOpen = ProblemType("breaker-open", "Engine creation suspended", .serviceUnavailable,
         "Engine builds have been failing, so creation is paused (circuit breaker open); retry after Retry-After.")
+    public static let globalBudgetExceeded = ProblemType("global-budget-exceeded", "Service memory budget exhausted", .serviceUnavailable,
+        "The service keeps its maximum of retained bytes across all users (budgets.global_bytes, lowered to half the container's memory limit); retry after Retry-After, possibly on another replica.")
     public static let httpVersionNotSupported = ProblemType("http-version-not-supported", "HTTP version not supported",
         .httpVersionNotSupported, "Only HTTP/1.0 and HTTP/1.1 are served.")
 
@@ -92,8 +96,8 @@ extension ProblemType {
         .badRequest, .unauthorized, .forbidden, .notFound, .methodNotAllowed, .requestTimeout,
         .engineBusy, .engineRetiring, .engineCleaned, .idempotencyInProgress, .contentTooLarge, .inputTooLarge, .uriTooLong,
         .unsupportedMediaType, .expectationFailed, .validationFailed, .idempotencyKeyReused, .upgradeRequired,
-        .tooManyRequests, .engineLimit, .queueFull, .requestHeaderFieldsTooLarge, .internalError, .engineBuildFailed,
-        .notImplemented, .serviceUnavailable, .capacity, .breakerOpen, .httpVersionNotSupported,
+        .tooManyRequests, .engineLimit, .queueFull, .budgetExceeded, .requestHeaderFieldsTooLarge, .internalError, .engineBuildFailed,
+        .notImplemented, .serviceUnavailable, .capacity, .breakerOpen, .globalBudgetExceeded, .httpVersionNotSupported,
     ]
 
     /// The type by name, for `/problems/{name}`.

@@ -16,6 +16,7 @@ public enum APIRoutes {
         EngineRoutes(service: service, idempotent: idempotent).install(on: &router)
         RunRoutes(service: service).install(on: &router)
         ServiceRoutes(service: service).install(on: &router)
+        UsageRoutes(service: service).install(on: &router)
         let document = OpenAPIDocument.bytes
         router.get("/openapi.json") { _ in
             HTTPResponse(status: .ok, contentType: "application/json", body: document)

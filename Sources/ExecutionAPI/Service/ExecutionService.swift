@@ -21,6 +21,9 @@ public final class ExecutionService: Sendable {
     public let agents: AgentCatalog
     public let factory: ExecutionEngineFactory
     public let idempotency: any IdempotencyStore
+    /// Every retained byte per user and in total, against the `budgets` (the global one fitted
+    /// to the container's memory limit at start).
+    public let ledger: RetainedBytesLedger
     /// Terminal runs by outcome (counted as engines publish their terminal events).
     public let runOutcomes: RunOutcomeCounter
     private let housekeeping: VisibleMutex<Task<Void, Never>?> = VisibleMutex(nil)
@@ -37,13 +40,14 @@ public final class ExecutionService: Sendable {
         self.authenticator = authenticator
         self.clock = clock
         self.logger = logger
+        ledger = RetainedBytesLedger(limits: settings.budgets.limits.fitted(toMemoryLimit: CgroupMemoryLimit.current()))
         let c = settings.contexts
         contextPolicy = ContextPolicy(placeholderValues: c.placeholderValues, reservedKeys: c.reservedKeys,
                                       maxJSONBytes: c.maxJSONBytes, maxDepth: c.maxDepth)
-        contexts = ContextRegistry(store: InMemoryContextStore(maxPerUser: c.maxPerUser, maxTotal: c.maxTotal),
+        contexts = ContextRegistry(store: InMemoryContextStore(maxPerUser: c.maxPerUser, maxTotal: c.maxTotal, ledger: ledger),
                                    ttl: .seconds(c.ttlSeconds), clock: clock,
                                    sweepInterval: .seconds(min(60, max(1, c.ttlSeconds / 4))))
-        hub = EventHub(configuration: settings.eventHubConfiguration, clock: clock)
+        hub = EventHub(configuration: settings.eventHubConfiguration, clock: clock, ledger: ledger)
         do {
             agents = try AgentCatalog(definitions: settings.agents,
                                       processConfiguration: .init(maxProcessesPerUser: settings.engines.maxAgentProcessesPerUser),
@@ -55,13 +59,13 @@ public final class ExecutionService: Sendable {
         do {
             factory = try ExecutionEngineFactory(eventPublisher: runOutcomes, agents: agents,
                                                  configuration: settings.factoryConfiguration,
-                                                 contextPolicy: contextPolicy, clock: clock)
+                                                 contextPolicy: contextPolicy, clock: clock, ledger: ledger)
         } catch {
             agents.shutdown()
             throw ServiceStartError(description: "\(error)")
         }
         idempotency = InMemoryIdempotencyStore(ttl: .seconds(settings.idempotency.ttlSeconds),
-                                               maxKeysPerUser: settings.idempotency.maxKeysPerUser)
+                                               maxKeysPerUser: settings.idempotency.maxKeysPerUser, ledger: ledger)
         startHousekeeping()
     }
 

@@ -10,6 +10,7 @@ public struct ServiceSettings: Sendable {
     public var events = EventSettings()
     public var streams = StreamSettings()
     public var idempotency = IdempotencySettings()
+    public var budgets = BudgetSettings()
     /// The agents runs may name (none unless given).
     public var agents: [AgentDefinition] = []
 

@@ -37,4 +37,6 @@ public enum ContextRegistryError: Error, Sendable, Equatable {
     case userLimitExceeded(limit: Int)
     /// The store holds its total bound of contexts.
     case totalLimitExceeded(limit: Int)
+    /// Keeping it would pass the user's or the global budget of retained bytes.
+    case budgetExceeded(BudgetRefusal)
 }

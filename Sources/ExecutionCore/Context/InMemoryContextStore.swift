@@ -23,6 +23,8 @@ public final class InMemoryContextStore: ContextStore {
         var expiresAt: Timestamp
         /// Insertion order, for "oldest first".
         var sequence: UInt64
+        /// What the ledger was charged for it (released with it).
+        var charged: Int
     }
 
     private final class EntryShard: Sendable {
@@ -57,10 +59,13 @@ public final class InMemoryContextStore: ContextStore {
     private let userShards: [UserShard]
     private let total = Atomic<Int>(0)
     private let sequence = Atomic<UInt64>(0)
+    /// Charged for each kept context (`RetainedSize.of`); nil keeps no account.
+    private let ledger: RetainedBytesLedger?
 
-    public init(maxPerUser: Int = 100, maxTotal: Int = 100_000) {
+    public init(maxPerUser: Int = 100, maxTotal: Int = 100_000, ledger: RetainedBytesLedger? = nil) {
         self.maxPerUser = max(1, maxPerUser)
         self.maxTotal = max(1, maxTotal)
+        self.ledger = ledger
         entryShards = (0..<64).map { _ in EntryShard() }
         userShards = (0..<16).map { _ in UserShard() }
     }
@@ -96,19 +101,26 @@ public final class InMemoryContextStore: ContextStore {
             releaseUserSlots(context.userID, keys: [listed])
             throw .totalLimitExceeded(limit: maxTotal)
         }
+        let charged = ledger == nil ? 0 : RetainedSize.of(context)
+        if let refusal = ledger?.charge(context.userID, .contexts, bytes: charged) {
+            total.wrappingSubtract(1, ordering: .relaxed)
+            releaseUserSlots(context.userID, keys: [listed])
+            throw .budgetExceeded(refusal)
+        }
         let order = sequence.wrappingAdd(1, ordering: .relaxed).newValue
         let raced = shard.entries.withLock { entries -> Bool in
             if entries[key] != nil {
                 entries[key]?.expiresAt = expiresAt
                 return true
             }
-            entries[key] = Entry(context: context, expiresAt: expiresAt, sequence: order)
+            entries[key] = Entry(context: context, expiresAt: expiresAt, sequence: order, charged: charged)
             return false
         }
         if raced { // a concurrent insert of the same context won; give back what this one took
             // (the slot only: the listing key is the same key, and the winner's)
             total.wrappingSubtract(1, ordering: .relaxed)
             releaseUserSlots(context.userID, keys: [])
+            ledger?.release(context.userID, .contexts, bytes: charged)
         }
     }
 
@@ -153,6 +165,7 @@ public final class InMemoryContextStore: ContextStore {
         guard let removed = entryShard(key).entries.withLock({ $0.removeValue(forKey: key) }) else { return false }
         total.wrappingSubtract(1, ordering: .relaxed)
         releaseUserSlots(userID, keys: [ListingKey(createdAt: removed.context.createdAt, id: requestID)])
+        ledger?.release(userID, .contexts, bytes: removed.charged)
         return true
     }
 
@@ -195,6 +208,7 @@ public final class InMemoryContextStore: ContextStore {
     /// the counts outside the shard locks.
     private func removeExpired(now: Timestamp, matching: (String) -> Bool) -> Int {
         var removedPerUser: [String: [ListingKey]] = [:]
+        var chargedPerUser: [String: Int] = [:]
         for shard in entryShards {
             shard.entries.withLock { entries in
                 var expired: [Key] = []
@@ -202,12 +216,14 @@ public final class InMemoryContextStore: ContextStore {
                 for key in expired {
                     guard let entry = entries.removeValue(forKey: key) else { continue }
                     removedPerUser[key.userID, default: []].append(ListingKey(createdAt: entry.context.createdAt, id: key.requestID))
+                    chargedPerUser[key.userID, default: 0] += entry.charged
                 }
             }
         }
         var removed = 0
         for (userID, keys) in removedPerUser {
             releaseUserSlots(userID, keys: keys)
+            ledger?.release(userID, .contexts, bytes: chargedPerUser[userID] ?? 0, items: keys.count)
             removed += keys.count
         }
         total.wrappingSubtract(removed, ordering: .relaxed)

@@ -32,6 +32,19 @@ struct JSONSizeMeter {
         return meter.verdict == nil
     }
 
+    /// The bytes `value` serializes to when at most `limit`; nil when larger (the walk stops
+    /// there). What `fits` decides, with the size: a budget charge needs no second walk.
+    static func size(of value: JSONValue, limit: Int) -> Int? {
+        var meter = JSONSizeMeter(limit: limit, maxNesting: 10_000)
+        meter.measure(value, depth: 0)
+        return meter.verdict == nil ? meter.total : nil
+    }
+
+    /// The bytes `value` serializes to (values in the core were bounded when they came in).
+    static func size(of value: JSONValue) -> Int {
+        size(of: value, limit: .max) ?? 0
+    }
+
     /// Adds `count` bytes; false (and the verdict set) once past the limit.
     private mutating func add(_ count: Int) -> Bool {
         guard verdict == nil else { return false }

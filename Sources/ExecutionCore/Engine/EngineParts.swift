@@ -11,10 +11,12 @@ public struct EngineParts: Sendable {
     let clock: any ExecutionClock
     /// The factory's run → engine index, kept current by the engine.
     let runIndex: RunIndex
+    /// Charged for the engine's runs (inputs while live, records in history); nil: no account.
+    let ledger: RetainedBytesLedger?
 
     init(id: String, context: UserExecutionContext, configuration: EngineConfiguration, createdAt: Timestamp,
          expiresAt: Timestamp, eventPublisher: any EventPublisher, agents: any AgentProvider, clock: any ExecutionClock,
-         runIndex: RunIndex) {
+         runIndex: RunIndex, ledger: RetainedBytesLedger? = nil) {
         self.id = id
         self.context = context
         self.configuration = configuration
@@ -24,5 +26,6 @@ public struct EngineParts: Sendable {
         self.agents = agents
         self.clock = clock
         self.runIndex = runIndex
+        self.ledger = ledger
     }
 }

@@ -6,6 +6,8 @@ struct LiveRun {
     let runner: any AgentRunner
     let timeout: Duration
     let createdAt: Timestamp
+    /// What the budget was charged for it while live (input + overhead), released when it ends.
+    let charged: Int
     /// Admission order (creation timestamps can tie).
     var sequence: UInt64 = 0
     var state: RunState = .queued
@@ -55,6 +57,8 @@ struct RunTableContext {
     let configuration: EngineConfiguration
     let clock: any ExecutionClock
     let runIndex: RunIndex
+    /// Where the run's charges go (nil: no account).
+    let ledger: RetainedBytesLedger?
     /// Timers hold the engine weakly: a forgotten engine is freed, its timers then do nothing.
     weak let engine: UserExecutionEngine?
 
@@ -155,6 +159,13 @@ struct RunTable {
         }
         effects.timerCancels.append(contentsOf: run.timers)
         if stopAgent, let handle = run.handle { effects.handleCancels.append(handle) }
+        let userID = ctx.context.userID
+        ctx.ledger?.release(userID, .runs, bytes: run.charged)
+        var end = end
+        var recordCharge = 0
+        if let ledger = ctx.ledger {
+            (end, recordCharge) = Self.chargeRecord(of: end, userID: userID, ledger: ledger)
+        }
 
         let state: RunState
         var reason: String?
@@ -184,10 +195,38 @@ struct RunTable {
             id: id, engineID: ctx.engineID, userID: ctx.context.userID, threadID: ctx.context.threadID,
             runID: ctx.context.runID, agent: run.agent, state: state, reason: reason, errorMessage: message,
             result: result, createdAt: run.createdAt, startedAt: run.startedAt, endedAt: now)
-        if let evicted = history.append(record) { ctx.runIndex.remove(runID: evicted) }
+        if let evicted = history.append(record, charged: recordCharge) {
+            ctx.runIndex.remove(runID: evicted.id)
+            ctx.ledger?.release(userID, .runs, bytes: evicted.charged)
+        }
         stats.recordEnd(state, executionTime: duration)
         lastActivity = now
         return record
+    }
+
+    /// Charges the record an ended run leaves in history (its result, or its error message, plus
+    /// overhead). A result that would pass the budget is not kept: the run ends failed, kind
+    /// `budget_exceeded`, and that small record is charged whatever the budget says (bounded by
+    /// the history size; a run must leave a record and exactly one terminal event).
+    private static func chargeRecord(of end: RunEnd, userID: String, ledger: RetainedBytesLedger) -> (RunEnd, Int) {
+        switch end {
+        case .completed(let result):
+            let bytes = RetainedSize.endedRunOverhead + JSONSizeMeter.size(of: result)
+            guard let refusal = ledger.charge(userID, .runs, bytes: bytes) else { return (end, bytes) }
+            let scope = if case .global = refusal { "the service's" } else { "your" }
+            let failure = RunEnd.failed(kind: "budget_exceeded",
+                                        message: "the agent's result would pass \(scope) budget of retained bytes; it was not kept")
+            return (failure, forceCharge(failure, userID: userID, ledger: ledger))
+        case .failed, .cancelled, .timedOut:
+            return (end, forceCharge(end, userID: userID, ledger: ledger))
+        }
+    }
+
+    private static func forceCharge(_ end: RunEnd, userID: String, ledger: RetainedBytesLedger) -> Int {
+        var bytes = RetainedSize.endedRunOverhead
+        if case .failed(let kind, let message) = end { bytes += kind.utf8.count + message.utf8.count }
+        ledger.forceCharge(userID, .runs, bytes: bytes)
+        return bytes
     }
 
     /// running → cancelling: tells the agent to stop and arms the settle deadline.

@@ -58,6 +58,8 @@ public enum RunRequestError: Error, Sendable, Equatable {
     case engineRetiring
     /// The engine is cleaned (or being cleaned): it never runs anything again.
     case engineCleaned
+    /// Keeping the run's input would pass the user's or the global budget of retained bytes.
+    case budgetExceeded(BudgetRefusal)
 }
 
 /// What a cancel request found and did.

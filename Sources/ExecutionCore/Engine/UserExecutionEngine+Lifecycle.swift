@@ -63,8 +63,15 @@ extension UserExecutionEngine {
         return claimed
     }
 
-    /// Second half: the engine is `cleaned` for good.
+    /// Second half: the engine is `cleaned` for good. Its history stays readable to whoever
+    /// still holds the engine, but it is no longer the user's: its charge is given back (once;
+    /// nothing can enter the history of a cleaned engine).
     func finishCleanup() {
-        core.withLock { $0.phase = .cleaned }
+        let released = core.withLock { core -> (bytes: Int, items: Int)? in
+            if case .cleaned = core.phase { return nil }
+            core.phase = .cleaned
+            return (core.table.history.chargedBytes, core.table.history.count)
+        }
+        if let released, released.items > 0 { ledger?.release(context.userID, .runs, bytes: released.bytes, items: released.items) }
     }
 }

@@ -34,6 +34,8 @@ public final class UserExecutionEngine: Sendable {
     let agents: any AgentProvider
     let clock: any ExecutionClock
     let runIndex: RunIndex
+    /// Charged for this engine's runs; nil keeps no account.
+    let ledger: RetainedBytesLedger?
     let core: VisibleMutex<Core>
 
     /// Builds an engine from the parts the factory prepared (see `EngineBuilder`).
@@ -44,6 +46,7 @@ public final class UserExecutionEngine: Sendable {
         agents = parts.agents
         clock = parts.clock
         runIndex = parts.runIndex
+        ledger = parts.ledger
         createdAt = parts.createdAt
         expiresAt = parts.expiresAt
         emitter = EngineEventEmitter(context: parts.context, engineID: parts.id, publisher: parts.eventPublisher, clock: parts.clock)
@@ -52,7 +55,7 @@ public final class UserExecutionEngine: Sendable {
 
     var tableContext: RunTableContext {
         RunTableContext(engineID: id, context: context, emitter: emitter, configuration: configuration,
-                        clock: clock, runIndex: runIndex, engine: self)
+                        clock: clock, runIndex: runIndex, ledger: ledger, engine: self)
     }
 
     // MARK: - Runs
@@ -62,13 +65,17 @@ public final class UserExecutionEngine: Sendable {
     public func startRun(agent: String, input: JSONValue = .object([:]),
                          ifBusy: BusyPolicy = .enqueue) throws(RunRequestError) -> RunSnapshot {
         guard let runner = agents.runner(named: agent) else { throw .unknownAgent(agent) }
-        guard JSONSizeMeter.fits(input, limit: configuration.maxRunInputBytes) else {
+        guard let inputBytes = JSONSizeMeter.size(of: input, limit: configuration.maxRunInputBytes) else {
             throw .inputTooLarge(limit: configuration.maxRunInputBytes)
         }
+        // Charged before admission and given back if it is refused; a live run's charge is
+        // released when it ends (`RunTable.finalize`).
+        let charged = ledger == nil ? 0 : inputBytes + RetainedSize.liveRunOverhead
+        if let refusal = ledger?.charge(context.userID, .runs, bytes: charged) { throw .budgetExceeded(refusal) }
         let now = clock.now()
         let run = LiveRun(id: RandomIdentifier.uuid(), agent: agent, input: input, runner: runner,
                           timeout: (agents.runTimeout(forAgent: agent) ?? configuration.runTimeout).clampedForDeadlines,
-                          createdAt: now)
+                          createdAt: now, charged: charged)
         let ctx = tableContext
         var effects = EngineEffects()
         let outcome: Result<RunSnapshot, RunRequestError> = core.withLock { core in
@@ -111,7 +118,9 @@ public final class UserExecutionEngine: Sendable {
         perform(effects)
         switch outcome {
         case .success(let snapshot): return snapshot
-        case .failure(let error): throw error
+        case .failure(let error):
+            ledger?.release(context.userID, .runs, bytes: charged)
+            throw error
         }
     }
 

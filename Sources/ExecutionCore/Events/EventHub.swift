@@ -22,13 +22,16 @@ public final class EventHub: EventPublisher {
     let clock: any ExecutionClock
     let makeLog: EventLogFactory
     let shards: [EventHubShard]
+    /// Charged for each user's replay ring and subscriber queues; nil keeps no account.
+    let ledger: RetainedBytesLedger?
     private let shutDown = Atomic<Bool>(false)
     private let nextSubscriptionID = Atomic<UInt64>(1)
 
     /// - Parameter makeLog: the per-user log; default `InMemoryEventLog` with the ring size.
     public init(configuration: EventHubConfiguration = .init(), clock: any ExecutionClock = SystemClock(),
-                makeLog: EventLogFactory? = nil) {
+                makeLog: EventLogFactory? = nil, ledger: RetainedBytesLedger? = nil) {
         self.configuration = configuration
+        self.ledger = ledger
         self.sanitizer = EventSanitizer(configuration.sanitizer)
         self.clock = clock
         let ringSize = configuration.replayRingSize
@@ -60,7 +63,11 @@ public final class EventHub: EventPublisher {
                                                            maxDataBytes: configuration.sanitizer.maxDataBytes)
         if let data { draft.data = data }
         // Moved into the published event under the lock (never copied: it holds several strings).
-        var pending: EventEnvelope? = EventEnvelope(id: 0, draft: draft, json: body)
+        // The ring keeps the encoded bytes only: the parsed data is dropped here (`data` decodes
+        // it again for the rare reader that wants it).
+        var envelope = EventEnvelope(id: 0, draft: draft, json: body)
+        envelope.keepEncodedDataOnly()
+        var pending: EventEnvelope? = consume envelope
         while true {
             guard let outcome = append(&pending, to: channel) else {
                 // Evicted between lookup and lock: the user's next channel continues the ids.
@@ -101,7 +108,12 @@ public final class EventHub: EventPublisher {
             let timestamp = envelope.timestamp
             let event = PublishedEvent(consume envelope)
             var outcome = AppendOutcome(event: event)
+            let bytesBefore = state.log.retainedBytes
             outcome.retainedDelta = 1 - state.log.append(event)
+            if let ledger {
+                outcome.retainedDelta -= Self.settleRingCharge(&state.log, bytesBefore: bytesBefore,
+                                                               itemsDelta: outcome.retainedDelta, userID: channel.userID, ledger: ledger)
+            }
             state.lastActivity = max(state.lastActivity, timestamp)
             var index = 0
             while index < state.subscribers.count {
@@ -156,7 +168,8 @@ public final class EventHub: EventPublisher {
                 let (gap, replay) = Self.replay(from: state.log, after: after, filter: filter)
                 let subscription = EventSubscription(
                     id: nextSubscriptionID.wrappingAdd(1, ordering: .relaxed).oldValue, userID: userID,
-                    filter: filter, queue: SubscriberQueue(capacity: capacity, gap: gap, replay: replay),
+                    filter: filter, queue: SubscriberQueue(capacity: capacity, gap: gap, replay: replay,
+                                                           ledger: ledger, userID: userID),
                     wake: wake, channel: channel, shard: shard, clock: clock)
                 state.subscribers.append(subscription)
                 state.lastActivity = max(state.lastActivity, now)
@@ -235,6 +248,8 @@ public final class EventHub: EventPublisher {
                         guard state.subscribers.isEmpty, state.lastActivity <= cutoff else { return nil }
                         state.retired = true
                         retained += state.log.retainedCount
+                        // A retired log takes no more events: what it was charged goes back now.
+                        ledger?.release(userID, .events, bytes: state.log.retainedBytes, items: state.log.retainedCount)
                         return state.log.lastID
                     }
                     guard let lastID else { continue }
@@ -278,21 +293,5 @@ public final class EventHub: EventPublisher {
             EventLogInfo(lastID: state.log.lastID, firstRetainedID: state.log.firstRetainedID,
                          retainedCount: state.log.retainedCount, subscriberCount: state.subscribers.count)
         }
-    }
-}
-
-/// Wake closures collected under a lock and called after it is released. The first is stored
-/// inline: the common single-subscriber publish allocates nothing for it.
-struct WakeList {
-    private var first: (@Sendable () -> Void)?
-    private var rest: [@Sendable () -> Void] = []
-
-    mutating func append(_ wake: @escaping @Sendable () -> Void) {
-        if first == nil { first = wake } else { rest.append(wake) }
-    }
-
-    func callAll() {
-        first?()
-        for wake in rest { wake() }
     }
 }

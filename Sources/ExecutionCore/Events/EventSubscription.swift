@@ -37,6 +37,11 @@ public final class EventSubscription: Sendable {
         self.clock = clock
     }
 
+    /// A consumer that never cancelled still gives back what its queue was charged.
+    deinit {
+        queue.withLock { $0.discardPending() }
+    }
+
     /// Takes what is waiting, never blocking: the gap (once), up to `maxEvents` events in id
     /// order, and the termination reason once nothing precedes it.
     public func next(maxEvents: Int = .max) -> EventBatch {

@@ -1,8 +1,20 @@
 /// One subscriber's pending items, guarded by the subscription's own lock. The publisher
 /// appends (holding the user's channel lock, never waiting on the consumer); the consumer takes
-/// batches. Bounded: the live part never holds more than `capacity` events.
+/// batches. Bounded: the live part never holds more than `capacity` events, and (with a ledger)
+/// never more than the user's budget takes: each live event waiting is charged
+/// (`RetainedSize.ofQueued`) from its push until it is taken or dropped. A push onto a backlog
+/// that the budget refuses ends the subscription as a slow consumer, exactly like a full queue:
+/// the reader was too slow for what its user may keep, and it can resume from the ring with the
+/// last id it saw. A push onto an empty queue (the reader keeps up) is charged whatever the
+/// budget says, so a user whose budget is full of other things still gets their events live;
+/// that overshoot is one event per subscription. Replayed events are not charged here: they are
+/// the ring's, bounded by its size.
 struct SubscriberQueue {
     let capacity: Int
+    let ledger: RetainedBytesLedger?
+    let userID: String
+    /// What the live events waiting are charged now.
+    private var chargedBytes = 0
     var gap: EventGap?
     /// Events replayed from the ring at subscribe time, handed out before live ones. Bounded by
     /// the ring size, so it does not count against `capacity`.
@@ -14,8 +26,10 @@ struct SubscriberQueue {
     /// A wake has been signalled and the consumer has not yet emptied the queue: coalesce.
     var wakePending: Bool
 
-    init(capacity: Int, gap: EventGap?, replay: [PublishedEvent]) {
+    init(capacity: Int, gap: EventGap?, replay: [PublishedEvent], ledger: RetainedBytesLedger? = nil, userID: String = "") {
         self.capacity = capacity
+        self.ledger = ledger
+        self.userID = userID
         self.gap = gap
         self.replay = replay
         // Items present at subscribe time are pulled by the consumer's first `next`, unasked.
@@ -39,6 +53,16 @@ struct SubscriberQueue {
             termination = .slowConsumer
             return .overflowed(wake: takeWakeDuty())
         }
+        if let ledger {
+            let bytes = RetainedSize.ofQueued(event: event)
+            if live.count == liveHead {
+                ledger.forceCharge(userID, .subscriptions, bytes: bytes)
+            } else if ledger.charge(userID, .subscriptions, bytes: bytes, countingRefusal: false) != nil {
+                termination = .slowConsumer
+                return .overflowed(wake: takeWakeDuty())
+            }
+            chargedBytes += bytes
+        }
         live.append(event)
         return .queued(wake: takeWakeDuty())
     }
@@ -55,8 +79,18 @@ struct SubscriberQueue {
         gap = nil
         replay = []
         replayIndex = 0
+        if chargedBytes > 0 { ledger?.release(userID, .subscriptions, bytes: chargedBytes, items: live.count - liveHead) }
+        chargedBytes = 0
         live = []
         liveHead = 0
+    }
+
+    /// Gives back the charge of live events handed to the consumer.
+    private mutating func releaseTaken(_ taken: ArraySlice<PublishedEvent>) {
+        guard !taken.isEmpty else { return }
+        let bytes = taken.reduce(0) { $0 + RetainedSize.ofQueued(event: $1) }
+        chargedBytes -= bytes
+        ledger?.release(userID, .subscriptions, bytes: bytes, items: taken.count)
     }
 
     private mutating func takeWakeDuty() -> Bool {
@@ -82,6 +116,8 @@ struct SubscriberQueue {
             budget -= count
         }
         let liveWaiting = live.count - liveHead
+        let replayed = batch.events.count
+        defer { if ledger != nil { releaseTaken(batch.events[replayed...]) } }
         if budget > 0 && liveWaiting > 0 {
             let count = min(budget, liveWaiting)
             if batch.events.isEmpty && liveHead == 0 && count == live.count {

@@ -28,9 +28,9 @@ extension ExecutionEngineFactory {
         }
         let removed = registry.withLock { $0.remove(engine, cause: cause) }
         if !removed || !slots.release(userID: engine.context.userID) { count(.cleanupError) }
-        engine.finishCleanup()
         // A cleaned engine takes no new runs, so its run ids are final: forget them all.
         runIndex.remove(runIDs: engine.knownRunIDs)
+        engine.finishCleanup()
         return .cleaned
     }
 

@@ -17,6 +17,8 @@ public final class ExecutionEngineFactory: Sendable {
     let registry: VisibleMutex<EngineRegistry>
     /// Which engine holds each run (engines keep it current; cleanup forgets an engine's runs).
     let runIndex = RunIndex()
+    /// Charged for every engine's runs (see `RunTable`); nil keeps no account.
+    let ledger: RetainedBytesLedger?
     let sweeper: VisibleMutex<PeriodicTask?> = VisibleMutex(nil)
 
     /// - Parameters:
@@ -28,6 +30,7 @@ public final class ExecutionEngineFactory: Sendable {
                 contextPolicy: ContextPolicy = ContextPolicy(), clock: any ExecutionClock = SystemClock(),
                 slots: any EngineSlotAccounting = InMemoryEngineSlots(),
                 builder: any EngineBuilder = StandardEngineBuilder(),
+                ledger: RetainedBytesLedger? = nil,
                 runsBackgroundSweep: Bool = true) throws(FactoryConfigurationError) {
         guard let eventPublisher else { throw .missingEventPublisher }
         self.eventPublisher = eventPublisher
@@ -37,6 +40,7 @@ public final class ExecutionEngineFactory: Sendable {
         self.clock = clock
         self.slots = slots
         self.builder = builder
+        self.ledger = ledger
         breaker = CircuitBreaker(failureThreshold: configuration.breakerFailureThreshold,
                                  cooldown: configuration.breakerCooldown, clock: clock)
         registry = VisibleMutex(EngineRegistry(recentlyCleanedCapacity: configuration.recentlyCleanedCapacity))
@@ -89,7 +93,8 @@ public final class ExecutionEngineFactory: Sendable {
         let now = clock.now()
         let parts = EngineParts(id: RandomIdentifier.uuid(), context: context, configuration: configuration.engine,
                                 createdAt: now, expiresAt: now + configuration.maxLifetime,
-                                eventPublisher: eventPublisher, agents: agents, clock: clock, runIndex: runIndex)
+                                eventPublisher: eventPublisher, agents: agents, clock: clock, runIndex: runIndex,
+                                ledger: ledger)
         let engine: UserExecutionEngine
         do {
             engine = try builder.buildEngine(parts)

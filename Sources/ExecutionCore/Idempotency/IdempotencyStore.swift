@@ -9,6 +9,9 @@ public enum IdempotencyDecision: Sendable, Equatable {
     case inProgress
     /// The same key was used with a different request.
     case fingerprintMismatch
+    /// Keeping the key would pass the user's or the global budget of retained bytes; nothing was
+    /// reserved and the request must not run.
+    case budgetExceeded(BudgetRefusal)
 }
 
 /// Remembers the outcome of keyed requests per user, so a client retry never creates a second
