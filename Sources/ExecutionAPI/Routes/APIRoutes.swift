@@ -16,7 +16,7 @@ public enum APIRoutes {
         EngineRoutes(service: service, idempotent: idempotent).install(on: &router)
         RunRoutes(service: service).install(on: &router)
         ServiceRoutes(service: service).install(on: &router)
-        let document = OpenAPIDocument.bytes
+        let document = OpenAPIDocument.bytes(for: service.settings)
         router.get("/openapi.json") { _ in
             HTTPResponse(status: .ok, contentType: "application/json", body: document)
         }
