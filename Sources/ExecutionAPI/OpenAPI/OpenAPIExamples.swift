@@ -64,5 +64,24 @@ enum OpenAPIExamples {
                           "cancel": .string("/v1/runs/\(runID)/cancel"), "engine": .string("/v1/engines/" + engineID)]),
     ])
 
+    static let auditTrail: JSONValue = .object([
+        "correlation_id": .string(contextID), "request_id": .string(contextID), "user_id": .string(user),
+        "thread_id": .string("thread-42"), "run_id": .string("research-7"), "websocket_client_id": .null,
+        "created_at": .string(createdAt), "operation_depth": .integer(0), "parent_request_id": .null,
+        "context_age_seconds": .double(12.5),
+        "audit_metadata": .object(["ticket": .string("OPS-1234"), "context_created_at": .string(createdAt),
+                                   "context_version": .string("1"), "operation_depth": .integer(0)]),
+    ])
+
+    /// The engine's read: the engine, its newest run summaries and the links to the rest.
+    static var engineDetail: JSONValue {
+        guard case .object(var detail) = engine, case .object(var summary) = run else { return engine }
+        summary["result"] = nil
+        summary["error"] = nil
+        detail["runs"] = .array([.object(summary)])
+        detail["links"] = .object(["self": .string("/v1/engines/" + engineID), "runs": .string("/v1/runs?engine_id=" + engineID)])
+        return .object(detail)
+    }
+
     static let event = "id: 17\nevent: agent_completed\ndata: {\"id\":17,\"type\":\"agent_completed\",\"execution_id\":\"\(runID)\",\"data\":{\"result\":{\"text\":\"hello\"}}}\n\n"
 }

@@ -100,7 +100,7 @@ enum OpenAPIPaths {
             "/v1/contexts/{id}/audit": OA.idPath("context", c, [
                 "get": readOperation("getContextAudit", "The context's audit trail", tags: ["contexts"],
                                      returns: "The audit trail.", schema: "AuditTrail",
-                                     example: .object(["correlation_id": .string(OpenAPIExamples.contextID)])),
+                                     example: OpenAPIExamples.auditTrail),
             ]),
         ]
     }
@@ -126,7 +126,7 @@ enum OpenAPIPaths {
             ]),
             "/v1/engines/{id}": OA.idPath("engine", c, [
                 "get": readOperation("getEngine", "An engine's state, stats and its \(EngineRoutes.recentRunsInRead) newest runs (summaries; the rest through links.runs)",
-                                     tags: ["engines"], returns: "The engine.", schema: "EngineDetail", example: OpenAPIExamples.engine),
+                                     tags: ["engines"], returns: "The engine.", schema: "EngineDetail", example: OpenAPIExamples.engineDetail),
                 "delete": OA.operation("deleteEngine", "Clean an engine; its live runs end cancelled (reason engine_cleaned)",
                                        tags: ["engines"], responses: ["204": OA.response("Cleaned (or already cleaned).")],
                                        errors: [404]),
