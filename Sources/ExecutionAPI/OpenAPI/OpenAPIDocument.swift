@@ -1,24 +1,30 @@
 import ExecutionCore
 
 /// The OpenAPI 3.1 description of every route (the event-stream routes included), served at
-/// `GET /openapi.json` and committed as `docs/openapi.json` (a test keeps the two equal and
-/// checks every route registered on the router is described).
+/// `GET /openapi.json`. Its limits, words and agents are those of the running configuration
+/// (`OpenAPIContract`), so the document states what this server enforces; `docs/openapi.json` is
+/// the document of the shipped `config/isolationd.json` (a test keeps the two equal and checks
+/// every route registered on the router is described).
 public enum OpenAPIDocument {
-    /// The document, pretty-printed with sorted keys (stable bytes).
-    public static let bytes: [UInt8] = PrettyJSON.render(value)
+    /// The document for `settings`, pretty-printed with sorted keys (stable bytes). Built once,
+    /// when the routes are installed.
+    public static func bytes(for settings: ServiceSettings) -> [UInt8] {
+        PrettyJSON.render(value(for: settings))
+    }
 
-    public static var value: JSONValue {
-        .object([
+    public static func value(for settings: ServiceSettings) -> JSONValue {
+        let contract = OpenAPIContract(settings: settings)
+        return .object([
             "openapi": .string("3.1.0"),
             "info": .object([
                 "title": .string("isolationd"),
                 "version": .string("1.0.0"),
-                "description": .string("Multi-tenant execution isolation: per-user contexts, engines and agent runs, with their events streamed per user. Every /v1 operation needs Authorization: Bearer <API key or JWT>; the user is always the credential's, never a body's. Errors are application/problem+json (RFC 9457): one type per kind of problem (urn:isolationd:problem:<name>, described at GET /problems/<name>), and instance names the request (urn:isolationd:request:<X-Request-ID>). Methods (RFC 9110): HEAD is answered wherever GET is (same status and headers, no body); OPTIONS on any path answers 204 with Allow (OPTIONS * lists every method the server supports); another method of RFC 9110 or PATCH is 405 with Allow (components/responses/MethodNotAllowed); any other token, lower-case get included, is 501 (NotImplemented). Neither reads a request body."),
+                "description": .string("Multi-tenant execution isolation: per-user contexts, engines and agent runs, with their events streamed per user. Every /v1 operation needs a bearer token (an API key or a JWT) in Authorization; the event streams also take it as ?access_token= or, on the WebSocket, as the subprotocol pair bearer, <token>. The user is always the credential's, never a body's. Errors are application/problem+json (RFC 9457): one type per kind of problem (urn:isolationd:problem:<name>, described at GET /problems/<name>), and instance names the request (urn:isolationd:request:<X-Request-ID>). Every answer but the probes' carries X-Request-ID. Methods (RFC 9110): HEAD is answered wherever GET is (same status and headers, no body); OPTIONS on any path answers 204 with Allow (OPTIONS * lists every method the server supports); another method of RFC 9110, PATCH or QUERY is 405 with Allow (components/responses/MethodNotAllowed); any other token, lower-case get included, is 501 (NotImplemented). Neither reads a request body. The limits in this document (lengths, patterns, enums, agents) are the running configuration's."),
             ]),
             "servers": .array([.object(["url": .string("http://127.0.0.1:8080")])]),
             "tags": .array(["contexts", "engines", "runs", "events", "service", "operations"].map { .object(["name": .string($0)]) }),
-            "paths": .object(OpenAPIPaths.all),
-            "components": OpenAPIComponents.value,
+            "paths": .object(OpenAPIPaths.all(contract)),
+            "components": OpenAPIComponents.value(contract),
         ])
     }
 

@@ -20,11 +20,19 @@ enum OpenAPIUsage {
             "categories": categories,
             "global_budget_bytes": count("The service's budget for all users (budgets.global_bytes, or half the memory limit)."),
         ], required: ["user_id", "used_bytes", "budget_bytes", "available_bytes", "categories", "global_budget_bytes"])
+        let example: JSONValue = .object([
+            "user_id": .string("demo-alice"), "used_bytes": .integer(1_536), "budget_bytes": .integer(33_554_432),
+            "available_bytes": .integer(33_552_896),
+            "categories": .object(Dictionary(uniqueKeysWithValues: BudgetCategory.allCases.enumerated().map { index, category in
+                (category.name, JSONValue.object(["count": .integer(index == 0 ? 1 : 0), "bytes": .integer(index == 0 ? 1_536 : 0)]))
+            })),
+            "global_budget_bytes": .integer(1_073_741_824),
+        ])
         return [
             "/v1/usage": .object([
                 "get": OA.operation("getUsage", "What the service keeps for you against your budget of retained bytes, by category",
                                     tags: ["service"],
-                                    responses: OA.withCommonErrors(["200": OA.response("Your usage.", schema: usage)])),
+                                    responses: ["200": OA.response("Your usage.", content: OA.json(usage, example: example))]),
             ]),
         ]
     }

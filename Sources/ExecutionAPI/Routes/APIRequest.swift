@@ -30,9 +30,12 @@ public struct APIRequest: Sendable {
         return found
     }
 
+    /// The longest id a path, filter or cursor may name (server-made ids are 36-byte UUIDs).
+    static let maxIDBytes = 128
+
     static func isPlausibleID(_ value: String) -> Bool {
         let utf8 = value.utf8
-        return !utf8.isEmpty && utf8.count <= 128 && utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "/") }
+        return !utf8.isEmpty && utf8.count <= maxIDBytes && utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "/") }
     }
 }
 

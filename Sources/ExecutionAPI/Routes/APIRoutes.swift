@@ -17,7 +17,7 @@ public enum APIRoutes {
         RunRoutes(service: service).install(on: &router)
         ServiceRoutes(service: service).install(on: &router)
         UsageRoutes(service: service).install(on: &router)
-        let document = OpenAPIDocument.bytes
+        let document = OpenAPIDocument.bytes(for: service.settings)
         router.get("/openapi.json") { _ in
             HTTPResponse(status: .ok, contentType: "application/json", body: document)
         }

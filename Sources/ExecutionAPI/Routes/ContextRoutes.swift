@@ -12,8 +12,7 @@ struct ContextRoutes {
 
     func install(on router: inout Router) {
         let auth = service.authenticator
-        // Two JSON objects of at most max_json_bytes each, plus ids and syntax.
-        let bodyLimit = 2 * service.settings.contexts.maxJSONBytes + 16_384
+        let bodyLimit = Self.bodyLimit(maxJSONBytes: service.settings.contexts.maxJSONBytes)
         router.post("/v1/contexts", maxBodySize: bodyLimit, handler: APIRoutes.authenticated(auth, create))
         router.get("/v1/contexts", handler: APIRoutes.authenticated(auth, list))
         router.get("/v1/contexts/:id", handler: APIRoutes.authenticated(auth, read))
@@ -21,6 +20,10 @@ struct ContextRoutes {
         router.post("/v1/contexts/:id/children", maxBodySize: bodyLimit, handler: APIRoutes.authenticated(auth, createChild))
         router.get("/v1/contexts/:id/audit", handler: APIRoutes.authenticated(auth, audit))
     }
+
+    /// The largest create or child body: two JSON objects of at most max_json_bytes each, plus
+    /// ids and syntax.
+    static func bodyLimit(maxJSONBytes: Int) -> Int { 2 * maxJSONBytes + 16_384 }
 
     static func location(_ context: UserExecutionContext) -> String { "/v1/contexts/" + context.requestID }
 

@@ -16,10 +16,12 @@ struct EngineRoutes {
         router.get("/v1/engines", handler: APIRoutes.authenticated(auth, list))
         router.get("/v1/engines/:id", handler: APIRoutes.authenticated(auth, read))
         router.delete("/v1/engines/:id", handler: APIRoutes.authenticated(auth, delete))
-        // The input's own limit, plus room for the other members (agent, if_busy).
-        let runBodyLimit = service.settings.engines.maxRunInputBytes + 4096
-        router.post("/v1/engines/:id/runs", maxBodySize: runBodyLimit, handler: APIRoutes.authenticated(auth, startRun))
+        router.post("/v1/engines/:id/runs", maxBodySize: Self.runBodyLimit(maxRunInputBytes: service.settings.engines.maxRunInputBytes), handler: APIRoutes.authenticated(auth, startRun))
     }
+
+    /// The largest run request body: the input's own limit, plus room for the other members
+    /// (agent, if_busy).
+    static func runBodyLimit(maxRunInputBytes: Int) -> Int { maxRunInputBytes + 4096 }
 
     static func representation(_ summary: EngineSummary) -> JSONValue {
         guard case .object(var object) = summary.jsonValue else { return summary.jsonValue }

@@ -5,7 +5,7 @@ import HTTPServer
 /// failure is a `ProblemDetails` naming the parameter. (Who asks: `StreamCredentials`.)
 enum StreamRequestParsing {
     /// Longest id accepted in a filter (the id rule of every route, `APIRequest.isPlausibleID`).
-    static let maxIdentifierBytes = 128
+    static let maxIdentifierBytes = APIRequest.maxIDBytes
 
     /// `thread_id`, `run_id`, `execution_id` from the query.
     static func filter(_ request: HTTPRequest) throws(ProblemDetails) -> EventFilter {
@@ -27,20 +27,26 @@ enum StreamRequestParsing {
     }
 
     /// The resume cursor: the `Last-Event-ID` header (what a reconnecting EventSource sends, so it
-    /// beats the query of the original URL), else `?last_event_id=` or `?after=`. nil: live only.
+    /// beats the query of the original URL), else `?last_event_id=`, else `?after=`. nil: live
+    /// only. Every source given is checked, the ones that lose included: a bad value is refused
+    /// whichever would have won, as the OpenAPI document says of each parameter.
     static func cursor(_ request: HTTPRequest) throws(ProblemDetails) -> UInt64? {
         let values = request.headers.values("Last-Event-ID")
         if values.count > 1 { throw .badRequest("Last-Event-ID must appear at most once") }
-        if let header = values.first {
+        var header: UInt64?? = nil
+        if let value = values.first {
             // The HTML spec lets a client send an empty Last-Event-ID ("no id yet").
-            let trimmed = header.trimmingBlanks
-            if trimmed.isEmpty { return nil }
-            return try eventID(trimmed, field: "Last-Event-ID")
+            let trimmed = value.trimmingBlanks
+            header = .some(trimmed.isEmpty ? nil : try eventID(trimmed, field: "Last-Event-ID"))
         }
+        var query: UInt64?
         for name in ["last_event_id", "after"] {
-            if let value = request.queryItem(name) { return try eventID(value, field: name) }
+            guard let value = request.queryItem(name) else { continue }
+            let id = try eventID(value, field: name)
+            if query == nil { query = id }
         }
-        return nil
+        if let header { return header }
+        return query
     }
 
     static func eventID(_ text: String, field: String) throws(ProblemDetails) -> UInt64 {

@@ -10,7 +10,7 @@ extension UserExecutionContext {
     public func child(operationName: String, agentContext additions: JSONObject = [:],
                       auditMetadata auditAdditions: JSONObject = [:], policy: ContextPolicy,
                       clock: any ExecutionClock = SystemClock()) throws(ContextValidationError) -> UserExecutionContext {
-        try Self.checkOperationName(operationName, maxBytes: policy.maxIdentifierBytes)
+        try Self.checkOperationName(operationName, maxCharacters: policy.maxIdentifierBytes)
         guard operationDepth < policy.maxDepth else {
             throw ContextValidationError(field: "operation_depth", reason: .depthExceeded,
                                          message: "a child of a context at depth \(operationDepth) would pass the maximum depth \(policy.maxDepth)")
@@ -45,14 +45,16 @@ extension UserExecutionContext {
             auditMetadata: audit, operationDepth: depth, parentRequestID: requestID)
     }
 
-    /// An operation name is free text for people, but must say something and stay short.
-    private static func checkOperationName(_ name: String, maxBytes: Int) throws(ContextValidationError) {
+    /// An operation name is free text for people, but must say something and stay short: at most
+    /// `maxCharacters` characters (Unicode scalars, what JSON Schema's `maxLength` counts, so the
+    /// OpenAPI document can state the rule exactly; at most 4 bytes each).
+    private static func checkOperationName(_ name: String, maxCharacters: Int) throws(ContextValidationError) {
         if name.utf8.allSatisfy({ $0 == 0x20 || ($0 >= 0x09 && $0 <= 0x0D) }) {
             throw ContextValidationError(field: "operation_name", reason: .empty, message: "operation_name must not be empty")
         }
-        if name.utf8.count > maxBytes {
+        if name.unicodeScalars.count > maxCharacters {
             throw ContextValidationError(field: "operation_name", reason: .tooLong,
-                                         message: "operation_name must be at most \(maxBytes) bytes")
+                                         message: "operation_name must be at most \(maxCharacters) characters")
         }
         if name.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
             throw ContextValidationError(field: "operation_name", reason: .invalidCharacters,

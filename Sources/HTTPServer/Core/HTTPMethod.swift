@@ -13,16 +13,22 @@ public struct HTTPMethod: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let options = HTTPMethod(rawValue: "OPTIONS")
     public static let connect = HTTPMethod(rawValue: "CONNECT")
     public static let trace = HTTPMethod(rawValue: "TRACE")
+    /// The safe, idempotent method with a body of the HTTP working group's
+    /// draft-ietf-httpbis-safe-method-w-body, which HTTP tooling already sends (schemathesis
+    /// probes every path with it). Recognised, so a path without it answers 405 with `Allow`
+    /// like any other known method, never 501 ("not implemented for any resource" is for
+    /// methods the server cannot know).
+    public static let query = HTTPMethod(rawValue: "QUERY")
 
-    /// The methods of RFC 9110 §9 plus PATCH (RFC 5789), in the order `Allow` lists them. A
+    /// The methods of RFC 9110 §9 plus PATCH (RFC 5789) and QUERY, in the order `Allow` lists them. A
     /// request with one of these on a path that does not support it is 405; with any other
     /// token (unless a route registered it) 501.
-    public static let standard: [HTTPMethod] = [.get, .head, .post, .put, .patch, .delete, .connect, .options, .trace]
+    public static let standard: [HTTPMethod] = [.get, .head, .post, .put, .patch, .delete, .connect, .options, .trace, .query]
 
     /// Whether this is one of `standard` (compares the bytes; no allocation).
     public var isStandard: Bool {
         switch rawValue {
-        case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE": true
+        case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE", "QUERY": true
         default: false
         }
     }

@@ -33,7 +33,7 @@ struct HTTPMetricsTests {
     func labelsAreDocumentedPaths() async throws {
         let harness = try RouteHarness()
         let metrics = HTTPMetrics(routes: harness.router.patterns + [MetricsEndpoint.path])
-        let paths = try #require(try JSONValue.parse(OpenAPIDocument.bytes)["paths"]?.objectValue)
+        let paths = try #require(try JSONValue.parse(OpenAPIDocument.bytes(for: ServiceSettings()))["paths"]?.objectValue)
         #expect(metrics.routeLabels.count == metrics.routes.count)
         #expect(metrics.routeLabels.contains("/v1/runs/{id}/cancel"))
         for label in metrics.routeLabels where label != HTTPMetrics.unmatched {

@@ -107,6 +107,26 @@ struct StreamRequestTests {
         }
     }
 
+    /// Found by schemathesis: a valid Last-Event-ID made the server accept any `after`, because
+    /// only the winning source was read. Every source given is checked now.
+    @Test("the cursor: every source given is checked, the ones that lose included")
+    func cursorChecksEverySource() throws {
+        let header: HTTPHeaders = ["Last-Event-ID": "9"]
+        for (target, field) in [("/v1/events?after=x", "after"), ("/v1/events?last_event_id=-1", "last_event_id"),
+                                ("/v1/events?last_event_id=1&after=", "after")] {
+            for headers in [header, ["Last-Event-ID": ""], [:]] {
+                do {
+                    _ = try StreamRequestParsing.cursor(Self.request(target, headers: headers))
+                    Issue.record("\(target) with \(headers) was accepted")
+                } catch {
+                    #expect(error.extensions["field"] == .string(field), "\(target)")
+                }
+            }
+        }
+        #expect(try StreamRequestParsing.cursor(Self.request("/v1/events?last_event_id=3&after=4", headers: header)) == 9)
+        #expect(try StreamRequestParsing.cursor(Self.request("/v1/events?after=18446744073709551615")) == UInt64.max)
+    }
+
     @Test("filters from the query, percent-decoded and validated")
     func filters() throws {
         let filter = try StreamRequestParsing.filter(Self.request("/v1/events?thread_id=t%2D1&execution_id=x"))

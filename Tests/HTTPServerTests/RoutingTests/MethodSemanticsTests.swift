@@ -25,7 +25,9 @@ struct MethodSemanticsTests {
     @Test("a known method the path does not support is 405 with Allow, for every standard method")
     func notAllowed() {
         let router = RouterTests.sampleRouter()
-        for method in ["POST", "PUT", "PATCH", "DELETE", "CONNECT", "TRACE"] {
+        // QUERY (draft-ietf-httpbis-safe-method-w-body) is known too: schemathesis sends it to
+        // every path and found it answered 501 where a known method is 405 with Allow.
+        for method in ["POST", "PUT", "PATCH", "DELETE", "CONNECT", "TRACE", "QUERY"] {
             let response = respond(router, method, "/v1/contexts/abc/children")
             #expect(response.status == .methodNotAllowed, "\(method)")
             #expect(response.headers["Allow"] == "GET, HEAD, OPTIONS", "\(method)")

@@ -28,7 +28,7 @@ enum APITestConfiguration {
     }
 
     static func json(users: [TestUser], enginesPerUser: Int = 2, maxConcurrentRuns: Int = 1, maxQueuedRuns: Int = 1,
-                     contextsPerUser: Int = 40, extraSections: String = "") -> String {
+                     contextsPerUser: Int = 40, idempotencyKeysPerUser: Int = 100, extraSections: String = "") -> String {
         let keys = users.enumerated().map { index, user in
             let roles = index == 0 ? #"["user", "admin"]"# : #"["user"]"#
             return #"{"user_id": "\#(user.id)", "roles": \#(roles), "sha256": "\#(OpenSSLCrypto.sha256(user.key).description)"}"#
@@ -44,7 +44,7 @@ enum APITestConfiguration {
                       "idle_timeout_seconds": 600, "cleanup_interval_seconds": 60},
           "engines": {"max_concurrent_runs": \(maxConcurrentRuns), "max_queued_runs": \(maxQueuedRuns),
                       "run_timeout_seconds": 20, "cancel_grace_seconds": 1},
-          "idempotency": {"ttl_seconds": 600, "max_keys_per_user": 100},
+          "idempotency": {"ttl_seconds": 600, "max_keys_per_user": \(idempotencyKeysPerUser)},
           "agents": [
             {"name": "echo", "kind": "builtin", "builtin": "echo"},
             {"name": "tools", "kind": "builtin", "builtin": "tools"},

@@ -35,6 +35,10 @@ struct MethodSemanticsBinaryTests {
         #expect(trace.header("Allow") == "GET, HEAD, OPTIONS")
         #expect(try JSONValue.parse(trace.body)["type"] == .string(ProblemType.methodNotAllowed.uri))
         try Self.expectInstance(trace, "TRACE /livez")
+        // QUERY is a known method (schemathesis found it answered 501): 405 with Allow, probes too.
+        let query = try await client.request("QUERY", "/livez")
+        #expect(query.status == 405)
+        #expect(query.header("Allow") == "GET, HEAD, OPTIONS")
         for method in ["FOO", "get"] {
             let unknown = try await client.request(method, "/livez")
             #expect(unknown.status == 501, "\(method)")

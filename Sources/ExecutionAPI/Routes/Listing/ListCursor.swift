@@ -1,21 +1,34 @@
 import ExecutionCore
 
-/// The opaque `cursor` of a list: the `ListingKey` of the last item of the previous page, with
-/// the list it belongs to, base64url-encoded (`v1:<list>:<created_at ns>:<id>`). Opaque to
-/// clients so the key can change without breaking them; a cursor of another list, or one that
-/// does not decode, is refused as the rest of the API refuses a bad query value (422 naming it).
+/// The `cursor` of a list: the `ListingKey` of the last item of the previous page, with the list
+/// it belongs to, as `v1.<list>.<created_at ns>.<id>`. Clients treat it as opaque (the version
+/// lets the key change without breaking them); it is plain text rather than an encoding of it so
+/// that the OpenAPI document can state exactly which values the server accepts (`pattern`): a
+/// cursor of another list, or one that does not parse, is refused as the rest of the API refuses
+/// a bad query value (422 naming it).
 enum ListCursor {
+    static let version = "v1"
+
     static func encode(_ key: ListingKey, list: String) -> String {
-        Base64URL.encode(Array("v1:\(list):\(key.createdAt.nanoseconds):\(key.id)".utf8))
+        "\(version).\(list).\(key.createdAt.nanoseconds).\(key.id)"
     }
 
     static func decode(_ text: String, list: String) throws(ProblemDetails) -> ListingKey {
-        guard text.utf8.count <= 512, let bytes = Base64URL.decode(text),
-              let plain = String(validating: bytes, as: UTF8.self) else { throw invalid }
-        let parts = plain.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false)
-        guard parts.count == 4, parts[0] == "v1", parts[1] == list, let nanoseconds = Int64(parts[2]),
-              APIRequest.isPlausibleID(String(parts[3])) else { throw invalid }
+        // The id is last and may itself hold dots; the other parts cannot.
+        let parts = text.split(separator: ".", maxSplits: 3, omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0] == version, parts[1] == list,
+              parts[2].utf8.count <= maxInstantDigits, parts[2].utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+              let nanoseconds = Int64(parts[2]), APIRequest.isPlausibleID(String(parts[3])) else { throw invalid }
         return ListingKey(createdAt: Timestamp(nanoseconds: nanoseconds), id: String(parts[3]))
+    }
+
+    /// Digits of the largest instant (`Int64.max` nanoseconds).
+    static let maxInstantDigits = String(Int64.max).utf8.count
+
+    /// The values `decode` accepts for `list`, as a regular expression (for the OpenAPI document).
+    static func pattern(list: String) -> String {
+        "^" + version + "\\." + list + "\\." + DecimalPattern.notAbove(UInt64(Int64.max)) + "\\."
+            + OpenAPIContract.identifierCharacters + "{1,\(APIRequest.maxIDBytes)}$"
     }
 
     static let invalid = ProblemDetails.validation(
