@@ -33,6 +33,8 @@ final class ServerShared: Sendable {
     let openConnections = Atomic<Int>(0)
     /// Connections per peer and their cap; connections refused over a limit.
     let admission: ConnectionAdmission
+    /// Request-body bytes buffered across all connections, and their bound.
+    let bodyBudget: RequestBodyBudget
     /// Loops that have closed their listener during a drain (all of them: no new connection can
     /// appear, so zero open connections means the drain is complete).
     let loopsStoppedAccepting = Atomic<Int>(0)
@@ -49,6 +51,7 @@ final class ServerShared: Sendable {
         outboundBufferBytes = configuration.outboundBufferBytes
         maxConnections = configuration.maxConnections
         admission = ConnectionAdmission(limitPerPeer: configuration.maxConnectionsPerPeer)
+        bodyBudget = RequestBodyBudget(limit: configuration.maxBodiesInFlightBytes)
         serverName = configuration.serverName
     }
 
