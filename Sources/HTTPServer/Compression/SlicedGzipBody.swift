@@ -10,8 +10,9 @@ import Platform
 /// of a 1 MiB body 0.8 ms at level 5 (20 turns), 1.0 ms at level 9 (126 turns).
 ///
 /// The output also stays within the connection's outbound bound: a turn compresses no more
-/// than the room left under it, and waits for the socket to drain when there is none, so a
-/// client that reads slowly costs the body and one bound, not a compressed copy of it all.
+/// than the room left under it, writes only what the bound admits, and waits for the socket to
+/// drain otherwise, so a client that reads slowly costs the body, one bound and zlib's pending
+/// output, not a compressed copy of it all.
 ///
 /// Sent chunked (HTTP/1.0: until close), without `Content-Length`: the compressed size is known
 /// only at the end. `@unchecked Sendable`, and safe: `start` runs on the connection's loop (the
@@ -32,6 +33,9 @@ final class SlicedGzipBody: @unchecked Sendable {
     private var offset = 0
     private let encoder: GzipStreamEncoder
     private var writer: (any ResponseStreamWriter)?
+    /// Output not yet written (it did not fit the bound), and whether the trailer is in it.
+    private var held: [UInt8] = []
+    private var compressedAll = false
     /// Turns taken (tests).
     private(set) var turns = 0
 
@@ -51,10 +55,15 @@ final class SlicedGzipBody: @unchecked Sendable {
         step()
     }
 
-    /// One turn: compress what fits the time and the room, write it, and queue the next turn
-    /// (or finish the body with the gzip trailer).
+    /// One turn: write what zlib produced before (if it fits now), compress what fits the time
+    /// and the room, write it, and queue the next turn (or end the body after the trailer).
     func step() {
         guard let writer, writer.isOpen else { return release() }
+        guard writeHeld(writer) else { return }
+        if compressedAll {
+            writer.finish(final: nil)
+            return release()
+        }
         let backlog = writer.outboundBacklog
         let room = writer.outboundBound - backlog
         guard backlog == 0 || room >= Self.slice + Self.margin else {
@@ -77,13 +86,39 @@ final class SlicedGzipBody: @unchecked Sendable {
             && output.count + Self.slice + Self.margin <= room
         if offset == body.count {
             output += encoder.finish()
-            writer.finish(final: output)
+            compressedAll = true
+        }
+        held = output
+        guard writeHeld(writer) else { return }
+        if compressedAll {
+            writer.finish(final: nil)
             return release()
         }
-        if !output.isEmpty, writer.write(output) != .queued { return release() }
         writer.loop.execute { [self] in step() }
     }
 
+    /// Writes what zlib produced and was not written yet. zlib may release output it held back
+    /// from earlier slices (up to its pending buffer) at any call, so a turn's output can pass
+    /// the room it was sized for: it then waits here until the socket has drained. false: wait
+    /// (or the stream is closed).
+    private func writeHeld(_ writer: any ResponseStreamWriter) -> Bool {
+        guard !held.isEmpty else { return true }
+        switch writer.write(held) {
+        case .queued:
+            held = []
+            return true
+        case .overflow:
+            writer.whenDrained { [self] in step() }
+            return false
+        case .closed:
+            release()
+            return false
+        }
+    }
+
     /// The body is done (or its connection is): nothing refers back to the writer.
-    private func release() { writer = nil }
+    private func release() {
+        writer = nil
+        held = []
+    }
 }
