@@ -40,7 +40,7 @@ final class HTTPConnection: ReactorHandler {
         machine = ConnectionMachine(limits: runtime.shared.configuration.parserLimits,
                                     outboundBound: runtime.shared.outboundBufferBytes,
                                     probesEnabled: runtime.shared.probesEnabled, now: runtime.now,
-                                    bodyBudget: runtime.shared.bodyBudget)
+                                    bodyBudget: runtime.shared.guards.bodies)
         io = ConnectionIO(tls: tls)
         acceptedAt = runtime.now
     }

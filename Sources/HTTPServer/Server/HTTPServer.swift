@@ -104,9 +104,9 @@ public final class HTTPServer: Sendable {
         let loops = lifecycle.withLock { $0.loops }
         var counters = HTTPServerCounters()
         counters.openConnections = max(0, shared.openConnections.load(ordering: .relaxed))
-        counters.rejectedConnections = shared.admission.rejected.load(ordering: .relaxed)
-        counters.requestBodyBytesInFlight = shared.bodyBudget.bytesInFlight
-        counters.requestBodiesRefused = shared.bodyBudget.refused.load(ordering: .relaxed)
+        counters.rejectedConnections = shared.guards.admission.rejected.load(ordering: .relaxed)
+        counters.requestBodyBytesInFlight = shared.guards.bodies.bytesInFlight
+        counters.requestBodiesRefused = shared.guards.bodies.refused.load(ordering: .relaxed)
         for loop in loops {
             counters.acceptedConnections += loop.counters.accepted.load(ordering: .relaxed)
             counters.requestsServed += loop.counters.requests.load(ordering: .relaxed)

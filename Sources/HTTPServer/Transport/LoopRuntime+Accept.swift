@@ -39,10 +39,10 @@ extension LoopRuntime {
             acceptRate.accepted()
             let open = shared.openConnections.wrappingAdd(1, ordering: .relaxed).newValue
             let peer = PeerKey(high: address.high, low: address.low)
-            if open > shared.maxConnections || !shared.admission.admit(peer) {
+            if open > shared.maxConnections || !shared.guards.admission.admit(peer) {
                 let serverFull = open > shared.maxConnections
                 shared.openConnections.wrappingSubtract(1, ordering: .relaxed)
-                shared.admission.rejected.wrappingAdd(1, ordering: .relaxed)
+                shared.guards.admission.rejected.wrappingAdd(1, ordering: .relaxed)
                 OverCapacityRejection.reject(fd: fd, date: date.bytes, responder: shared.responder,
                                              peerFull: !serverFull)
                 continue
@@ -77,7 +77,7 @@ extension LoopRuntime {
                 } else {
                     target.counters.open.wrappingSubtract(1, ordering: .relaxed)
                     shared.openConnections.wrappingSubtract(1, ordering: .relaxed)
-                    shared.admission.release(peer)
+                    shared.guards.admission.release(peer)
                     close(fd)
                 }
             }
@@ -89,7 +89,7 @@ extension LoopRuntime {
         guard running, !drainStarted else {
             loop.counters.open.wrappingSubtract(1, ordering: .relaxed)
             shared.openConnections.wrappingSubtract(1, ordering: .relaxed)
-            shared.admission.release(peer)
+            shared.guards.admission.release(peer)
             close(fd)
             if drainStarted { shared.checkDrainComplete() }
             return
@@ -108,7 +108,7 @@ extension LoopRuntime {
                 logger.error("cannot create a TLS session: \(error)")
                 close(fd)
                 shared.openConnections.wrappingSubtract(1, ordering: .relaxed)
-                shared.admission.release(peer)
+                shared.guards.admission.release(peer)
                 loop.counters.open.wrappingSubtract(1, ordering: .relaxed)
                 return
             }

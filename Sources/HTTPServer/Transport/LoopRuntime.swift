@@ -141,7 +141,7 @@ final class LoopRuntime: ReactorHandler, ReactorIterationObserver {
         if let registration = connection.registration { reactor.deregister(registration) }
         connections.remove(connection)
         loop.counters.open.wrappingSubtract(1, ordering: .relaxed)
-        shared.admission.release(connection.peer)
+        shared.guards.admission.release(connection.peer)
         shared.openConnections.wrappingSubtract(1, ordering: .acquiringAndReleasing)
         if drainStarted { shared.checkDrainComplete() }
     }
