@@ -9,13 +9,15 @@ after another (scripts/abuse.py attack ...). The server's RSS is sampled every 5
 Then the load stops, the subscribers get up to 60 s to see every accepted run's terminal event,
 and the verdict: nothing lost (every accepted run has exactly one terminal event, every user's
 event ids arrived contiguous across resumes, no duplicate, no gap, no cut-off) and RSS flat over
-the last half (every sample within ±10% of that half's mean). Exit 0 only if both hold.
+the last half: the mean RSS of each attack cycle there within ±10% of their mean (an attack's
+transient buffers, released when it ends, recur every cycle; a leak raises every later cycle).
+Exit 0 only if both hold.
 
     soak.py --port P --pid PID --tokens FILE --attacker-token T --minutes M"""
 import argparse, json, os, random, subprocess, sys, threading, time
 sys.dont_write_bytecode = True
 from abuse_client import rss_kib
-from soak_clients import Ledger, subscriber, user_work
+from soak_clients import SOURCES, Ledger, subscriber, user_work
 
 ATTACKS = [("ws-ping", []), ("anon-bodies", ["--connections", "200", "--round-seconds", "2"]),
            ("body-budget", []), ("accept-flood", []), ("echo-history", ["--runs", "30", "--readers", "4"]),
@@ -41,11 +43,22 @@ def attacker(args, stop, log):
         log.append((name, lines[-1][:300] if lines else f"exit {child.returncode}"))
 
 
-def flatness(samples):
-    """(mean, lowest and highest deviation from the mean in %) of the last half of `samples`."""
-    half = [kib for _, kib in samples[len(samples) // 2:]]
-    mean = sum(half) / len(half)
-    return mean, (min(half) - mean) / mean * 100, (max(half) - mean) / mean * 100
+def flatness(samples, window_seconds):
+    """RSS over the last half of `samples` ((seconds, KiB) pairs): the mean of each window of
+    `window_seconds` (one cycle of the attacks, so each window holds the same attacks' transient
+    buffers, which are released when an attack ends; a leak moves every later window up), and
+    how far the lowest and highest window mean lie from their mean, in %. With fewer than two
+    whole windows in the half, the samples themselves are compared."""
+    start = samples[len(samples) // 2][0]
+    half = [(t, kib) for t, kib in samples if t >= start]
+    windows = {}
+    for t, kib in half:
+        windows.setdefault(int((t - start) // window_seconds), []).append(kib)
+    complete = [values for key, values in sorted(windows.items())
+                if (key + 1) * window_seconds <= half[-1][0] - start + 5]
+    values = [sum(v) / len(v) for v in complete] if len(complete) >= 2 else [kib for _, kib in half]
+    mean = sum(values) / len(values)
+    return mean, (min(values) - mean) / mean * 100, (max(values) - mean) / mean * 100, len(complete)
 
 
 def main():
@@ -65,11 +78,12 @@ def main():
     for index, (user, token) in enumerate(users):
         ledger = Ledger(user)
         ledgers.append(ledger)
-        rng = random.Random(index)
+        rng, source = random.Random(index), SOURCES[index % len(SOURCES)]
         threads.append(threading.Thread(target=subscriber, daemon=True,
-                                        args=(args.port, token, ledger, stop_streams, index % 2 == 1, rng)))
+                                        args=(args.port, token, ledger, stop_streams, index % 2 == 1, rng, source)))
         threads.append(threading.Thread(target=user_work, daemon=True,
-                                        args=(args.port, token, ledger, stop_load, args.process_every, random.Random(index + 7919))))
+                                        args=(args.port, token, ledger, stop_load, args.process_every,
+                                              random.Random(index + 7919), source)))
     attack_log = []
     attack_thread = threading.Thread(target=attacker, args=(args, stop_attacks, attack_log), daemon=True)
     started = time.monotonic()
@@ -108,20 +122,27 @@ def report(args, ledgers, samples, attack_log):
     duplicated = sum(1 for l in ledgers for count in l.terminal.values() if count > 1)
     stray = sum(1 for l in ledgers for run in l.terminal if run not in l.runs)
     problems = [(l.user, p) for l in ledgers for p in l.problems]
-    mean, low, high = flatness(samples)
+    cycle = len(ATTACKS) * args.attack_seconds
+    mean, low, high, windows = flatness(samples, cycle)
     flat = low >= -10 and high <= 10
     print()
     print(f"attacks: " + "; ".join(f"{name}: {line}" for name, line in attack_log[-len(ATTACKS):]))
     print(f"users {len(ledgers)}, runs accepted {runs}, events delivered {sum(l.events for l in ledgers)}, "
           f"resumes {sum(l.resumes for l in ledgers)}, attack rounds {len(attack_log)}, "
           f"client transport errors {sum(l.transport_errors for l in ledgers)}")
+    errors = [l.last_error for l in ledgers if l.last_error]
+    if errors:
+        print(f"last client errors (of {len(errors)} users): " + "; ".join(sorted(set(errors))[:5]))
     print(f"runs without a terminal event: {unfinished}; with more than one: {duplicated}; "
           f"terminal events of runs not accepted: {stray}")
     print(f"stream breaks (non-contiguous ids, duplicates, gaps, cut-offs): {len(problems)}")
     for user, problem in problems[:10]:
         print(f"   {user}: {problem}")
-    print(f"RSS: first {samples[0][1] / 1024:.1f} MiB, peak {max(k for _, k in samples) / 1024:.1f} MiB, "
-          f"last half mean {mean / 1024:.1f} MiB, min {low:+.1f}%, max {high:+.1f}% "
+    half = [kib for _, kib in samples[len(samples) // 2:]]
+    print(f"RSS: first {samples[0][1] / 1024:.1f} MiB, peak {max(k for _, k in samples) / 1024:.1f} MiB; "
+          f"last half: samples {min(half) / 1024:.1f}-{max(half) / 1024:.1f} MiB, "
+          + (f"means of {windows} attack cycles ({cycle:.0f} s each) " if windows >= 2 else "samples ")
+          + f"{mean / 1024:.1f} MiB {low:+.1f}% / {high:+.1f}% "
           f"({'flat within ±10%' if flat else 'NOT flat within ±10%'})")
     lost = unfinished or duplicated or stray or problems
     print("SOAK PASSED" if not lost and flat else "SOAK FAILED")

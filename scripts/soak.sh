@@ -5,8 +5,9 @@
 # agents of config/agents) with an SSE or WebSocket subscriber that disconnects and resumes
 # with the last id, while the attacker runs the abuse suite's attacks one after another. Prints
 # RSS over time and the verdict: nothing lost (every run exactly one terminal event, every
-# resumed stream contiguous, no duplicate) and RSS flat within ±10% over the last half. Exits
-# non-zero otherwise. Not run by CI (bounded: --minutes, default 10). Loopback only.
+# resumed stream contiguous, no duplicate) and RSS flat within ±10% over the last half (the
+# mean RSS of each cycle of the attacks, see soak.py). Exits non-zero otherwise. Not run by CI
+# (bounded: --minutes, default 10). Loopback only.
 #
 #   scripts/soak.sh                 # 10 minutes
 #   scripts/soak.sh --minutes 3

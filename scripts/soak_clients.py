@@ -1,12 +1,17 @@
 """The soak's clients (scripts/soak.py): a user's work loop and its event subscriber, which
 disconnects and resumes with the last id it saw over SSE or WebSocket. Every client talks only to
 127.0.0.1 and stops when `stop` is set; everything it saw is kept in a `Ledger`."""
-import http.client, json, random, socket, threading, time
+import http.client, json, logging, random, socket, threading, time
 import websockets.sync.client
 from abuse_client import Api, Refused
 
+logging.getLogger("websockets").setLevel(logging.CRITICAL)   # its failures are counted, not printed
+
 TERMINAL = {"agent_completed", "agent_error", "run_cancelled", "run_timed_out"}
 HOST = "127.0.0.1"
+# Users connect from these addresses in turn (a user's work and its stream from the same one):
+# 200 users' 400 connections from one address would pass the per-peer cap (256).
+SOURCES = [f"127.0.1.{index}" for index in range(1, 5)]
 
 
 class Ledger:
@@ -23,6 +28,7 @@ class Ledger:
         self.problems = []          # non-contiguous ids, duplicates, gap notices, cut-offs
         self.resumes = 0
         self.transport_errors = 0
+        self.last_error = None
 
     def accepted(self, run_id):
         with self.lock:
@@ -36,7 +42,7 @@ class Ledger:
             self.last_id = max(self.last_id, event_id or 0)
             self.events += 1
             if envelope.get("type") in TERMINAL:
-                run = envelope.get("run_id")
+                run = envelope.get("execution_id")     # the run's id (run_id is the context's)
                 self.terminal[run] = self.terminal.get(run, 0) + 1
 
     def notice(self, text):
@@ -48,11 +54,11 @@ class Ledger:
             return [run for run in self.runs if self.terminal.get(run, 0) == 0]
 
 
-def user_work(port, token, ledger, stop, process_every, rng):
+def user_work(port, token, ledger, stop, process_every, rng, source):
     """Cycles until `stop`: a context, an engine for it, two echo runs (every `process_every`th
     cycle one process agent run instead of the second), waits for their terminal events, then
     deletes the context (and with it the engine). Refusals (429/503) are waited out."""
-    api = Api(port, token, timeout=30)
+    api = Api(port, token, source=source, timeout=30)
     cycle = 0
     while not stop.is_set():
         cycle += 1
@@ -76,16 +82,18 @@ def user_work(port, token, ledger, stop, process_every, rng):
             api.call("DELETE", f"/v1/contexts/{context['id']}")
         except Refused as refused:
             time.sleep(0.2 if refused.status in (429, 503) else 1.0)
-        except (OSError, http.client.HTTPException, ValueError, KeyError):
+        except (OSError, http.client.HTTPException, ValueError, KeyError) as error:
             ledger.transport_errors += 1
+            ledger.last_error = f"work: {type(error).__name__}: {error}"[:200]
             time.sleep(0.5)
         stop.wait(rng.uniform(0.05, 0.5))
     api.close()
 
 
-def _sse_session(port, token, ledger, until, stop):
-    """One SSE connection from the ledger's last id until `until`; returns after closing it."""
-    conn = http.client.HTTPConnection(HOST, port, timeout=5)
+def _sse_session(port, token, ledger, until, stop, source):
+    """One SSE connection from the ledger's last id until `until` (or the first line after it:
+    the server sends a `: ping` at least every 15 s); returns after closing it."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=30, source_address=(source, 0))
     try:
         headers = {"Authorization": f"Bearer {token}", "Last-Event-ID": str(ledger.last_id)}
         conn.request("GET", "/v1/events", headers=headers)
@@ -95,10 +103,7 @@ def _sse_session(port, token, ledger, until, stop):
             return response.status
         name, data = None, None
         while time.monotonic() < until and not stop.is_set():
-            try:
-                line = response.readline()
-            except socket.timeout:
-                continue
+            line = response.readline()
             if not line:
                 ledger.notice("the server ended an SSE stream")
                 return 200
@@ -118,11 +123,11 @@ def _sse_session(port, token, ledger, until, stop):
         conn.close()
 
 
-def _ws_session(port, token, ledger, until, stop):
+def _ws_session(port, token, ledger, until, stop, source):
     """One WebSocket from the ledger's last id until `until`."""
     url = f"ws://{HOST}:{port}/v1/events/ws?after={ledger.last_id}"
-    with websockets.sync.client.connect(url, subprotocols=["bearer", token], open_timeout=5,
-                                        max_size=1 << 22, close_timeout=1) as socket_:
+    with websockets.sync.client.connect(url, subprotocols=["bearer", token], open_timeout=10,
+                                        max_size=1 << 22, close_timeout=1, source_address=(source, 0)) as socket_:
         while time.monotonic() < until and not stop.is_set():
             try:
                 message = socket_.recv(timeout=0.5)
@@ -137,17 +142,18 @@ def _ws_session(port, token, ledger, until, stop):
     return 200
 
 
-def subscriber(port, token, ledger, stop, websocket, rng):
+def subscriber(port, token, ledger, stop, websocket, rng, source):
     """Subscribes from id 0, then keeps disconnecting after 2-15 s and resuming after the last
     id seen, until `stop`; over WebSocket when `websocket`, else SSE."""
     session = _ws_session if websocket else _sse_session
     while not stop.is_set():
         until = time.monotonic() + rng.uniform(2, 15)
         try:
-            status = session(port, token, ledger, until, stop)
+            status = session(port, token, ledger, until, stop, source)
             if status != 200:
                 time.sleep(0.5)       # 429 (stream cap, one is still closing) or 503: retry
-        except (OSError, http.client.HTTPException, websockets.exceptions.WebSocketException, ValueError):
+        except Exception as error:     # a refused or broken connection: count it, resume
             ledger.transport_errors += 1
+            ledger.last_error = f"{type(error).__name__}: {error}"[:200]
             time.sleep(0.5)
         ledger.resumes += 1
