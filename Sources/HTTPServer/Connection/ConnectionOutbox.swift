@@ -105,7 +105,9 @@ final class ConnectionOutbox: Sendable {
     /// Bytes queued and not yet taken by the socket: exact on the loop thread, the last
     /// published figure elsewhere.
     var backlog: Int {
-        let queued = queue.withLock { $0.queuedBytes }
+        // Nothing queued from other threads since the loop last took a batch (the usual case
+        // for a stream written on its loop): no lock.
+        let queued = hasPending ? queue.withLock { $0.queuedBytes } : 0
         if let runtime = loop.runtimeOnLoopThread, let connection = runtime.connection(for: token) {
             return queued &+ connection.io.pendingOutputBytes
         }
