@@ -16,7 +16,8 @@ import argparse, json, os, subprocess, sys, threading, time
 sys.dont_write_bytecode = True   # no __pycache__ left in scripts/
 from abuse_client import Api, livez_probe, rss_kib
 
-ATTACK_OPTIONS = ["runs", "readers", "connections", "round_seconds", "ring_runs", "sockets", "max_connections"]
+ATTACK_OPTIONS = ["runs", "readers", "connections", "round_seconds", "ring_runs", "sockets", "max_connections",
+                  "budget_connections"]
 TARGET_RSS_GROWTH_MIB, TARGET_LIVEZ_MS, TARGET_TENANT_P99_MS, HARD_LIVEZ_S = 128, 250, 50, 5.0
 
 
@@ -197,6 +198,8 @@ def main():
     parser.add_argument("--runs", type=int, default=100, help="echo-history: large echo runs")
     parser.add_argument("--readers", type=int, default=10, help="echo-history: slow readers")
     parser.add_argument("--connections", type=int, default=500, help="anon-bodies: per round")
+    parser.add_argument("--budget-connections", type=int, default=600,
+                        help="body-budget: bodies started per round (600 x 260 KiB: 2.4 times the default budget)")
     parser.add_argument("--round-seconds", type=float, default=4, help="anon-bodies: hold time")
     parser.add_argument("--ring-runs", type=int, default=400, help="ws-subscribe: runs filling the ring")
     parser.add_argument("--sockets", type=int, default=4, help="ws-subscribe: WebSockets")

@@ -15,12 +15,13 @@
 #   scripts/abuse.sh --short                    # every case, 5 s each (CI)
 #   SKIP_BUILD=1 scripts/abuse.sh ws-ping conn-flood   # some cases, reusing the release build
 #
-# Cases: echo-history ws-ping anon-bodies log-pipe ws-subscribe conn-flood budget (what each
-# does: scripts/abuse_attacks.py, scripts/abuse_anonymous_attacks.py, scripts/abuse_budget.py;
-# the measuring side and the table: scripts/abuse.py; the clients: scripts/abuse_client.py).
+# Cases: echo-history ws-ping anon-bodies log-pipe ws-subscribe conn-flood budget body-budget
+# accept-flood (what each does: scripts/abuse_attacks.py, scripts/abuse_anonymous_attacks.py,
+# scripts/abuse_budget.py, scripts/abuse_body_budget.py and scripts/abuse_accept_flood.py; the
+# measuring side and the table: scripts/abuse.py; the clients: scripts/abuse_client.py).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-ALL_CASES="echo-history ws-ping anon-bodies log-pipe ws-subscribe conn-flood budget"
+ALL_CASES="echo-history ws-ping anon-bodies log-pipe ws-subscribe conn-flood budget body-budget accept-flood"
 SECONDS_EACH=${SECONDS_EACH:-20}
 OPTIONS=()
 if [ "${1:-}" = "--short" ]; then

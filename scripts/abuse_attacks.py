@@ -3,8 +3,10 @@ ones are in scripts/abuse_anonymous_attacks.py). Each runs in its own process (s
 scripts/abuse.py), ends by `deadline` (time.monotonic()), is bounded in count too, talks only to
 127.0.0.1, and returns a dict of what it did (printed as JSON)."""
 import collections, json, re, socket, threading, time
+from abuse_accept_flood import accept_flood
 from abuse_anonymous_attacks import anon_bodies, conn_flood
 from abuse_budget import budget
+from abuse_body_budget import body_budget
 from abuse_client import ATTACKER_SOURCE, Api, Refused, connect, ws_connect, ws_frame
 
 
@@ -204,4 +206,5 @@ def log_pipe(args, deadline):
 
 
 ATTACKS = {"echo-history": echo_history, "ws-ping": ws_ping, "anon-bodies": anon_bodies,
-           "log-pipe": log_pipe, "ws-subscribe": ws_subscribe, "conn-flood": conn_flood, "budget": budget}
+           "log-pipe": log_pipe, "ws-subscribe": ws_subscribe, "conn-flood": conn_flood, "budget": budget,
+           "body-budget": body_budget, "accept-flood": accept_flood}

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Measures Gzip.compress / Gzip.decompress of a 64 KiB JSON body, compiled with swiftc -O
-# (release, outside SwiftPM). Prints median and p99 per call. Runs for a few seconds.
+# (release, outside SwiftPM). Prints median and p99 per call. Then how long a 1 MiB JSON body
+# holds a loop: compressed at once, and a turn at a time as SlicedGzipBody does (8 KiB slices
+# while the time so far plus the last slice's stays within 0.6 ms; the longest turn of each run
+# is what a loop's other connections wait). Runs for a few seconds.
 # Usage: scripts/measure-gzip.sh [ITERATIONS]   (default 300)
 set -euo pipefail
 ITERATIONS="${1:-300}"
@@ -54,9 +57,47 @@ let compressed = Gzip.compress(json)
 measure("  decompress", iterations: iterations) {
     (try? Gzip.decompress(compressed, maxOutputBytes: 1 << 20, maxRatio: 1000).count) ?? -1
 }
+
+// 1 MiB: the whole body at once (what a loop was held for before), then SlicedGzipBody's turns
+// (its constants: 8 KiB slices, 0.6 ms a turn; the room check is left out, the socket being
+// taken as fast).
+let large = sampleJSON(size: 1 << 20)
+let runs = max(20, iterations / 10)
+for level in [5, 9] {
+    print("1 MiB JSON (\(large.count) B) level \(level) -> \(Gzip.compress(large, level: level).count) B")
+    measure("  at once (the loop is held this long)", iterations: runs) { Gzip.compress(large, level: level).count }
+    var longest: [Double] = []
+    var turnCounts: [Int] = []
+    for _ in 0..<runs {
+        let encoder = GzipStreamEncoder(level: level)
+        var offset = 0, turns = 0, worst = 0.0, size = 0
+        large.withUnsafeBytes { bytes in
+            while offset < bytes.count {
+                let start = now()
+                var sliceStart = start, lastSlice = 0.0
+                repeat {
+                    let end = min(bytes.count, offset + 8 * 1024)
+                    size += encoder.compress(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), flush: false).count
+                    offset = end
+                    let time = now()
+                    lastSlice = time - sliceStart
+                    sliceStart = time
+                } while offset < bytes.count && sliceStart - start + lastSlice <= 600
+                if offset == bytes.count { size += encoder.finish().count }
+                worst = max(worst, now() - start)
+                turns += 1
+            }
+        }
+        longest.append(worst)
+        turnCounts.append(turns)
+    }
+    longest.sort()
+    print("  in turns: \(turnCounts[0]) turns; longest turn median \(Int(longest[longest.count / 2])) µs, "
+        + "max \(Int(longest[longest.count - 1])) µs")
+}
 SWIFT
 
 swiftc -O -module-name GzipMeasure -I Sources/CZlib \
-    "$WORK/main.swift" Sources/HTTPServer/Compression/*.swift Sources/HTTPServer/Core/*.swift \
+    "$WORK/main.swift" Sources/HTTPServer/Compression/{Gzip,GzipStreamEncoder,StoredGzipWriter,ZStream}.swift \
     -lz -o "$WORK/measure" 2>&1 | grep -v "warning:" || true
 "$WORK/measure" "$ITERATIONS"

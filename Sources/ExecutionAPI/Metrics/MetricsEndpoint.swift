@@ -83,6 +83,10 @@ public final class ServerReference: Sendable {
             sum.acceptedConnections += counters.acceptedConnections
             sum.requestsServed += counters.requestsServed
             sum.rejectedConnections += counters.rejectedConnections
+            sum.requestBodyBytesInFlight += counters.requestBodyBytesInFlight
+            sum.requestBodiesRefused += counters.requestBodiesRefused
+            sum.acceptsDeferred += counters.acceptsDeferred
+            sum.streamBacklogPeakBytes = max(sum.streamBacklogPeakBytes, counters.streamBacklogPeakBytes)
             total = sum
         }
         return total

@@ -51,6 +51,18 @@ enum ServiceFigures {
         out.single("isolationd_http_connections_rejected_total", .counter,
                    help: "HTTP connections answered 503 and closed because the connection limit was reached.",
                    server.rejectedConnections)
+        out.single("isolationd_http_request_body_bytes_in_flight", .gauge,
+                   help: "Request-body bytes being buffered across all connections (bounded by server.max_bodies_in_flight_bytes).",
+                   server.requestBodyBytesInFlight)
+        out.single("isolationd_http_request_bodies_refused_total", .counter,
+                   help: "Requests answered 503 because their body would have passed server.max_bodies_in_flight_bytes.",
+                   server.requestBodiesRefused)
+        out.single("isolationd_http_accept_pauses_total", .counter,
+                   help: "Times a loop paused accepting because server.max_accepts_per_second was used up.",
+                   server.acceptsDeferred)
+        out.single("isolationd_http_stream_backlog_peak_bytes", .gauge,
+                   help: "The most bytes any stream or WebSocket has had queued for its socket.",
+                   server.streamBacklogPeakBytes)
     }
 
     static func writeFactory(_ factory: FactoryMetrics, to out: inout PrometheusExposition) {

@@ -8,10 +8,43 @@ extension EventStream {
     /// the loop flushes (and serves its other connections) between two batches.
     static let batchSize = 128
 
+    /// Room kept in a batch for its gap notice and the transport's per-write framing (an HTTP
+    /// chunk's size line, a sync flush of gzip).
+    static let noticeAllowance = 256
+
     /// Takes one batch and writes it. Returns whether more is waiting (and the stream goes on).
+    ///
+    /// A batch is no larger than the room left under the connection's outbound bound (issue 12,
+    /// item 4): what does not fit stays in the subscription's queue. When nothing fits, a
+    /// replay (a resume from an old cursor: the whole ring may be waiting) waits until the
+    /// socket has taken everything and goes on from there, however slowly the client reads;
+    /// live events the client does not keep up with end the stream as a slow consumer, as
+    /// they always did. A single event larger than the whole bound goes alone into an empty
+    /// queue (the bound's one exception).
     func drainBatch() -> Bool {
         guard let subscription, let sink else { return false }
-        let batch = subscription.next(maxEvents: Self.batchSize)
+        let backlog = sink.outboundBacklog
+        let room = sink.outboundBound - backlog - Self.noticeAllowance
+        var batch = subscription.next(maxEvents: Self.batchSize, maxBytes: max(0, room),
+                                      overheadPerEvent: sink.framingBytesPerEvent)
+        if batch.events.isEmpty, batch.hasMore {
+            if backlog == 0 {
+                let single = subscription.next(maxEvents: 1)
+                batch.events = single.events
+                batch.hasMore = single.hasMore
+                batch.termination = single.termination
+            } else if isReplaying {
+                if let gap = batch.gap, run?.fromStart != true, let ending = check(sink.deliver(gap: gap, events: []).result) {
+                    end(ending)
+                    return false
+                }
+                sink.whenDrained { [weak self] in self?.drainPending() }
+                return false
+            } else {
+                end(.slowConsumer)
+                return false
+            }
+        }
         var gap = batch.gap
         var events = batch.events
         var runFinished = false
@@ -83,6 +116,7 @@ extension EventStream {
                 [weak self] in self?.ring()
             }
             position = cursor
+            if cursor != nil { noteReplay() }
             if let ending = check(sink.acknowledge(filter: filter, after: cursor)) { return end(ending) }
         } catch {
             if error == .shuttingDown { return end(.serverShutdown) }

@@ -35,6 +35,9 @@ final class EventStream: @unchecked Sendable {
     var sink: (any EventStreamSink)?
     /// The cursor the stream started from, then the last event id written.
     var position: UInt64?
+    /// The user's last event id when the subscription was made with a cursor: events up to it
+    /// are a replay, written as the socket drains (see `drainBatch`); 0 without a replay.
+    var replayThrough: UInt64 = 0
     var run: RunStreamState?
     var ended = false
     /// When the stream last wrote (heartbeats go to streams quiet for a whole interval).
@@ -59,6 +62,7 @@ final class EventStream: @unchecked Sendable {
             [weak stream] in stream?.ring()
         }
         stream.run = runStream ? RunStreamState(fromStart: after == nil, endedBeforeSubscribe: runEnded()) : nil
+        if subscribeAfter != nil { stream.noteReplay() }
         context.counters.countOpened()
         return stream
     }
@@ -142,6 +146,14 @@ final class EventStream: @unchecked Sendable {
     private func assertOnLoop() {
         precondition(sink?.loop.inLoopThread ?? true, "an event stream runs on its connection's loop")
     }
+
+    /// A subscription with a cursor was just made: what the log holds now is its replay.
+    func noteReplay() {
+        replayThrough = context.hub.logInfo(userID: context.userID)?.lastID ?? 0
+    }
+
+    /// Whether the events being written are still the replay (nothing past it written yet).
+    var isReplaying: Bool { (position ?? 0) < replayThrough }
 
     func armHeartbeat(after delay: Duration) {
         guard let loop = sink?.loop else { return }

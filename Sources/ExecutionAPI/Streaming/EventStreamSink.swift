@@ -28,6 +28,14 @@ protocol EventStreamSink: AnyObject, Sendable {
     var transport: StreamTransport { get }
     /// Sends a `: ping` comment on quiet streams; false for transports that need none.
     var wantsHeartbeats: Bool { get }
+    /// Bytes the transport adds around each event's JSON at most (SSE lines, a frame header).
+    var framingBytesPerEvent: Int { get }
+    /// Bytes written and not yet taken by the socket, and the connection's bound on them: a
+    /// batch is sized to what fits (see `EventStream.drainBatch`).
+    var outboundBacklog: Int { get }
+    var outboundBound: Int { get }
+    /// Runs `handler` once on the loop after the socket has taken everything written.
+    func whenDrained(_ handler: @escaping @Sendable () -> Void)
     /// The first bytes of the stream (SSE: `retry:`).
     func open() -> StreamWriteResult
     /// Writes a gap notice (if any) and events, in order, as few writes as the transport allows.

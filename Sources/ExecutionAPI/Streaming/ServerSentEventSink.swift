@@ -58,6 +58,11 @@ final class ServerSentEventSink: EventStreamSink {
     var loop: any ConnectionLoop { writer.loop }
     var transport: StreamTransport { .sse }
     var wantsHeartbeats: Bool { true }
+    /// `id: <20 digits>\nevent: <type>\ndata: ` and `\n\n`.
+    var framingBytesPerEvent: Int { 64 }
+    var outboundBacklog: Int { writer.outboundBacklog }
+    var outboundBound: Int { writer.outboundBound }
+    func whenDrained(_ handler: @escaping @Sendable () -> Void) { writer.whenDrained(handler) }
 
     func open() -> StreamWriteResult {
         writer.write(SSEFraming.retry(milliseconds: retryMilliseconds))

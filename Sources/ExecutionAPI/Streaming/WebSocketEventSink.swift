@@ -18,6 +18,11 @@ final class WebSocketEventSink: EventStreamSink {
     var loop: any ConnectionLoop { session.loop }
     var transport: StreamTransport { .webSocket }
     var wantsHeartbeats: Bool { false }
+    /// A server frame's header: at most 10 bytes (no mask).
+    var framingBytesPerEvent: Int { 10 }
+    var outboundBacklog: Int { session.outboundBacklog }
+    var outboundBound: Int { session.outboundBound }
+    func whenDrained(_ handler: @escaping @Sendable () -> Void) { session.whenDrained(handler) }
 
     func open() -> StreamWriteResult { .queued }
 

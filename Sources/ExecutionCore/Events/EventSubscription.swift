@@ -43,9 +43,11 @@ public final class EventSubscription: Sendable {
     }
 
     /// Takes what is waiting, never blocking: the gap (once), up to `maxEvents` events in id
-    /// order, and the termination reason once nothing precedes it.
-    public func next(maxEvents: Int = .max) -> EventBatch {
-        queue.withLock { $0.take(maxEvents: maxEvents) }
+    /// order, and the termination reason once nothing precedes it. `maxBytes`: the events'
+    /// serialized bytes, each counted with `overheadPerEvent` more, total at most this (events
+    /// that do not fit stay queued, in order; `hasMore` says so).
+    public func next(maxEvents: Int = .max, maxBytes: Int = .max, overheadPerEvent: Int = 0) -> EventBatch {
+        queue.withLock { $0.take(maxEvents: maxEvents, maxBytes: maxBytes, overheadPerEvent: overheadPerEvent) }
     }
 
     /// Ends the subscription (idempotent). Pending items are dropped; a later `next` returns

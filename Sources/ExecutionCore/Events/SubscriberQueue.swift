@@ -99,13 +99,24 @@ struct SubscriberQueue {
         return true
     }
 
-    /// Takes up to `maxEvents` items (whole arrays are handed over without copying).
-    mutating func take(maxEvents: Int) -> EventBatch {
+    /// Takes up to `maxEvents` items (whole arrays are handed over without copying) whose
+    /// serialized bytes, each counted with `overheadPerEvent` more (the transport's framing),
+    /// total at most `maxBytes`: a consumer writing into a bounded buffer takes no more than fits
+    /// and leaves the rest queued, in order (an event that does not fit is not taken, nor any
+    /// after it).
+    mutating func take(maxEvents: Int, maxBytes: Int = .max, overheadPerEvent: Int = 0) -> EventBatch {
         var batch = EventBatch(gap: gap)
         gap = nil
         var budget = max(1, maxEvents)
+        var bytesLeft = maxBytes
+        var cutShort = false
         if replayIndex < replay.count {
-            let count = min(budget, replay.count - replayIndex)
+            var count = min(budget, replay.count - replayIndex)
+            if bytesLeft < .max {
+                let fitting = Self.fitting(replay, from: replayIndex, count: count, overhead: overheadPerEvent, bytes: &bytesLeft)
+                cutShort = fitting < count
+                count = fitting
+            }
             if replayIndex == 0 && count == replay.count {
                 swap(&batch.events, &replay)
             } else {
@@ -118,9 +129,14 @@ struct SubscriberQueue {
         let liveWaiting = live.count - liveHead
         let replayed = batch.events.count
         defer { if ledger != nil { releaseTaken(batch.events[replayed...]) } }
-        if budget > 0 && liveWaiting > 0 {
-            let count = min(budget, liveWaiting)
-            if batch.events.isEmpty && liveHead == 0 && count == live.count {
+        if budget > 0 && liveWaiting > 0 && !cutShort {
+            var count = min(budget, liveWaiting)
+            if bytesLeft < .max {
+                count = Self.fitting(live, from: liveHead, count: count, overhead: overheadPerEvent, bytes: &bytesLeft)
+            }
+            if count == 0 {
+                // Nothing fits: everything stays queued.
+            } else if batch.events.isEmpty && liveHead == 0 && count == live.count {
                 swap(&batch.events, &live)
                 live.reserveCapacity(min(capacity, max(16, batch.events.count)))
             } else {
@@ -142,5 +158,18 @@ struct SubscriberQueue {
             batch.hasMore = true
         }
         return batch
+    }
+
+    /// How many of `count` events from `start` fit in `bytes` (which shrinks by what they take).
+    private static func fitting(_ events: [PublishedEvent], from start: Int, count: Int, overhead: Int,
+                                bytes: inout Int) -> Int {
+        var taken = 0
+        while taken < count {
+            let cost = events[start + taken].json.count &+ overhead
+            guard cost <= bytes else { break }
+            bytes -= cost
+            taken += 1
+        }
+        return taken
     }
 }

@@ -16,6 +16,9 @@ extension ConnectionMachine {
         case reject(HTTPStatus, reason: String)
         /// A request completed while the server drains: 503 and close (`closingAfterFlush`).
         case refuseDraining
+        /// The body would pass the server's budget for bodies in flight: 503 with `Retry-After`
+        /// and close (`closingAfterFlush`), the body unread.
+        case refuseBodyBudget
         /// The bytes belong to the WebSocket: hand them to its protocol machine.
         case webSocket
         /// A stream is open: keep the bytes (pipelined requests) for after it.
@@ -120,8 +123,16 @@ extension ConnectionMachine {
             state = .closingAfterFlush(peerGone: false)
             return .reject(.contentTooLarge, reason: "the body is larger than \(limit) bytes")
         }
+        // The announced length is reserved whole before a byte of it is read (a chunked body
+        // reserves its first step now and more as it grows, see `readBody`).
+        let reservation = RequestBodyReservation(budget: bodyBudget)
+        guard reservation.grow(by: length < 0 ? min(limit, RequestBodyBudget.chunkedStep) : length) else {
+            state = .closingAfterFlush(peerGone: false)
+            return .refuseBodyBudget
+        }
         let decoder = length < 0 ? ChunkedBodyDecoder(maxBodyBytes: limit, limits: limits) : nil
-        state = .readingBody(BodyState(head: head, limit: limit, remaining: max(0, length), chunked: decoder, startedAt: now))
+        state = .readingBody(BodyState(head: head, limit: limit, remaining: max(0, length), chunked: decoder,
+                                       startedAt: now, reservation: reservation))
         return .bodyStarted(sendContinue: head.expectsContinue && head.version == .http1_1)
     }
 
@@ -168,6 +179,12 @@ extension ConnectionMachine {
                 return InputStep(consumed: bytes.count, event: .reject(error.status, reason: error.reason))
             }
             complete = body.chunked?.isComplete == true
+            // A chunked body's growth is reserved after each decoded read (so it may pass its
+            // reservation by at most one read buffer before being refused).
+            guard body.reservation.cover(body.body.count) else {
+                state = .closingAfterFlush(peerGone: false)
+                return InputStep(consumed: bytes.count, event: .refuseBodyBudget)
+            }
         } else {
             used = min(body.remaining, bytes.count)
             body.body.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<used]))

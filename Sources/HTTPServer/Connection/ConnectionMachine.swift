@@ -10,12 +10,17 @@ struct ConnectionMachine {
     let outboundBound: Int
     /// Whether the built-in probes answer (they are still served while draining).
     let probesEnabled: Bool
+    /// The server's bound on request-body bytes buffered across all connections.
+    let bodyBudget: RequestBodyBudget
 
-    /// A new connection: its head timer runs from the accept.
-    init(limits: HTTPParserLimits, outboundBound: Int, probesEnabled: Bool, now: UInt64) {
+    /// A new connection: its head timer runs from the accept. `bodyBudget`: the server's (the
+    /// default, without a limit, suits a machine driven alone).
+    init(limits: HTTPParserLimits, outboundBound: Int, probesEnabled: Bool, now: UInt64,
+         bodyBudget: RequestBodyBudget = RequestBodyBudget(limit: 0)) {
         self.limits = limits
         self.outboundBound = outboundBound
         self.probesEnabled = probesEnabled
+        self.bodyBudget = bodyBudget
         state = .readingHead(HeadState(limits: limits, startedAt: now, idleSince: now))
     }
 

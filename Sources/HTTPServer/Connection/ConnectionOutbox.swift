@@ -38,6 +38,8 @@ final class ConnectionOutbox: Sendable {
         var ending = false
         /// The connection is done with this outbox.
         var ended = false
+        /// Runs on the loop once the socket has taken everything queued (`whenDrained`).
+        var drainWaiter: (@Sendable () -> Void)?
     }
 
     let loop: EventLoop
@@ -51,6 +53,8 @@ final class ConnectionOutbox: Sendable {
     private let pending = Atomic<Bool>(false)
     /// Bytes the socket has not taken yet, published by the loop after each turn.
     private let socketBacklog = Atomic<Int>(0)
+    /// A `whenDrained` handler waits (checked by the loop after each turn without the lock).
+    private let drainWaited = Atomic<Bool>(false)
 
     init(loop: EventLoop, token: UInt64, bound: Int) {
         self.loop = loop
@@ -98,6 +102,38 @@ final class ConnectionOutbox: Sendable {
     /// Neither ended nor asked to end.
     var isOpen: Bool { queue.withLock { !$0.ended && !$0.ending } }
 
+    /// Bytes queued and not yet taken by the socket: exact on the loop thread, the last
+    /// published figure elsewhere.
+    var backlog: Int {
+        // Nothing queued from other threads since the loop last took a batch (the usual case
+        // for a stream written on its loop): no lock.
+        let queued = hasPending ? queue.withLock { $0.queuedBytes } : 0
+        if let runtime = loop.runtimeOnLoopThread, let connection = runtime.connection(for: token) {
+            return queued &+ connection.io.pendingOutputBytes
+        }
+        return queued &+ socketBacklog.load(ordering: .relaxed)
+    }
+
+    /// Runs `handler` once, on the loop, after the socket has taken everything queued (at the
+    /// end of a turn that finds nothing left to write); replaces a handler already waiting.
+    /// Never runs once the outbox has ended. What a producer waits on instead of writing past
+    /// the bound (a replay written batch by batch as the client reads it).
+    func whenDrained(_ handler: @escaping @Sendable () -> Void) {
+        let accepted = queue.withLock { queue -> Bool in
+            guard !queue.ended else { return false }
+            queue.drainWaiter = handler
+            drainWaited.store(true, ordering: .releasing)
+            return true
+        }
+        guard accepted else { return }
+        // The check runs at the end of the connection's next turn: make sure there is one.
+        if let runtime = loop.runtimeOnLoopThread {
+            if let connection = runtime.connection(for: token) { runtime.flushAtEndOfTurn(connection) }
+        } else {
+            wakeLoop()
+        }
+    }
+
     private func wakeLoop() {
         let token = self.token
         loop.execute { runtime in runtime.connection(for: token)?.finishTurn() }
@@ -135,8 +171,18 @@ final class ConnectionOutbox: Sendable {
         }
     }
 
-    /// The loop reports how many bytes the socket has not taken yet.
-    func publishBacklog(_ bytes: Int) { socketBacklog.store(bytes, ordering: .relaxed) }
+    /// The loop reports how many bytes the socket has not taken yet; with none left, a
+    /// `whenDrained` handler is handed back to run (as a loop task, never inside the turn).
+    func publishBacklog(_ bytes: Int) -> (@Sendable () -> Void)? {
+        socketBacklog.store(bytes, ordering: .relaxed)
+        guard bytes == 0, drainWaited.load(ordering: .acquiring) else { return nil }
+        return queue.withLock { queue in
+            guard queue.queuedBytes == 0 else { return nil }
+            drainWaited.store(false, ordering: .releasing)
+            defer { queue.drainWaiter = nil }
+            return queue.drainWaiter
+        }
+    }
 
     /// The connection is done with this outbox: later writes report `.closed`. Returns whether
     /// this call ended it (false: it had ended before).
@@ -146,6 +192,8 @@ final class ConnectionOutbox: Sendable {
             guard !queue.ended else { return false }
             queue.ended = true
             pending.store(false, ordering: .releasing)
+            drainWaited.store(false, ordering: .releasing)
+            queue.drainWaiter = nil
             queue.chunks = []
             queue.queuedBytes = 0
             queue.end = nil

@@ -57,21 +57,26 @@ final class HeadState {
     }
 }
 
-/// Reading the body of `head`: its decoder, its limit and the bytes so far. A class so the
-/// body grows in place (and the state enum stays one word wide, cheap to read).
+/// Reading the body of `head`: its decoder, its limit, the bytes so far and their share of the
+/// server's in-flight body budget (given back when this state is dropped). A class so the body
+/// grows in place (and the state enum stays one word wide, cheap to read).
 final class BodyState {
     let head: HTTPRequestHead
     let limit: Int
     var body: [UInt8] = []
+    /// The bytes reserved for this body in `RequestBodyBudget` (released by its deinit).
+    let reservation: RequestBodyReservation
     /// Content-Length bytes still to come (when not chunked).
     var remaining: Int
     /// The decoder of a chunked body (nil: Content-Length).
     var chunked: ChunkedBodyDecoder?
     let startedAt: UInt64
 
-    init(head: HTTPRequestHead, limit: Int, remaining: Int, chunked: ChunkedBodyDecoder?, startedAt: UInt64) {
+    init(head: HTTPRequestHead, limit: Int, remaining: Int, chunked: ChunkedBodyDecoder?, startedAt: UInt64,
+         reservation: RequestBodyReservation) {
         self.head = head
         self.limit = limit
+        self.reservation = reservation
         self.remaining = remaining
         self.chunked = chunked
         self.startedAt = startedAt

@@ -47,6 +47,12 @@ final class ConnectionStreamWriter: ResponseStreamWriter {
 
     var isOpen: Bool { outbox.isOpen }
 
+    var outboundBacklog: Int { outbox.backlog }
+
+    var outboundBound: Int { outbox.bound }
+
+    func whenDrained(_ handler: @escaping @Sendable () -> Void) { outbox.whenDrained(handler) }
+
     // MARK: the loop's side
 
     /// The server began draining: run the shutdown handlers once (outside the lock).

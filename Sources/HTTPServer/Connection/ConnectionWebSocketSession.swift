@@ -23,4 +23,10 @@ final class ConnectionWebSocketSession: WebSocketSession {
     func close(code: UInt16, reason: String) { outbox.requestEnd(.close(code: code, reason: reason)) }
 
     var isOpen: Bool { outbox.isOpen }
+
+    var outboundBacklog: Int { outbox.backlog }
+
+    var outboundBound: Int { outbox.bound }
+
+    func whenDrained(_ handler: @escaping @Sendable () -> Void) { outbox.whenDrained(handler) }
 }

@@ -34,6 +34,12 @@ extension HTTPConnection {
         guard code >= 200, code != 204, code != 206, code != 304 else { return }
         HTTPConnection.addVaryAcceptEncoding(&response.headers)
         guard ContentCoding.acceptsGzip(head.headers["Accept-Encoding"]) else { return }
+        if bytes.count > SlicedGzipBody.threshold {
+            // Large: compressed a slice per loop turn while it is sent (see SlicedGzipBody).
+            response.headers.set("Content-Encoding", "gzip")
+            response.body = .stream(SlicedGzipBody.streamingBody(bytes, level: settings.level))
+            return
+        }
         let compressed = Gzip.compress(bytes, level: settings.level)
         guard compressed.count < bytes.count else { return }
         response.headers.set("Content-Encoding", "gzip")

@@ -115,6 +115,9 @@ extension HTTPConnection {
             case .refuseDraining:
                 answerDraining()
                 return buffer.count
+            case .refuseBodyBudget:
+                answerBodyBudgetFull()
+                return buffer.count
             case .webSocket:
                 // Bytes that arrived right behind the upgrade request belong to the WebSocket.
                 webSocketReceived(rest)

@@ -45,7 +45,13 @@ extension HTTPConnection {
         runtime.flushAtEndOfTurn(self)
         guard !bytes.isEmpty else { return .queued }
         let backlog = io.pendingOutputBytes
-        return backlog == 0 || backlog &+ bytes.count <= bound ? .queued : .overflow
+        guard backlog == 0 || backlog &+ bytes.count <= bound else { return .overflow }
+        // The high-water mark of stream queues (a statistic: only this loop writes its counter).
+        let counters = runtime.loop.counters
+        if backlog &+ bytes.count > counters.streamBacklogPeak.load(ordering: .relaxed) {
+            counters.streamBacklogPeak.store(backlog &+ bytes.count, ordering: .relaxed)
+        }
+        return .queued
     }
 
     /// Takes what the application queued from other threads, and applies an end it asked for.
@@ -63,13 +69,17 @@ extension HTTPConnection {
     /// Tells the outbox how many bytes the socket has not taken yet (the bound for other threads);
     /// once everything went out, an owed pong is paid.
     func publishBacklog() {
+        let drained: (@Sendable () -> Void)?
         switch machine.state {
-        case .streaming(let stream): stream.writer.outbox.publishBacklog(io.pendingOutputBytes)
+        case .streaming(let stream):
+            drained = stream.writer.outbox.publishBacklog(io.pendingOutputBytes)
         case .webSocket(let channel):
-            channel.session.outbox.publishBacklog(io.pendingOutputBytes)
+            drained = channel.session.outbox.publishBacklog(io.pendingOutputBytes)
             if !io.hasPendingOutput { channel.pongOwed = false }
-        default: break
+        default:
+            drained = nil
         }
+        if let drained { runtime.reactor.execute(drained) }
     }
 
     private func applyStreamBatch(_ stream: StreamState) {

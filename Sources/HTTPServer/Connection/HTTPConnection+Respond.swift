@@ -141,6 +141,15 @@ extension HTTPConnection {
                       headers: ["Retry-After": String(shared.configuration.drainRetryAfterSeconds)])
     }
 
+    /// A body that would pass the server's budget for bodies in flight: 503, `Retry-After`,
+    /// close, the body unread (the machine is closing; what arrives meanwhile is dropped).
+    func answerBodyBudgetFull() {
+        io.dropInput()
+        runtime.loop.counters.requests.wrappingAdd(1, ordering: .relaxed)
+        appendProblem(.serviceUnavailable, detail: "the server is receiving too many request bodies at once; retry shortly",
+                      headers: ["Retry-After": "1"])
+    }
+
     /// A problem+json answer after which the connection closes.
     private func appendProblem(_ status: HTTPStatus, detail: String, headers extraHeaders: HTTPHeaders) {
         var problem = ProblemJSON(status: status, detail: detail)

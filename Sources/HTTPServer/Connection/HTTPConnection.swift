@@ -39,7 +39,8 @@ final class HTTPConnection: ReactorHandler {
         self.shared = runtime.shared
         machine = ConnectionMachine(limits: runtime.shared.configuration.parserLimits,
                                     outboundBound: runtime.shared.outboundBufferBytes,
-                                    probesEnabled: runtime.shared.probesEnabled, now: runtime.now)
+                                    probesEnabled: runtime.shared.probesEnabled, now: runtime.now,
+                                    bodyBudget: runtime.shared.guards.bodies)
         io = ConnectionIO(tls: tls)
         acceptedAt = runtime.now
     }

@@ -99,4 +99,13 @@ public protocol ResponseStreamWriter: AnyObject, Sendable {
     /// calling thread, if the drain has begun). Streams still open at the drain deadline are closed.
     func onShutdown(_ handler: @escaping @Sendable () -> Void)
     var isOpen: Bool { get }
+    /// Bytes written and not yet taken by the socket (exact on the loop thread).
+    var outboundBacklog: Int { get }
+    /// The connection's bound on that backlog (`outboundBufferBytes`): a write that would pass
+    /// it is refused with `.overflow`, unless nothing is queued at all.
+    var outboundBound: Int { get }
+    /// Runs `handler` once, on the loop, after the socket has taken everything written: a
+    /// producer with more to send than the bound allows (a replay) waits for it instead of
+    /// overflowing. Never runs once the stream has ended.
+    func whenDrained(_ handler: @escaping @Sendable () -> Void)
 }

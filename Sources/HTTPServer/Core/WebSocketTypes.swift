@@ -56,4 +56,11 @@ public protocol WebSocketSession: AnyObject, Sendable {
     /// Starts the close handshake with `code` (1000 normal, 1008 policy, 1013 try again later...).
     func close(code: UInt16, reason: String)
     var isOpen: Bool { get }
+    /// Frames sent and not yet taken by the socket, control frames included (exact on the loop).
+    var outboundBacklog: Int { get }
+    /// The connection's bound on that backlog (see `ResponseStreamWriter.outboundBound`).
+    var outboundBound: Int { get }
+    /// Runs `handler` once, on the loop, after the socket has taken everything sent (see
+    /// `ResponseStreamWriter.whenDrained`).
+    func whenDrained(_ handler: @escaping @Sendable () -> Void)
 }

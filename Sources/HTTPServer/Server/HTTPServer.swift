@@ -78,6 +78,10 @@ public final class HTTPServer: Sendable {
     private func validate(_ configuration: HTTPServerConfiguration) throws(HTTPServerError) {
         guard configuration.maxConnections > 0 else { throw .invalidConfiguration("maxConnections must be positive") }
         guard configuration.maxBodyBytes >= 0 else { throw .invalidConfiguration("maxBodyBytes must not be negative") }
+        guard configuration.maxBodiesInFlightBytes == 0 || configuration.maxBodiesInFlightBytes >= configuration.maxBodyBytes else {
+            throw .invalidConfiguration("maxBodiesInFlightBytes must be 0 or at least maxBodyBytes")
+        }
+        guard configuration.maxAcceptsPerSecond >= 0 else { throw .invalidConfiguration("maxAcceptsPerSecond must not be negative") }
         guard configuration.outboundBufferBytes > 0 else { throw .invalidConfiguration("outboundBufferBytes must be positive") }
         guard shared.loopCount <= 1024 else { throw .invalidConfiguration("eventLoopCount must be at most 1024") }
         if let name = configuration.serverName,
@@ -100,10 +104,15 @@ public final class HTTPServer: Sendable {
         let loops = lifecycle.withLock { $0.loops }
         var counters = HTTPServerCounters()
         counters.openConnections = max(0, shared.openConnections.load(ordering: .relaxed))
-        counters.rejectedConnections = shared.admission.rejected.load(ordering: .relaxed)
+        counters.rejectedConnections = shared.guards.admission.rejected.load(ordering: .relaxed)
+        counters.requestBodyBytesInFlight = shared.guards.bodies.bytesInFlight
+        counters.requestBodiesRefused = shared.guards.bodies.refused.load(ordering: .relaxed)
         for loop in loops {
             counters.acceptedConnections += loop.counters.accepted.load(ordering: .relaxed)
             counters.requestsServed += loop.counters.requests.load(ordering: .relaxed)
+            counters.acceptsDeferred += loop.counters.acceptsDeferred.load(ordering: .relaxed)
+            counters.streamBacklogPeakBytes = max(counters.streamBacklogPeakBytes,
+                                                  loop.counters.streamBacklogPeak.load(ordering: .relaxed))
         }
         return counters
     }
@@ -184,6 +193,17 @@ public struct HTTPServerCounters: Sendable, Equatable {
     /// Connections refused: 503 because `maxConnections` was reached, 429 because their peer
     /// address had `maxConnectionsPerPeer` open.
     public var rejectedConnections = 0
+    /// Request-body bytes reserved now by bodies being read (`maxBodiesInFlightBytes`).
+    public var requestBodyBytesInFlight = 0
+    /// Requests answered 503 because their body would have passed `maxBodiesInFlightBytes`.
+    public var requestBodiesRefused = 0
+    /// Times a loop stopped accepting for a while because `maxAcceptsPerSecond` was used up
+    /// (the connections waited in the kernel's backlog, none was refused).
+    public var acceptsDeferred = 0
+    /// The most bytes any streamed response or WebSocket ever had queued for its socket (the
+    /// outbound bound holds it, except a single chunk larger than the bound written to an
+    /// empty queue and a stream's final frame).
+    public var streamBacklogPeakBytes = 0
 
     public init() {}
 }

@@ -17,6 +17,14 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxConnectionsPerPeer: Int
     /// Request-body limit when the responder's `maxBodySize(method:path:)` says nil.
     public var maxBodyBytes: Int
+    /// Bytes of request bodies being buffered across all connections at once (see
+    /// `RequestBodyBudget`): a body that would pass it is answered 503 with `Retry-After` and
+    /// the connection closed without reading it. 0: no bound. At least `maxBodyBytes` otherwise.
+    public var maxBodiesInFlightBytes: Int
+    /// New connections each second across the server (each loop takes its share); connections
+    /// past it wait in the kernel's backlog until the next token (see `AcceptRateLimiter`).
+    /// 0: no rate limit (each loop turn still accepts at most `LoopRuntime.acceptBatch`).
+    public var maxAcceptsPerSecond: Int
     /// Request-line, header-block and header-count limits (414 / 431).
     public var parserLimits: HTTPParserLimits
     /// Bound on bytes queued for one connection but not yet taken by the socket; streams and
@@ -95,6 +103,7 @@ public struct HTTPServerConfiguration: Sendable {
 
     public init(host: String = "127.0.0.1", port: Int = 8080, eventLoopCount: Int = 0, cooperativeYield: Bool = true,
                 maxConnections: Int = 20_000, maxConnectionsPerPeer: Int = 256, maxBodyBytes: Int = 1 << 20,
+                maxBodiesInFlightBytes: Int = 64 << 20, maxAcceptsPerSecond: Int = 0,
                 parserLimits: HTTPParserLimits = .init(), outboundBufferBytes: Int = 1 << 20,
                 timeouts: Timeouts = .init(), drainDelay: Duration = .zero,
                 drainDeadline: Duration = .seconds(10), drainRetryAfterSeconds: Int = 1,
@@ -107,6 +116,8 @@ public struct HTTPServerConfiguration: Sendable {
         self.maxConnections = maxConnections
         self.maxConnectionsPerPeer = maxConnectionsPerPeer
         self.maxBodyBytes = maxBodyBytes
+        self.maxBodiesInFlightBytes = maxBodiesInFlightBytes
+        self.maxAcceptsPerSecond = maxAcceptsPerSecond
         self.parserLimits = parserLimits
         self.outboundBufferBytes = outboundBufferBytes
         self.timeouts = timeouts

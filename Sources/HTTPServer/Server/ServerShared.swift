@@ -31,8 +31,8 @@ final class ServerShared: Sendable {
 
     private let phaseValue = Atomic<UInt8>(ServerPhase.running.rawValue)
     let openConnections = Atomic<Int>(0)
-    /// Connections per peer and their cap; connections refused over a limit.
-    let admission: ConnectionAdmission
+    /// What every loop consults before taking on a client's connection or body.
+    let guards: AdmissionGuards
     /// Loops that have closed their listener during a drain (all of them: no new connection can
     /// appear, so zero open connections means the drain is complete).
     let loopsStoppedAccepting = Atomic<Int>(0)
@@ -48,7 +48,8 @@ final class ServerShared: Sendable {
         probesEnabled = configuration.probesEnabled
         outboundBufferBytes = configuration.outboundBufferBytes
         maxConnections = configuration.maxConnections
-        admission = ConnectionAdmission(limitPerPeer: configuration.maxConnectionsPerPeer)
+        guards = AdmissionGuards(admission: ConnectionAdmission(limitPerPeer: configuration.maxConnectionsPerPeer),
+                                 bodies: RequestBodyBudget(limit: configuration.maxBodiesInFlightBytes))
         serverName = configuration.serverName
     }
 
@@ -79,6 +80,15 @@ final class ServerShared: Sendable {
               openConnections.load(ordering: .acquiring) == 0 else { return }
         connectionCloseWaiter.signal()
     }
+}
+
+/// The server-wide bounds on what clients hold at once, shared by every loop: connections per
+/// peer address (checked at accept) and request-body bytes in flight (checked per body).
+struct AdmissionGuards: Sendable {
+    /// Connections per peer and their cap; connections refused over a limit.
+    let admission: ConnectionAdmission
+    /// Request-body bytes buffered across all connections, and their bound.
+    let bodies: RequestBodyBudget
 }
 
 /// The configured timeouts in nanoseconds, converted once.

@@ -67,6 +67,11 @@ final class LoopCounters: Sendable {
     /// Connections this loop serves or is about to adopt (balancing reads it).
     let open = Atomic<Int>(0)
     let requests = Atomic<Int>(0)
+    /// Pauses of accepting for the accept rate (`AcceptRateLimiter`).
+    let acceptsDeferred = Atomic<Int>(0)
+    /// The largest outbound queue a stream or WebSocket of this loop ever had (only this loop
+    /// writes it: a plain load and store).
+    let streamBacklogPeak = Atomic<Int>(0)
     // Padding: keeps two loops' hot counters off one cache line when allocated side by side.
     private let padding: (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) =
         (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)

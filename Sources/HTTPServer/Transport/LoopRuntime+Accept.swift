@@ -2,12 +2,23 @@ import Glibc
 import Platform
 
 /// Accepting: new connections from the loop's SO_REUSEPORT socket, the limit, balancing across
-/// loops, registration with epoll, and pausing when descriptors run out.
+/// loops, registration with epoll, and pausing when descriptors run out or the accept rate is
+/// used up.
 extension LoopRuntime {
+    /// Connections accepted per readiness of the listening socket (one loop turn) at most. The
+    /// socket is level-triggered: what is left is accepted next turn, after the turn's ready
+    /// connections were served, so a flood of connects delays established connections by one
+    /// batch per turn at most (a batch costs about 64 × 5 µs).
+    static let acceptBatch = 64
+
     func acceptConnections() {
         guard listener.fd >= 0 else { return }
         var address: (high: UInt64, low: UInt64) = (0, 0)
-        for _ in 0..<128 {
+        for _ in 0..<Self.acceptBatch {
+            guard acceptRate.mayAccept(now: now) else {
+                deferAccepting(until: acceptRate.nextTokenAt(now: now))
+                return
+            }
             let fd = PlatformCalls.acceptNonBlocking(listener.fd, peer: &address)
             if fd < 0 {
                 let error = errno
@@ -25,12 +36,13 @@ extension LoopRuntime {
                 }
             }
             loop.counters.accepted.wrappingAdd(1, ordering: .relaxed)
+            acceptRate.accepted()
             let open = shared.openConnections.wrappingAdd(1, ordering: .relaxed).newValue
             let peer = PeerKey(high: address.high, low: address.low)
-            if open > shared.maxConnections || !shared.admission.admit(peer) {
+            if open > shared.maxConnections || !shared.guards.admission.admit(peer) {
                 let serverFull = open > shared.maxConnections
                 shared.openConnections.wrappingSubtract(1, ordering: .relaxed)
-                shared.admission.rejected.wrappingAdd(1, ordering: .relaxed)
+                shared.guards.admission.rejected.wrappingAdd(1, ordering: .relaxed)
                 OverCapacityRejection.reject(fd: fd, date: date.bytes, responder: shared.responder,
                                              peerFull: !serverFull)
                 continue
@@ -65,7 +77,7 @@ extension LoopRuntime {
                 } else {
                     target.counters.open.wrappingSubtract(1, ordering: .relaxed)
                     shared.openConnections.wrappingSubtract(1, ordering: .relaxed)
-                    shared.admission.release(peer)
+                    shared.guards.admission.release(peer)
                     close(fd)
                 }
             }
@@ -77,7 +89,7 @@ extension LoopRuntime {
         guard running, !drainStarted else {
             loop.counters.open.wrappingSubtract(1, ordering: .relaxed)
             shared.openConnections.wrappingSubtract(1, ordering: .relaxed)
-            shared.admission.release(peer)
+            shared.guards.admission.release(peer)
             close(fd)
             if drainStarted { shared.checkDrainComplete() }
             return
@@ -96,7 +108,7 @@ extension LoopRuntime {
                 logger.error("cannot create a TLS session: \(error)")
                 close(fd)
                 shared.openConnections.wrappingSubtract(1, ordering: .relaxed)
-                shared.admission.release(peer)
+                shared.guards.admission.release(peer)
                 loop.counters.open.wrappingSubtract(1, ordering: .relaxed)
                 return
             }
@@ -123,6 +135,16 @@ extension LoopRuntime {
         }
         unwatchListener()
         schedule(at: now &+ 100_000_000) { runtime in runtime.resumeAccepting() }
+    }
+
+    /// The accept rate is used up: stop watching the listening socket until `deadline` (the
+    /// next token). Connections wait in the kernel's backlog meanwhile; none is refused.
+    func deferAccepting(until deadline: UInt64) {
+        guard !listener.paused, listener.fd >= 0 else { return }
+        listener.paused = true
+        loop.counters.acceptsDeferred.wrappingAdd(1, ordering: .relaxed)
+        unwatchListener()
+        schedule(at: deadline) { runtime in runtime.resumeAccepting() }
     }
 
     func resumeAccepting() {

@@ -27,6 +27,8 @@ final class LoopRuntime: ReactorHandler, ReactorIterationObserver {
     private var pendingFlushes = PendingFlushes()
     private let flushTask: @Sendable () -> Void
     var listener: LoopListener
+    /// This loop's share of `maxAcceptsPerSecond`.
+    var acceptRate: AcceptRateLimiter
     var running = true
     var drainStarted = false
 
@@ -37,7 +39,10 @@ final class LoopRuntime: ReactorHandler, ReactorIterationObserver {
         listener = LoopListener(fd: listenerFD)
         readBuffer = .allocate(byteCount: LoopRuntime.readBufferSize, alignment: 16)
         cooperativeYield = CooperativeYield(enabled: shared.configuration.cooperativeYield)
-        now = loop.reactor.now
+        let start = loop.reactor.now
+        now = start
+        acceptRate = AcceptRateLimiter(perSecond: shared.configuration.maxAcceptsPerSecond, loops: shared.loopCount,
+                                       now: start)
         flushTask = { [unowned loop] in loop.runtimeOnLoopThread?.flushWrittenConnections() }
     }
 
@@ -136,7 +141,7 @@ final class LoopRuntime: ReactorHandler, ReactorIterationObserver {
         if let registration = connection.registration { reactor.deregister(registration) }
         connections.remove(connection)
         loop.counters.open.wrappingSubtract(1, ordering: .relaxed)
-        shared.admission.release(connection.peer)
+        shared.guards.admission.release(connection.peer)
         shared.openConnections.wrappingSubtract(1, ordering: .acquiringAndReleasing)
         if drainStarted { shared.checkDrainComplete() }
     }

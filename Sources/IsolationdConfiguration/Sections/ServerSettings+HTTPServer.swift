@@ -12,6 +12,7 @@ extension ServerSettings {
             cooperativeYield: cooperativeYield,
             maxConnections: maxConnections, maxConnectionsPerPeer: maxConnectionsPerPeer,
             maxBodyBytes: maxBodyBytes,
+            maxBodiesInFlightBytes: maxBodiesInFlightBytes, maxAcceptsPerSecond: maxAcceptsPerSecond,
             parserLimits: HTTPParserLimits(maxRequestLineBytes: maxRequestLineBytes, maxHeaderBytes: maxHeaderBytes,
                                            maxHeaderCount: maxHeaderCount),
             outboundBufferBytes: outboundBufferBytes,

@@ -12,6 +12,10 @@ public struct ServerSettings: Sendable, Equatable {
     /// Open connections from one peer address; over it 429 and close (0: no cap).
     public var maxConnectionsPerPeer = 256
     public var maxBodyBytes = 1_048_576
+    /// Request-body bytes buffered across all connections; a body past it: 503 (0: no bound).
+    public var maxBodiesInFlightBytes = 64 << 20
+    /// New connections per second across the server (0: no rate, only the per-turn batch).
+    public var maxAcceptsPerSecond = 0
     public var maxRequestLineBytes = 8192
     public var maxHeaderBytes = 16_384
     public var maxHeaderCount = 100
@@ -94,6 +98,11 @@ extension ServerSettings {
         maxConnections = try o.int("max_connections", default: d.maxConnections, min: 1, max: 10_000_000)
         maxConnectionsPerPeer = try o.int("max_connections_per_peer", default: d.maxConnectionsPerPeer, min: 0, max: 10_000_000)
         maxBodyBytes = try o.int("max_body_bytes", default: d.maxBodyBytes, min: 0, max: 1 << 40)
+        maxBodiesInFlightBytes = try o.int("max_bodies_in_flight_bytes", default: d.maxBodiesInFlightBytes, min: 0, max: 1 << 40)
+        if maxBodiesInFlightBytes > 0, maxBodiesInFlightBytes < maxBodyBytes {
+            throw o.error("max_bodies_in_flight_bytes", "must be 0 or at least max_body_bytes (\(maxBodyBytes))")
+        }
+        maxAcceptsPerSecond = try o.int("max_accepts_per_second", default: d.maxAcceptsPerSecond, min: 0, max: 10_000_000)
         maxRequestLineBytes = try o.int("max_request_line_bytes", default: d.maxRequestLineBytes, min: 64, max: 1 << 20)
         maxHeaderBytes = try o.int("max_header_bytes", default: d.maxHeaderBytes, min: 256, max: 1 << 24)
         maxHeaderCount = try o.int("max_header_count", default: d.maxHeaderCount, min: 1, max: 10_000)

@@ -78,18 +78,55 @@ final class TestLoop: ConnectionLoop {
     }
 }
 
-/// Records what a stream writes (on its loop).
+/// Records what a stream writes (on its loop). With a `bound`, it also plays a socket that takes
+/// bytes only when told (`socketTakes`): what is written stays queued until then.
 final class RecordingSink: EventStreamSink {
     let loop: any ConnectionLoop
     let ids = VisibleMutex<[UInt64]>([])
     let endings = VisibleMutex<[StreamEnding]>([])
     let heartbeats = Atomic<Int>(0)
     let offLoopCalls = Atomic<Int>(0)
+    let outboundBound: Int
+    /// Bytes written and not yet taken by the played socket, the most ever queued, and the
+    /// `whenDrained` handler waiting.
+    let queued = Atomic<Int>(0)
+    let peakQueued = Atomic<Int>(0)
+    private let drainWaiter = VisibleMutex<(@Sendable () -> Void)?>(nil)
 
-    init(loop: any ConnectionLoop) { self.loop = loop }
+    init(loop: any ConnectionLoop, bound: Int = .max / 4) {
+        self.loop = loop
+        outboundBound = bound
+    }
 
     var transport: StreamTransport { .sse }
     var wantsHeartbeats: Bool { true }
+    var framingBytesPerEvent: Int { 64 }
+    var outboundBacklog: Int { queued.load(ordering: .relaxed) }
+
+    func whenDrained(_ handler: @escaping @Sendable () -> Void) {
+        onLoop()
+        drainWaiter.withLock { $0 = handler }
+    }
+
+    /// The played socket takes up to `bytes` (on the loop); once nothing is left, the waiting
+    /// `whenDrained` handler runs as a loop task, as the server's connection does.
+    func socketTakes(_ bytes: Int) {
+        onLoop()
+        let left = max(0, queued.load(ordering: .relaxed) - bytes)
+        queued.store(left, ordering: .relaxed)
+        guard left == 0, let waiter = drainWaiter.withLock({ waiter in defer { waiter = nil }; return waiter }) else { return }
+        loop.execute(waiter)
+    }
+
+    /// Counts bytes into the played socket's queue, refusing (like the server's bound) what
+    /// would pass the bound unless the queue is empty.
+    private func admit(_ bytes: Int) -> StreamWriteResult {
+        let now = queued.load(ordering: .relaxed)
+        guard now == 0 || now + bytes <= outboundBound else { return .overflow }
+        queued.store(now + bytes, ordering: .relaxed)
+        if now + bytes > peakQueued.load(ordering: .relaxed) { peakQueued.store(now + bytes, ordering: .relaxed) }
+        return .queued
+    }
 
     private func onLoop() { if !loop.inLoopThread { offLoopCalls.add(1, ordering: .relaxed) } }
 
@@ -97,6 +134,10 @@ final class RecordingSink: EventStreamSink {
 
     func deliver(gap: EventGap?, events: [PublishedEvent]) -> (result: StreamWriteResult, written: Int) {
         onLoop()
+        // The SSE sink's chunk: each event with its framing, the gap notice.
+        let bytes = events.reduce(gap == nil ? 0 : 160) { $0 + $1.json.count + 40 }
+        let result = admit(bytes)
+        guard result == .queued else { return (result, 0) }
         ids.withLock { $0 += events.map(\.id) }
         return (.queued, events.count)
     }

@@ -76,6 +76,7 @@ extension ConnectionMachine.InputEvent {
         case .bodyStarted(let sendContinue): sendContinue ? "bodyStarted(continue)" : "bodyStarted"
         case .reject(let status, _): "reject \(status.code)"
         case .refuseDraining: "refuseDraining"
+        case .refuseBodyBudget: "refuseBodyBudget"
         case .webSocket: "webSocket"
         case .held: "held"
         case .dropped: "dropped"
