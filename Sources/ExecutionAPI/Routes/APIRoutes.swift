@@ -17,9 +17,9 @@ public enum APIRoutes {
         RunRoutes(service: service).install(on: &router)
         ServiceRoutes(service: service).install(on: &router)
         UsageRoutes(service: service).install(on: &router)
-        let document = OpenAPIDocument.bytes(for: service.settings)
+        let document = OpenAPIDocumentCache(settings: service.settings)
         router.get("/openapi.json") { _ in
-            HTTPResponse(status: .ok, contentType: "application/json", body: document)
+            HTTPResponse(status: .ok, contentType: "application/json", body: document.bytes)
         }
         ProblemPages.install(on: &router)
         // The router's own 404/405/501 carry the same types as the API's problems.
