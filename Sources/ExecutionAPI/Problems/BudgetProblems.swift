@@ -11,19 +11,17 @@ extension ProblemMapping {
     /// `budget_bytes` and `used_bytes`) or 503 `global-budget-exceeded` (the service's), both
     /// with `Retry-After`.
     public static func problem(for refusal: BudgetRefusal) -> ProblemDetails {
+        let (type, detail, budget, used, retryAfter): (ProblemType, String, Int, Int, Double)
         switch refusal {
-        case .user(let budget, let used):
-            return ProblemDetails(
-                .budgetExceeded,
-                detail: "you keep \(used) of your \(budget) bytes of retained data (contexts, runs and their results, events, idempotency records); delete contexts or engines, or wait for contexts to expire and runs' history to go with idle engines (GET /v1/usage shows what you keep)",
-                extensions: ["budget_bytes": .integer(Int64(budget)), "used_bytes": .integer(Int64(used))])
-                .retrying(after: userBudgetRetryAfterSeconds)
-        case .global(let budget, let used):
-            return ProblemDetails(
-                .globalBudgetExceeded,
-                detail: "the service keeps its maximum of retained data for all users; retry later",
-                extensions: ["budget_bytes": .integer(Int64(budget)), "used_bytes": .integer(Int64(used))])
-                .retrying(after: globalBudgetRetryAfterSeconds)
+        case .user(let budgetBytes, let usedBytes):
+            (type, budget, used, retryAfter) = (.budgetExceeded, budgetBytes, usedBytes, userBudgetRetryAfterSeconds)
+            detail = "you keep \(used) of your \(budget) bytes of retained data (contexts, runs and their results, events, idempotency records); delete contexts or engines, or wait for contexts to expire and runs' history to go with idle engines (GET /v1/usage shows what you keep)"
+        case .global(let budgetBytes, let usedBytes):
+            (type, budget, used, retryAfter) = (.globalBudgetExceeded, budgetBytes, usedBytes, globalBudgetRetryAfterSeconds)
+            detail = "the service keeps its maximum of retained data for all users; retry later"
         }
+        return ProblemDetails(type, detail: detail,
+                              extensions: ["budget_bytes": .integer(Int64(budget)), "used_bytes": .integer(Int64(used))])
+            .retrying(after: retryAfter)
     }
 }

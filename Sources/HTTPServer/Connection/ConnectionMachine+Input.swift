@@ -125,14 +125,14 @@ extension ConnectionMachine {
         }
         // The announced length is reserved whole before a byte of it is read (a chunked body
         // reserves its first step now and more as it grows, see `readBody`).
-        let reservation = RequestBodyReservation(budget: bodyBudget)
-        guard reservation.grow(by: length < 0 ? min(limit, RequestBodyBudget.chunkedStep) : length) else {
+        let decoder = length < 0 ? ChunkedBodyDecoder(maxBodyBytes: limit, limits: limits) : nil
+        let body = BodyState(head: head, limit: limit, remaining: max(0, length), chunked: decoder,
+                             startedAt: now, budget: bodyBudget)
+        guard body.reserve(length < 0 ? min(limit, RequestBodyBudget.chunkedStep) : length) else {
             state = .closingAfterFlush(peerGone: false)
             return .refuseBodyBudget
         }
-        let decoder = length < 0 ? ChunkedBodyDecoder(maxBodyBytes: limit, limits: limits) : nil
-        state = .readingBody(BodyState(head: head, limit: limit, remaining: max(0, length), chunked: decoder,
-                                       startedAt: now, reservation: reservation))
+        state = .readingBody(body)
         return .bodyStarted(sendContinue: head.expectsContinue && head.version == .http1_1)
     }
 
@@ -181,7 +181,7 @@ extension ConnectionMachine {
             complete = body.chunked?.isComplete == true
             // A chunked body's growth is reserved after each decoded read (so it may pass its
             // reservation by at most one read buffer before being refused).
-            guard body.reservation.cover(body.body.count) else {
+            guard body.cover(body.body.count) else {
                 state = .closingAfterFlush(peerGone: false)
                 return InputStep(consumed: bytes.count, event: .refuseBodyBudget)
             }

@@ -64,8 +64,11 @@ final class BodyState {
     let head: HTTPRequestHead
     let limit: Int
     var body: [UInt8] = []
-    /// The bytes reserved for this body in `RequestBodyBudget` (released by its deinit).
-    let reservation: RequestBodyReservation
+    /// The server's budget of body bytes in flight, and what this body holds of it: given back
+    /// by `deinit`, so no path out of `readingBody` can forget it (kept here rather than in an
+    /// object of its own: no second allocation per request body).
+    private let budget: RequestBodyBudget
+    private(set) var reservedBytes = 0
     /// Content-Length bytes still to come (when not chunked).
     var remaining: Int
     /// The decoder of a chunked body (nil: Content-Length).
@@ -73,16 +76,32 @@ final class BodyState {
     let startedAt: UInt64
 
     init(head: HTTPRequestHead, limit: Int, remaining: Int, chunked: ChunkedBodyDecoder?, startedAt: UInt64,
-         reservation: RequestBodyReservation) {
+         budget: RequestBodyBudget) {
         self.head = head
         self.limit = limit
-        self.reservation = reservation
+        self.budget = budget
         self.remaining = remaining
         self.chunked = chunked
         self.startedAt = startedAt
         // Reserve what was announced, but not more than a modest amount up front: the limit may
         // be large and the bytes may never come.
         if remaining > 0 { body.reserveCapacity(min(remaining, 1 << 20)) }
+    }
+
+    deinit { budget.release(reservedBytes) }
+
+    /// Reserves `count` more bytes of the budget; false when it is full (nothing was reserved).
+    func reserve(_ count: Int) -> Bool {
+        guard budget.reserve(count) else { return false }
+        reservedBytes += count
+        return true
+    }
+
+    /// Makes sure at least `needed` bytes are held, reserving whole `RequestBodyBudget.chunkedStep`s.
+    func cover(_ needed: Int) -> Bool {
+        guard needed > reservedBytes else { return true }
+        let step = RequestBodyBudget.chunkedStep
+        return reserve((needed - reservedBytes + step - 1) / step * step)
     }
 }
 

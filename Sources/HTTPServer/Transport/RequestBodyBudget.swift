@@ -9,8 +9,8 @@ import Synchronization
 /// head arrives, a chunked body in steps as it grows (`chunkedStep`). A reservation that does not
 /// fit is refused (the connection answers 503 with `Retry-After` and closes without reading the
 /// body); it is never waited for, so no connection holds a loop or a slot while it waits.
-/// Reservations are released by `RequestBodyReservation`'s deinit, whichever way the body's
-/// state ends: complete, refused, timed out, or the connection closed.
+/// Reservations are held by the body's state (`BodyState`) and released by its deinit, whichever
+/// way that state ends: complete, refused, timed out, or the connection closed.
 ///
 /// Touched once per body (twice for a chunked one per `chunkedStep`), never per request without
 /// a body: a relaxed compare-and-swap on one shared word.
@@ -50,30 +50,4 @@ final class RequestBodyBudget: Sendable {
 
     /// Bytes reserved now (metrics, tests).
     var bytesInFlight: Int { inFlight.load(ordering: .relaxed) }
-}
-
-/// What one body holds of the budget; gives it back when the body's state is dropped (a class
-/// with a deinit, so no path out of `readingBody` can forget to release).
-final class RequestBodyReservation {
-    let budget: RequestBodyBudget
-    private(set) var bytes = 0
-
-    init(budget: RequestBodyBudget) { self.budget = budget }
-
-    deinit { budget.release(bytes) }
-
-    /// Reserves `count` more bytes; false when the budget is full (nothing was reserved).
-    func grow(by count: Int) -> Bool {
-        guard budget.reserve(count) else { return false }
-        bytes += count
-        return true
-    }
-
-    /// Makes sure at least `needed` bytes are held, reserving whole `RequestBodyBudget.chunkedStep`s.
-    func cover(_ needed: Int) -> Bool {
-        guard needed > bytes else { return true }
-        let step = RequestBodyBudget.chunkedStep
-        let missing = needed - bytes
-        return grow(by: (missing + step - 1) / step * step)
-    }
 }
