@@ -40,7 +40,11 @@ struct EventStreamPacingTests {
         #expect(sink.peakQueued.load(ordering: .relaxed) <= bound, "the queue never passed the bound")
         #expect(ticks > 100, "the replay waited for the reader (\(ticks) ticks)")
         #expect(sink.endings.withLock { $0 }.isEmpty, "no slow-consumer cut during a replay")
-        // Live from here on: still delivered when read, and cut off when not.
+        // Live from here on: still delivered when read, and cut off when not. The reader first
+        // takes what the last replay batch left queued (a live event finding the queue too full
+        // for it is a slow consumer, by design), so the live event meets an empty queue.
+        loop.execute { sink.socketTakes(.max / 8) }
+        #expect(await eventually(within: .seconds(10)) { sink.queued.load(ordering: .relaxed) == 0 })
         hub.publish(Self.draft(user: "u-1", bytes: 900))
         loop.execute { sink.socketTakes(.max / 8) }
         #expect(await eventually(within: .seconds(10)) { sink.ids.withLock { $0.last } == 1001 })
