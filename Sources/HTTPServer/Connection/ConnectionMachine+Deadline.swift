@@ -2,7 +2,7 @@
 /// passed deadline becomes an action.
 extension ConnectionMachine {
     enum DeadlineKind: Equatable {
-        case none, head, idle, body, write, linger, tlsHandshake, webSocketPing, webSocketPong
+        case none, head, idle, body, write, linger, tlsHandshake, webSocketPing, webSocketPong, deferredResponse
     }
 
     struct Deadline: Equatable {
@@ -36,6 +36,10 @@ extension ConnectionMachine {
             return Deadline(kind: .idle, at: head.idleSince &+ timeouts.idle)
         case .readingBody(let body):
             return Deadline(kind: .body, at: body.startedAt &+ timeouts.body)
+        case .awaitingResponse(let deferred):
+            // The server's safety net for an application that never answers (not an idle timer:
+            // the client is waiting for us).
+            return Deadline(kind: .deferredResponse, at: deferred.startedAt &+ timeouts.deferredResponse)
         case .lingering(let since):
             return Deadline(kind: .linger, at: since &+ timeouts.linger)
         case .webSocket(let channel):
@@ -60,6 +64,8 @@ extension ConnectionMachine {
         case closeIfStillIdle(since: UInt64)
         /// Send a keep-alive ping.
         case ping
+        /// The deferred answer did not come in time: the server answers for it.
+        case expireDeferred
     }
 
     /// A deadline of `kind` passed. `hasBufferedInput`: part of a head has arrived.
@@ -86,6 +92,9 @@ extension ConnectionMachine {
         case .webSocketPong:
             // The last ping went unanswered for a whole interval: the peer is gone.
             return .close(.clientClosed)
+        case .deferredResponse:
+            guard case .awaitingResponse = state else { return .none }
+            return .expireDeferred
         }
     }
 

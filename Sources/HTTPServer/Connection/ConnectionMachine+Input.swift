@@ -21,7 +21,8 @@ extension ConnectionMachine {
         case refuseBodyBudget
         /// The bytes belong to the WebSocket: hand them to its protocol machine.
         case webSocket
-        /// A stream is open: keep the bytes (pipelined requests) for after it.
+        /// A stream is open or a deferred answer awaited: keep the bytes (pipelined requests)
+        /// for after it.
         case held
         /// The final answer is under way: the bytes are read only to be dropped.
         case dropped
@@ -78,7 +79,7 @@ extension ConnectionMachine {
             return readBody(bytes, now: now)
         case .webSocket:
             return InputStep(consumed: 0, event: .webSocket)
-        case .streaming:
+        case .streaming, .awaitingResponse:
             return InputStep(consumed: 0, event: .held)
         case .closingAfterFlush, .lingering, .closed:
             return InputStep(consumed: bytes.count, event: .dropped)
@@ -155,7 +156,7 @@ extension ConnectionMachine {
     /// WebSocket took everything).
     var keepsUnconsumedInput: Bool {
         switch state {
-        case .readingHead, .readingBody, .streaming: true
+        case .readingHead, .readingBody, .streaming, .awaitingResponse: true
         case .webSocket, .closingAfterFlush, .lingering, .closed: false
         }
     }

@@ -56,6 +56,24 @@ struct ConnectionMachine {
         return stream
     }
 
+    /// The responder answered with a deferred response: wait for it. No further request is
+    /// parsed meanwhile (see `receive`), and neither head nor idle timer runs.
+    mutating func awaitResponse(_ deferred: DeferredState) {
+        // A request is answered only right after it was received, in `readingHead`.
+        guard case .readingHead = state else { return assertionFailure("a deferred response in \(state)") }
+        state = .awaitingResponse(deferred)
+    }
+
+    /// The deferred response came (or the server answers for it): back to the head state it
+    /// interrupted, where the answer is sent like any other. `inputWaiting`: requests were
+    /// pipelined behind it.
+    mutating func stopAwaiting(inputWaiting: Bool) -> DeferredState? {
+        guard case .awaitingResponse(let deferred) = state else { return nil }
+        if inputWaiting { deferred.headState.inputWaiting = true }
+        state = .readingHead(deferred.headState)
+        return deferred
+    }
+
     /// The 101 is queued: frames from now on.
     mutating func upgrade(_ channel: WebSocketChannel) {
         guard case .readingHead = state else { return assertionFailure("an upgrade in \(state)") }
@@ -81,7 +99,7 @@ struct ConnectionMachine {
             return true
         case .closingAfterFlush:
             return true
-        case .streaming, .webSocket, .lingering, .closed:
+        case .streaming, .awaitingResponse, .webSocket, .lingering, .closed:
             return false
         }
     }
@@ -91,7 +109,8 @@ struct ConnectionMachine {
     /// The peer closed its sending side. true: close now; false: write what is queued first.
     mutating func peerClosed(hasPendingOutput: Bool) -> Bool {
         switch state {
-        case .streaming, .webSocket, .lingering, .readingBody:
+        case .streaming, .awaitingResponse, .webSocket, .lingering, .readingBody:
+            // While an answer is being streamed or awaited, the peer leaving ends the exchange.
             return true
         case .readingHead, .closingAfterFlush:
             guard hasPendingOutput else { return true }
@@ -139,7 +158,8 @@ struct ConnectionMachine {
             return .signalStream(stream.writer)
         case .webSocket(let channel):
             return .closeWebSocket(channel)
-        case .readingBody, .closingAfterFlush, .lingering, .closed:
+        case .readingBody, .awaitingResponse, .closingAfterFlush, .lingering, .closed:
+            // A body being read and a deferred answer finish normally (up to the drain deadline).
             return .none
         }
     }
@@ -166,7 +186,7 @@ struct ConnectionMachine {
             // Pipelined requests, and a WebSocket peer's pings (each wants a pong), wait while
             // the answers already queued are not being read: control frames count too.
             return backlog < outboundBound
-        case .streaming:
+        case .streaming, .awaitingResponse:
             // Keep reading to notice the peer leaving; buffer a bounded amount meanwhile.
             return buffered < readBufferSize
         }

@@ -5,9 +5,10 @@
 ///             ┌────────────── keep-alive ───────────────┐
 ///             ▼                                         │
 ///   ──▶ readingHead ──▶ readingBody ──▶ (answered) ─────┤
-///             │  ╲                                      │
-///             │   ╲──▶ streaming ──── finished ─────────┘
-///             │    ╲─▶ webSocket
+///             │ │╲                                      │
+///             │ │ ╲──▶ streaming ──── finished ─────────┤
+///             │ │  ╲─▶ webSocket                        │
+///             │ ╰──▶ awaitingResponse ── completed ─────┘ (then answered, streamed or upgraded)
 ///             ▼            │ (error, Connection: close, drain, close handshake)
 ///    closingAfterFlush ◀───┘
 ///             │ (everything written)
@@ -22,6 +23,8 @@ enum ConnectionState {
     case readingBody(BodyState)
     /// A streamed response is open; requests pipelined behind it wait in the input buffer.
     case streaming(StreamState)
+    /// A deferred response is awaited; requests pipelined behind it wait in the input buffer.
+    case awaitingResponse(DeferredState)
     /// After a 101: WebSocket frames both ways.
     case webSocket(WebSocketChannel)
     /// The last answer is queued: write it, then linger. `peerGone`: the peer already closed its
@@ -121,5 +124,22 @@ final class StreamState {
         self.chunked = chunked
         self.keepAlive = keepAlive
         self.encoder = encoder
+    }
+}
+
+/// A deferred response awaited for `head`: the head state to go back to (its parser, and the
+/// skip of an unread body, carry on after the answer), the completion the application holds,
+/// and when the wait began (the safety deadline runs from it).
+final class DeferredState {
+    let headState: HeadState
+    let head: HTTPRequestHead
+    let completion: ResponseCompletion
+    let startedAt: UInt64
+
+    init(headState: HeadState, head: HTTPRequestHead, completion: ResponseCompletion, startedAt: UInt64) {
+        self.headState = headState
+        self.head = head
+        self.completion = completion
+        self.startedAt = startedAt
     }
 }

@@ -54,13 +54,16 @@ extension HTTPConnection {
         return .queued
     }
 
-    /// Takes what the application queued from other threads, and applies an end it asked for.
+    /// Takes what the application queued from other threads, and applies an end it asked for;
+    /// sends a deferred answer that came.
     func applyOutbox() {
         switch machine.state {
         case .streaming(let stream) where stream.writer.outbox.hasPending:
             applyStreamBatch(stream)
         case .webSocket(let channel) where channel.session.outbox.hasPending:
             applyWebSocketBatch(channel)
+        case .awaitingResponse(let deferred):
+            applyDeferredCompletion(deferred)
         default:
             break
         }

@@ -49,10 +49,13 @@ extension HTTPConnection {
         return head.version == .http1_0 ? .keepAlive : .persistent
     }
 
-    /// Serialises the responder's answer and moves the machine on.
-    private func send(_ proposed: HTTPResponse, to head: HTTPRequestHead) {
+    /// Serialises the responder's answer and moves the machine on. `deferrable`: false for the
+    /// answer a deferred response completes with (which may not defer again).
+    func send(_ proposed: HTTPResponse, to head: HTTPRequestHead, deferrable: Bool = true) {
         var response = proposed
-        if let failure = ResponseHeadWriter.validationFailure(status: response.status, headers: response.headers) {
+        // The head around a deferred body is never sent, so it cannot be invalid.
+        if let failure = ResponseHeadWriter.validationFailure(status: response.status, headers: response.headers),
+           !response.body.isDeferred {
             runtime.logger.error("refused an invalid response to \(head.method) \(HTTPConnection.path(of: head.target)): \(failure)")
             bodyNotSent(response.body)
             response = HTTPResponse(status: .internalServerError)
@@ -98,17 +101,23 @@ extension HTTPConnection {
             }
         case .webSocket(let upgrade):
             acceptWebSocket(upgrade, head: head, response: response)
+        case .deferred(let deferred):
+            guard deferrable else {
+                runtime.logger.error("refused a deferred response completing a deferred response to \(head.method) \(HTTPConnection.path(of: head.target))")
+                return send(HTTPResponse(status: .internalServerError), to: head, deferrable: false)
+            }
+            awaitDeferred(deferred, head: head)
         }
     }
 
     /// The responder's streamed or WebSocket body will not be sent after all: its producer
     /// learns it at once (exactly one of `start`/`notStarted`, `onOpen`/`onRefused` runs for
     /// every response a responder returns).
-    private func bodyNotSent(_ body: ResponseBody) {
+    func bodyNotSent(_ body: ResponseBody) {
         switch body {
         case .stream(let producer): producer.notStarted()
         case .webSocket(let upgrade): upgrade.onRefused()
-        case .empty, .bytes: break
+        case .empty, .bytes, .deferred: break
         }
     }
 

@@ -169,6 +169,8 @@ final class HTTPConnection: ReactorHandler {
             }
         case .ping:
             sendKeepAlivePing()
+        case .expireDeferred:
+            expireDeferredResponse()
         }
         finishTurn()
     }
@@ -201,6 +203,8 @@ final class HTTPConnection: ReactorHandler {
             stream.writer.streamEnded(reason)
         case .webSocket(let channel):
             channel.reportClose()
+        case .awaitingResponse(let deferred):
+            abandonDeferred(deferred)
         case .readingHead, .readingBody, .closingAfterFlush, .lingering, .closed:
             break
         }

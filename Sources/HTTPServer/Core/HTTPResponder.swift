@@ -1,6 +1,7 @@
 /// The application's side of the server. `respond` runs on the connection's event-loop thread:
 /// it must be quick and must never block (no sleeping, no waiting on locks held for long, no
-/// synchronous I/O). Long work goes elsewhere and comes back through a streamed body.
+/// synchronous I/O). Long work goes elsewhere and comes back through a streamed body, or
+/// through a deferred response (`HTTPResponse.deferred`) when the answer itself must wait for it.
 public protocol HTTPResponder: Sendable {
     /// The largest request body accepted for this method and path (checked before the body is
     /// read, so an oversize `Content-Length` is answered 413 at once). nil: the server default.

@@ -32,6 +32,9 @@ public enum ResponseBody: Sendable {
     /// Accept a WebSocket upgrade (RFC 6455). The server validates the handshake headers itself
     /// (400/426 when they are wrong) and answers 101 with `Sec-WebSocket-Accept`.
     case webSocket(WebSocketUpgrade)
+    /// The answer comes later, through a `ResponseCompletion` (see `DeferredResponse` and
+    /// `HTTPResponse.deferred`): the status and headers around this body are not sent.
+    case deferred(DeferredResponse)
 }
 
 /// A streamed body's producer. For every response the responder returns with this body,

@@ -31,6 +31,10 @@ public struct HTTPServerConfiguration: Sendable {
     /// WebSocket sessions report `.overflow` beyond it, and pipelined reading pauses.
     public var outboundBufferBytes: Int
     public var timeouts: Timeouts
+    /// The longest a deferred response (`HTTPResponse.deferred`) is awaited: past it the server
+    /// answers 503 problem+json with `Retry-After: 1` itself and ignores the late completion
+    /// (the application's `onCancel` handlers run). A safety net, not a request deadline.
+    public var deferredResponseTimeout: Duration
     /// After `drain()` starts: how long to keep serving (readiness already 503) before accepting stops.
     public var drainDelay: Duration
     /// After accepting stops: how long in-flight requests and streams may continue before every
@@ -108,7 +112,8 @@ public struct HTTPServerConfiguration: Sendable {
                 timeouts: Timeouts = .init(), drainDelay: Duration = .zero,
                 drainDeadline: Duration = .seconds(10), drainRetryAfterSeconds: Int = 1,
                 probesEnabled: Bool = true, serverName: String? = nil,
-                tls: TLSContext? = nil, compression: Compression = .init()) {
+                tls: TLSContext? = nil, compression: Compression = .init(),
+                deferredResponseTimeout: Duration = .seconds(30)) {
         self.host = host
         self.port = port
         self.eventLoopCount = eventLoopCount
@@ -128,5 +133,6 @@ public struct HTTPServerConfiguration: Sendable {
         self.serverName = serverName
         self.tls = tls
         self.compression = compression
+        self.deferredResponseTimeout = deferredResponseTimeout
     }
 }

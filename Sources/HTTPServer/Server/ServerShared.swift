@@ -99,6 +99,7 @@ struct TimeoutNanoseconds: Sendable {
     let write: UInt64
     let tlsHandshake: UInt64
     let linger: UInt64
+    let deferredResponse: UInt64
 
     init(_ configuration: HTTPServerConfiguration) {
         let t = configuration.timeouts
@@ -108,6 +109,7 @@ struct TimeoutNanoseconds: Sendable {
         write = t.write.saturatingNanoseconds
         tlsHandshake = t.tlsHandshake.saturatingNanoseconds
         linger = t.lingerOnClose.saturatingNanoseconds
+        deferredResponse = configuration.deferredResponseTimeout.saturatingNanoseconds
     }
 }
 
