@@ -1,0 +1,31 @@
+/// Why a query, a connection or a migration failed.
+public enum PostgresError: Error, Sendable, Equatable {
+    /// No usable connection: not connected yet, the connection was lost (queries in flight on it
+    /// fail this way; they may or may not have run), reconnecting, or the pool is shut down.
+    case unavailable(reason: String)
+    /// Every connection's pipeline was full and the query waited past `queueTimeout`, or the
+    /// queue already held `maxWaiting` queries.
+    case poolExhausted
+    /// The statement ran past `statement_timeout` (SQLSTATE 57014).
+    case timeout
+    /// The server refused the statement: a constraint, a syntax error, a deadlock... `sqlState`
+    /// is the five-character SQLSTATE code (e.g. 23505 for a unique violation).
+    case server(sqlState: String, message: String)
+}
+
+extension PostgresError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .unavailable(let reason): "database unavailable: \(reason)"
+        case .poolExhausted: "database pool exhausted"
+        case .timeout: "database statement timed out"
+        case .server(let sqlState, let message): "database error \(sqlState): \(message)"
+        }
+    }
+}
+
+/// SQLSTATE codes the client itself tells apart.
+enum SQLState {
+    /// query_canceled: what statement_timeout raises.
+    static let queryCanceled = "57014"
+}
