@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # isolationd: build with the Swift 6.3 toolchain, run on slim Debian with only the C libraries
-# the binary links (libssl3, zlib; libc and libstdc++ come with the base image).
+# the binary links (libssl3, zlib; libc and libstdc++ come with the base image), plus libpq5,
+# which the binary loads only when `database.url` is set (many replicas over PostgreSQL).
 # The build and runtime images share one Debian release (bookworm), so glibc matches.
 # scripts/build-release.sh performs the same build and a smoke run without Docker.
 
@@ -10,7 +11,7 @@ ARG RUNTIME_IMAGE=debian:bookworm-slim
 # ---- build ---------------------------------------------------------------------------------
 FROM ${SWIFT_IMAGE} AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libssl-dev zlib1g-dev \
+ && apt-get install -y --no-install-recommends libssl-dev zlib1g-dev libpq-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Dependencies first, so source edits do not refetch them.
@@ -26,7 +27,7 @@ RUN swift build -c release --static-swift-stdlib --product isolationd \
 # ---- runtime -------------------------------------------------------------------------------
 FROM ${RUNTIME_IMAGE}
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libssl3 zlib1g python3-minimal \
+ && apt-get install -y --no-install-recommends libssl3 zlib1g libpq5 python3-minimal \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin isolationd
 COPY --from=build /out/isolationd /usr/local/bin/isolationd

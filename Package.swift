@@ -52,9 +52,14 @@ let package = Package(
                 dependencies: ["ExecutionAPI", "HTTPServer", "ExecutionCore", "Platform", "VisibleLocks",
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: settings),
+        // The core's shared stores on PostgreSQL (issue 13): engine slots, idempotency records,
+        // replica leases, and the schema's migrations. Knows no HTTP word; the core knows no SQL.
+        .target(name: "PostgresStore",
+                dependencies: ["ExecutionCore", "PostgresClient", "VisibleLocks", .product(name: "Logging", package: "swift-log")],
+                swiftSettings: settings),
         .executableTarget(name: "isolationd",
                           dependencies: ["ExecutionAPI", "HTTPServer", "ExecutionCore", "Platform", "VisibleLocks",
-                                         "IsolationdConfiguration",
+                                         "IsolationdConfiguration", "PostgresClient", "PostgresStore",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")],
                           swiftSettings: settings,
@@ -67,6 +72,17 @@ let package = Package(
                                                         .when(platforms: [.linux], configuration: .release))]),
         .executableTarget(name: "core-bench", dependencies: ["ExecutionCore", "Platform", "VisibleLocks"], swiftSettings: settings),
 
+        // PostgreSQL's C client, loaded at run time (see its header): built against libpq-dev's
+        // header, linked to nothing of it, so the embedded default never maps libpq.
+        .target(name: "CLibPQ", linkerSettings: [.linkedLibrary("dl")]),
+        // A PostgreSQL client on its own Reactor: a pool of pipelined libpq connections, LISTEN,
+        // migrations. Knows no HTTP and no domain word.
+        .target(name: "PostgresClient",
+                dependencies: ["CLibPQ", "Platform", "VisibleLocks", .product(name: "Logging", package: "swift-log")],
+                swiftSettings: settings),
+        // Test support: a throw-away PostgreSQL cluster (initdb into a temporary directory).
+        .target(name: "PostgresTesting", dependencies: ["PostgresClient", "Platform", "VisibleLocks"], swiftSettings: settings),
+
         // Shared by every test target: ephemeral-port servers, raw-socket HTTP, SSE and WebSocket clients.
         .target(name: "IsolationdTesting", dependencies: ["HTTPServer", "ExecutionCore", "Platform", "VisibleLocks"], swiftSettings: settings),
 
@@ -78,9 +94,17 @@ let package = Package(
                     dependencies: ["IsolationdConfiguration", "ExecutionAPI", "HTTPServer", "ExecutionCore", "IsolationdTesting", "Platform", "VisibleLocks",
                                    .product(name: "Logging", package: "swift-log")],
                     swiftSettings: settings),
+        .testTarget(name: "PostgresClientTests",
+                    dependencies: ["PostgresClient", "PostgresTesting", "Platform", "VisibleLocks",
+                                   .product(name: "Logging", package: "swift-log")],
+                    swiftSettings: settings),
+        .testTarget(name: "PostgresStoreTests",
+                    dependencies: ["PostgresStore", "PostgresClient", "PostgresTesting", "ExecutionCore",
+                                   .product(name: "Logging", package: "swift-log")],
+                    swiftSettings: settings),
         .testTarget(name: "IntegrationTests",
                     dependencies: ["ExecutionAPI", "HTTPServer", "ExecutionCore", "IsolationdTesting", "VisibleLocks",
-                                   "IsolationdConfiguration"],
+                                   "IsolationdConfiguration", "PostgresTesting"],
                     swiftSettings: settings),
     ]
 )

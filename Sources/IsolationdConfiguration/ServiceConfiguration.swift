@@ -17,6 +17,8 @@ public struct ServiceConfiguration: Sendable {
     public var service = ServiceSettings()
     public var logging = LoggingSettings()
     public var metrics = MetricsSettings()
+    /// PostgreSQL for state shared by replicas; off (in memory) without `database.url`.
+    public var database = DatabaseSettings()
 
     /// The configuration as loaded (file, then environment, then defaults for what neither
     /// set), with secrets replaced by `"<redacted>"`: API key hashes, the JWT secret and process
@@ -56,6 +58,7 @@ public struct ServiceConfiguration: Sendable {
         root.record("agents", agentsView)
         logging = try root.section("logging") { (o: inout ConfigObject) throws(ConfigurationError) in try LoggingSettings(reading: &o) }
         metrics = try root.section("metrics") { (o: inout ConfigObject) throws(ConfigurationError) in try MetricsSettings(reading: &o) }
+        database = try root.section("database") { (o: inout ConfigObject) throws(ConfigurationError) in try DatabaseSettings(reading: &o) }
         redacted = try root.finish()
     }
 

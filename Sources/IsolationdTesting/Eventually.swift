@@ -11,3 +11,15 @@ public func eventually(within: Duration = .seconds(30), every interval: Duration
     }
     return condition()
 }
+
+/// `eventually` for a condition that must itself wait (a request to a server).
+@discardableResult
+public func eventuallyAsync(within: Duration = .seconds(30), every interval: Duration = .milliseconds(50),
+                            _ condition: () async -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + within
+    while ContinuousClock.now < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(for: interval)
+    }
+    return await condition()
+}

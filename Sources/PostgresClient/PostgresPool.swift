@@ -24,6 +24,7 @@ public final class PostgresPool: Sendable {
     /// Starts the pool's thread and its connections (in the background: `health` turns `.up`
     /// once one is established; queries sent before then wait for it, up to `queueTimeout`).
     public init(configuration: PostgresConfiguration, logger: Logger) throws {
+        try PostgresLibrary.load()
         let reactor = try Reactor(name: "db")
         let recorder = StatisticsRecorder()
         let healthState = HealthState(now: MonotonicClock.now())

@@ -1,6 +1,6 @@
 import ArgumentParser
 
-/// `isolationd [serve|healthcheck|check-config]`; `serve` when no subcommand is named.
+/// `isolationd [serve|healthcheck|check-config|migrate]`; `serve` when no subcommand is named.
 @main
 struct IsolationdCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,7 +13,7 @@ struct IsolationdCommand: AsyncParsableCommand {
             ISOLATIOND_FACTORY__BREAKER__COOLDOWN_SECONDS=5. See docs/configuration.md.
             """,
         version: ServiceVersion.current,
-        subcommands: [ServeCommand.self, HealthcheckCommand.self, CheckConfigCommand.self],
+        subcommands: [ServeCommand.self, HealthcheckCommand.self, CheckConfigCommand.self, MigrateCommand.self],
         defaultSubcommand: ServeCommand.self)
 }
 

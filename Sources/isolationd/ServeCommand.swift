@@ -63,12 +63,21 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
 
+        let database: RunningDatabase?
+        do {
+            database = try await DatabaseAssembly.start(configuration, logger: logger)
+        } catch {
+            logger.critical("cannot start", metadata: ["error": .string("\(error)")])
+            throw ExitStatus.startFailure
+        }
+
         let service: RunningService
         do {
             service = try ServerAssembly.start(configuration: configuration, authenticator: authenticator,
-                                               metrics: metrics, logger: logger)
+                                               metrics: metrics, database: database, logger: logger)
         } catch {
             logger.critical("cannot start", metadata: ["error": .string("\(error)")])
+            await database?.stop()
             throw ExitStatus.startFailure
         }
         // JSON values, so the JSON log format writes numbers (`"port":8080`) and booleans.

@@ -51,7 +51,8 @@ enum ServerAssembly {
     /// Builds the core and the router, starts the server(s) (their built-in `/livez`,
     /// `/healthz`, `/readyz` answer before the router) and returns how to drain everything.
     static func start(configuration: ServiceConfiguration, authenticator: Authenticator,
-                      metrics: PrometheusExporter?, logger: Logger) throws -> RunningService {
+                      metrics: PrometheusExporter?, database: RunningDatabase? = nil,
+                      logger: Logger) throws -> RunningService {
         let settings = configuration.server
         // Read the certificate and key before anything starts: a bad file must stop the start.
         let tlsContext: TLSContext?
@@ -63,7 +64,7 @@ enum ServerAssembly {
         let service: ExecutionService
         do {
             service = try ExecutionService(settings: configuration.service, authenticator: authenticator,
-                                           logger: Logger(label: "isolationd.service"))
+                                           logger: Logger(label: "isolationd.service"), shared: database?.stores)
         } catch {
             throw StartFailure(description: error.description)
         }
@@ -84,19 +85,28 @@ enum ServerAssembly {
         }
         // Last, so the request metrics know every route template (the streams' too).
         let requestMetrics = endpoint.map { _ in HTTPMetrics(routes: router.patterns + [MetricsEndpoint.path]) }
-        endpoint?.install(on: &router, service: service, requestMetrics: requestMetrics, streamCounters: streamCounters)
+        endpoint?.install(on: &router, service: service, requestMetrics: requestMetrics, streamCounters: streamCounters,
+                          more: database.map { database in { DatabaseMetrics.write(database, to: &$0) } })
         let accessLog = configuration.logging.accessLog ? Logger(label: "isolationd.access") : nil
         let responder = APIResponder(router: router, metrics: requestMetrics, accessLog: accessLog,
                                      authenticator: service.authenticator, cors: settings.corsPolicy)
 
         // The responder writes the one access log (with the request id).
         let separateTLSPort = settings.tls?.port
-        let primary = HTTPServer(
-            configuration: settings.httpServerConfiguration(tls: separateTLSPort == nil ? tlsContext : nil),
-            responder: responder, logger: Logger(label: "isolationd.http"))
+        // Not ready while the database is down: the load balancer sends requests elsewhere.
+        let readiness = database.map { database in
+            [ReadinessCheck(name: "database") {
+                if case .down(let reason, _) = database.pool.health { return reason }
+                return nil
+            }]
+        } ?? []
+        var primaryConfiguration = settings.httpServerConfiguration(tls: separateTLSPort == nil ? tlsContext : nil)
+        primaryConfiguration.readinessChecks = readiness
+        let primary = HTTPServer(configuration: primaryConfiguration, responder: responder, logger: Logger(label: "isolationd.http"))
         let secondary = separateTLSPort.map { port in
-            HTTPServer(configuration: settings.httpServerConfiguration(tls: tlsContext, port: port),
-                       responder: responder, logger: Logger(label: "isolationd.https"))
+            var configuration = settings.httpServerConfiguration(tls: tlsContext, port: port)
+            configuration.readinessChecks = readiness
+            return HTTPServer(configuration: configuration, responder: responder, logger: Logger(label: "isolationd.https"))
         }
         let servers = [primary] + (secondary.map { [$0] } ?? [])
         let drainDelay = Duration.seconds(settings.drain.delaySeconds)
@@ -104,7 +114,10 @@ enum ServerAssembly {
             for server in servers { try server.start() }
         } catch {
             for server in servers { server.stop() }
-            Task { await service.shutdown(deadline: .zero) }
+            Task {
+                await service.shutdown(deadline: .zero)
+                await database?.stop()
+            }
             throw StartFailure(description: "\(error)")
         }
         for server in servers { serverReference.attach(server) }
@@ -123,6 +136,8 @@ enum ServerAssembly {
                 for server in servers { group.addTask { await server.drain() } }
             }
             for server in servers { server.stop() }
+            // Last: the engines are gone (their slots released), so the replica leaves cleanly.
+            await database?.stop()
         }
     }
 }

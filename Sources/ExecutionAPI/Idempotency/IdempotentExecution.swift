@@ -18,34 +18,50 @@ public struct IdempotentExecution: Sendable {
 
     /// Runs `operation` under the request's key, if it has one; without a key it just runs.
     /// `route` is the route template, part of the fingerprint with the method and the body.
-    public func run(_ request: HTTPRequest, route: String, userID: String,
-                    _ operation: () throws(ProblemDetails) -> HTTPResponse) throws(ProblemDetails) -> HTTPResponse {
-        guard let key = request.headers[Self.headerName] else { return try operation() }
+    /// `operation` answers through its callback, at once or after a round trip of its own; the
+    /// store's answer may come later too (a shared store), so the result may be a deferred
+    /// response (see `LaterAnswer`).
+    func run(_ request: HTTPRequest, route: String, userID: String,
+             _ operation: @escaping @Sendable (_ answer: @escaping LaterAnswer.Answer) -> Void) throws(ProblemDetails) -> HTTPResponse {
+        guard let key = request.headers[Self.headerName] else { return LaterAnswer.respond(operation) }
         guard Self.isValidKey(key) else { throw BodyProblem.badIdempotencyKey }
         let fingerprint = Self.fingerprint(method: request.method.rawValue, route: route, body: request.body)
-        switch store.begin(userID: userID, key: key, fingerprint: fingerprint, now: clock.now()) {
-        case .replay(let payload):
-            guard let stored = StoredResponse.decode(payload) else { throw ProblemDetails.internalError }
-            return stored.response()
-        case .inProgress:
-            throw ProblemDetails(.idempotencyInProgress, detail: "a request with this Idempotency-Key is still being processed; retry shortly")
-                .retrying(after: 1)
-        case .fingerprintMismatch:
-            throw ProblemDetails(.idempotencyKeyReused, detail: "this Idempotency-Key was used with a different request; use a new key for a new request")
-        case .budgetExceeded(let refusal):
-            throw ProblemMapping.problem(for: refusal)
-        case .proceed:
-            break
+        let requestID = RequestID.current
+        return LaterAnswer.respond { answer in
+            store.begin(userID: userID, key: key, fingerprint: fingerprint, now: clock.now()) { [self] decision in
+                switch decision {
+                case .replay(let payload):
+                    guard let stored = StoredResponse.decode(payload) else { return answer(.failure(ProblemDetails.internalError)) }
+                    answer(.success(stored.response()))
+                case .inProgress:
+                    answer(.failure(ProblemDetails(.idempotencyInProgress, detail: "a request with this Idempotency-Key is still being processed; retry shortly")
+                        .retrying(after: 1)))
+                case .fingerprintMismatch:
+                    answer(.failure(ProblemDetails(.idempotencyKeyReused, detail: "this Idempotency-Key was used with a different request; use a new key for a new request")))
+                case .budgetExceeded(let refusal):
+                    answer(.failure(ProblemMapping.problem(for: refusal)))
+                case .unavailable(let reason):
+                    answer(.failure(ProblemMapping.databaseUnavailable(reason)))
+                case .proceed:
+                    operation { result in
+                        let response = switch result {
+                        case .success(let response): response
+                        case .failure(let problem): RequestID.$current.withValue(requestID) { problem.response() }
+                        }
+                        finish(response, userID: userID, key: key)
+                        answer(.success(response))
+                    }
+                }
+            }
         }
-        let response: HTTPResponse
-        do throws(ProblemDetails) {
-            response = try operation()
-        } catch {
-            finish(error.response(), userID: userID, key: key)
-            throw error
+    }
+
+    /// `run` for an operation that answers at once.
+    func run(_ request: HTTPRequest, route: String, userID: String,
+             now operation: @escaping @Sendable () throws(ProblemDetails) -> HTTPResponse) throws(ProblemDetails) -> HTTPResponse {
+        try run(request, route: route, userID: userID) { answer in
+            answer(Result { () throws(ProblemDetails) -> HTTPResponse in try operation() })
         }
-        finish(response, userID: userID, key: key)
-        return response
     }
 
     private func finish(_ response: HTTPResponse, userID: String, key: String) {

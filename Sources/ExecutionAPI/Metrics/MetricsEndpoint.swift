@@ -29,9 +29,11 @@ public struct MetricsEndpoint: Sendable {
 
     /// Installs `GET /metrics`. Install it last: `requestMetrics` is made from the router's
     /// templates (plus `MetricsEndpoint.path`). `streamCounters` are the event streams' counters,
-    /// when they are installed (live streams, how streams ended, what they wrote).
+    /// when they are installed (live streams, how streams ended, what they wrote). `more` writes
+    /// families the executable keeps beside the service (the database pool's, issue 13).
     public func install(on router: inout Router, service: ExecutionService, requestMetrics: HTTPMetrics?,
-                        streamCounters: EventStreamCounters? = nil) {
+                        streamCounters: EventStreamCounters? = nil,
+                        more: (@Sendable (inout PrometheusExposition) -> Void)? = nil) {
         let endpoint = self
         router.get(MetricsEndpoint.path) { request in
             if endpoint.requireAdmin {
@@ -45,6 +47,7 @@ public struct MetricsEndpoint: Sendable {
             var text = PrometheusExposition(reservingCapacity: 16_384)
             ServiceFigures.write(service: service, server: endpoint.server.counters, streams: streamCounters, to: &text)
             requestMetrics?.write(to: &text)
+            more?(&text)
             return HTTPResponse(status: .ok, contentType: endpoint.contentType, body: endpoint.render() + text.bytes)
         }
     }

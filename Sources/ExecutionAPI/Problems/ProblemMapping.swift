@@ -60,7 +60,16 @@ public enum ProblemMapping {
             return ProblemDetails(.engineBuildFailed, detail: "the engine could not be built; it has been logged")
         case .shuttingDown:
             return shuttingDown
+        case .storeUnavailable(let reason):
+            return databaseUnavailable(reason)
         }
+    }
+
+    /// The shared store (the database) did not answer: 503, retry soon (it reconnects by itself).
+    /// The reason goes to the log and readiness, not to clients.
+    public static func databaseUnavailable(_ reason: String) -> ProblemDetails {
+        ProblemDetails(.databaseUnavailable, detail: "the service's database cannot be reached right now; nothing was done, retry shortly")
+            .retrying(after: 2)
     }
 
     public static func problem(for error: RunRequestError) -> ProblemDetails {

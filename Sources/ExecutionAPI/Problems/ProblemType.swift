@@ -88,6 +88,8 @@ extension ProblemType {
         "Engine builds have been failing, so creation is paused (circuit breaker open); retry after Retry-After.")
     public static let globalBudgetExceeded = ProblemType("global-budget-exceeded", "Service memory budget exhausted", .serviceUnavailable,
         "The service keeps its maximum of retained bytes across all users (budgets.global_bytes, lowered to half the container's memory limit); retry after Retry-After, possibly on another replica.")
+    public static let databaseUnavailable = ProblemType("database-unavailable", "Shared state unavailable", .serviceUnavailable,
+        "The database that keeps state shared by the replicas cannot be reached (database.url); nothing was done. Retry after Retry-After: the service reconnects by itself.")
     public static let httpVersionNotSupported = ProblemType("http-version-not-supported", "HTTP version not supported",
         .httpVersionNotSupported, "Only HTTP/1.0 and HTTP/1.1 are served.")
 
@@ -97,7 +99,8 @@ extension ProblemType {
         .engineBusy, .engineRetiring, .engineCleaned, .idempotencyInProgress, .contentTooLarge, .inputTooLarge, .uriTooLong,
         .unsupportedMediaType, .expectationFailed, .validationFailed, .idempotencyKeyReused, .upgradeRequired,
         .tooManyRequests, .engineLimit, .queueFull, .budgetExceeded, .requestHeaderFieldsTooLarge, .internalError, .engineBuildFailed,
-        .notImplemented, .serviceUnavailable, .capacity, .breakerOpen, .globalBudgetExceeded, .httpVersionNotSupported,
+        .notImplemented, .serviceUnavailable, .capacity, .breakerOpen, .globalBudgetExceeded, .databaseUnavailable,
+        .httpVersionNotSupported,
     ]
 
     /// The type by name, for `/problems/{name}`.

@@ -73,27 +73,36 @@ public struct APIResponder: HTTPResponder {
 
     public func respond(to request: HTTPRequest) -> HTTPResponse {
         let id = RequestID.of(request)
-        var response = RequestID.$current.withValue(id) { route(request, id: id) }
+        let start: Int64 = metrics != nil || accessLog != nil ? HTTPMetrics.now() : 0
+        let response = RequestID.$current.withValue(id) { router.respond(to: request) }
+        // An answer that comes later (a database round trip) is finished when it comes: timed,
+        // counted and logged then, with the same headers.
+        if case .deferred(let later) = response.body {
+            return HTTPResponse(status: response.status, body: .deferred(later.mapping { [self] answer in
+                finish(answer, to: request, id: id, start: start)
+            }))
+        }
+        return finish(response, to: request, id: id, start: start)
+    }
+
+    /// The request id, CORS fields, request metrics and the access log line.
+    private func finish(_ response: HTTPResponse, to request: HTTPRequest, id: String, start: Int64) -> HTTPResponse {
+        var response = response
+        if metrics != nil || accessLog != nil {
+            let elapsed = HTTPMetrics.now() &- start
+            if let metrics {
+                let route = staticRoutes[request.path]
+                    ?? metrics.index(ofRoute: router.pattern(method: request.method, path: request.path) ?? HTTPMetrics.unmatched)
+                metrics.record(routeIndex: route, method: request.method.rawValue, status: response.status.code,
+                               nanoseconds: elapsed)
+            }
+            accessLog?.record(request, id: id, response: response, nanoseconds: elapsed)
+        }
         response.headers.set(RequestID.header, id)
         // A preflight's answer is complete from the options hook.
         if let cors, !CORSPolicy.isPreflight(request) {
             cors.addResponseFields(to: &response.headers, origin: request.headers["Origin"])
         }
-        return response
-    }
-
-    private func route(_ request: HTTPRequest, id: String) -> HTTPResponse {
-        guard metrics != nil || accessLog != nil else { return router.respond(to: request) }
-        let start = HTTPMetrics.now()
-        let response = router.respond(to: request)
-        let elapsed = HTTPMetrics.now() &- start
-        if let metrics {
-            let route = staticRoutes[request.path]
-                ?? metrics.index(ofRoute: router.pattern(method: request.method, path: request.path) ?? HTTPMetrics.unmatched)
-            metrics.record(routeIndex: route, method: request.method.rawValue, status: response.status.code,
-                           nanoseconds: elapsed)
-        }
-        accessLog?.record(request, id: id, response: response, nanoseconds: elapsed)
         return response
     }
 }

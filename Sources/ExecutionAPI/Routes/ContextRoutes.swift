@@ -35,7 +35,7 @@ struct ContextRoutes {
     }
 
     @Sendable func create(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {
-        try idempotent.run(request.http, route: "/v1/contexts", userID: request.userID) { () throws(ProblemDetails) -> HTTPResponse in
+        try idempotent.run(request.http, route: "/v1/contexts", userID: request.userID, now: { () throws(ProblemDetails) -> HTTPResponse in
             let body = try JSONBody.read(request.http)
             try body.refuseUnknown(allowed: Self.createFields)
             let threadID = try body.requiredString("thread_id")
@@ -53,7 +53,7 @@ struct ContextRoutes {
             }
             try register(context)
             return Self.created(context)
-        }
+        })
     }
 
     func register(_ context: UserExecutionContext) throws(ProblemDetails) {

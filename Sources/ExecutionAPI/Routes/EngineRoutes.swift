@@ -30,24 +30,32 @@ struct EngineRoutes {
     }
 
     @Sendable func create(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {
-        try idempotent.run(request.http, route: "/v1/engines", userID: request.userID) { () throws(ProblemDetails) -> HTTPResponse in
-            let body = try JSONBody.read(request.http)
-            try body.refuseUnknown(allowed: Self.createFields)
-            let contextID = try body.requiredString("context_id")
-            guard APIRequest.isPlausibleID(contextID),
-                  let context = service.contexts.context(requestID: contextID, userID: request.userID) else {
-                throw ProblemMapping.notFound(.context)
-            }
-            let engine: UserExecutionEngine
-            do throws(EngineCreationError) {
-                engine = try service.factory.create(for: context)
-            } catch {
-                if case .buildFailed(let message) = error {
-                    service.logger.error("engine build failed", metadata: ["error": .string(message)])
+        try idempotent.run(request.http, route: "/v1/engines", userID: request.userID) { [service] answer in
+            let context: UserExecutionContext
+            do throws(ProblemDetails) {
+                let body = try JSONBody.read(request.http)
+                try body.refuseUnknown(allowed: Self.createFields)
+                let contextID = try body.requiredString("context_id")
+                guard APIRequest.isPlausibleID(contextID),
+                      let found = service.contexts.context(requestID: contextID, userID: request.userID) else {
+                    throw ProblemMapping.notFound(.context)
                 }
-                throw ProblemMapping.problem(for: error)
+                context = found
+            } catch {
+                return answer(.failure(error))
             }
-            return APIRoutes.json(.created, Self.representation(engine.summary), location: "/v1/engines/" + engine.id)
+            // The slot may be granted by a shared store after a round trip: answered then.
+            service.factory.create(for: context) { result in
+                switch result {
+                case .success(let engine):
+                    answer(.success(APIRoutes.json(.created, Self.representation(engine.summary), location: "/v1/engines/" + engine.id)))
+                case .failure(let error):
+                    if case .buildFailed(let message) = error {
+                        service.logger.error("engine build failed", metadata: ["error": .string(message)])
+                    }
+                    answer(.failure(ProblemMapping.problem(for: error)))
+                }
+            }
         }
     }
 
@@ -91,7 +99,7 @@ struct EngineRoutes {
     }
 
     @Sendable func startRun(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {
-        try idempotent.run(request.http, route: request.http.path, userID: request.userID) { () throws(ProblemDetails) -> HTTPResponse in
+        try idempotent.run(request.http, route: request.http.path, userID: request.userID, now: { () throws(ProblemDetails) -> HTTPResponse in
             let engine = try lookup(request)
             let body = try JSONBody.read(request.http)
             try body.refuseUnknown(allowed: Self.runFields)
@@ -105,6 +113,6 @@ struct EngineRoutes {
                 throw ProblemMapping.problem(for: error)
             }
             return APIRoutes.json(.accepted, RunRoutes.representation(run), location: "/v1/runs/" + run.id)
-        }
+        })
     }
 }

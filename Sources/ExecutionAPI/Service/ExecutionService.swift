@@ -33,9 +33,12 @@ public final class ExecutionService: Sendable {
 
     /// Builds the core. Throws when the agents cannot be set up (a process agent whose program
     /// does not exist, no process reactor): the message names the agent entry and field.
+    /// `shared`: stores several replicas share (PostgreSQL, issue 13); nil keeps everything in
+    /// this process's memory.
     public init(settings: ServiceSettings, authenticator: Authenticator,
                 clock: any ExecutionClock = SystemClock(),
-                logger: Logger = Logger(label: "isolationd.service")) throws(ServiceStartError) {
+                logger: Logger = Logger(label: "isolationd.service"),
+                shared: SharedStores? = nil) throws(ServiceStartError) {
         self.settings = settings
         self.authenticator = authenticator
         self.clock = clock
@@ -59,13 +62,15 @@ public final class ExecutionService: Sendable {
         do {
             factory = try ExecutionEngineFactory(eventPublisher: runOutcomes, agents: agents,
                                                  configuration: settings.factoryConfiguration,
-                                                 contextPolicy: contextPolicy, clock: clock, ledger: ledger)
+                                                 contextPolicy: contextPolicy, clock: clock,
+                                                 slots: shared?.slots ?? InMemoryEngineSlots(), ledger: ledger)
         } catch {
             agents.shutdown()
             throw ServiceStartError(description: "\(error)")
         }
-        idempotency = InMemoryIdempotencyStore(ttl: .seconds(settings.idempotency.ttlSeconds),
-                                               maxKeysPerUser: settings.idempotency.maxKeysPerUser, ledger: ledger)
+        idempotency = shared?.idempotency
+            ?? InMemoryIdempotencyStore(ttl: .seconds(settings.idempotency.ttlSeconds),
+                                        maxKeysPerUser: settings.idempotency.maxKeysPerUser, ledger: ledger)
         startHousekeeping()
     }
 
@@ -95,6 +100,18 @@ public final class ExecutionService: Sendable {
         hub.terminateAll(reason: .shutdown)
         await contexts.shutdown()
         agents.shutdown()
+    }
+}
+
+/// The stores that replicas share when the service runs on a database: engine slots (the
+/// quotas) and idempotency records. Made by the executable (the core knows no SQL).
+public struct SharedStores: Sendable {
+    public var slots: any EngineSlotAccounting
+    public var idempotency: any IdempotencyStore
+
+    public init(slots: any EngineSlotAccounting, idempotency: any IdempotencyStore) {
+        self.slots = slots
+        self.idempotency = idempotency
     }
 }
 

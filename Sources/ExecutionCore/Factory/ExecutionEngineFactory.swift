@@ -58,8 +58,39 @@ public final class ExecutionEngineFactory: Sendable {
 
     /// Makes an engine bound to `context`: validates it, takes one of the user's slots atomically,
     /// builds the engine without holding any lock, then registers it. Any failure after the slot
-    /// was taken gives it back.
+    /// was taken gives it back. `completion` gets the answer once: before this returns with the
+    /// in-memory slots, after the shared store's round trip otherwise (on its thread).
+    public func create(for context: UserExecutionContext,
+                       completion: @escaping @Sendable (Result<UserExecutionEngine, EngineCreationError>) -> Void) {
+        let permit: CircuitBreaker.Permit
+        do throws(EngineCreationError) {
+            permit = try admit(context)
+        } catch {
+            return completion(.failure(error))
+        }
+        let userID = context.userID
+        let userLimit = configuration.engineLimit(forUser: userID)
+        slots.reserve(userID: userID, userLimit: userLimit, globalLimit: configuration.maxEnginesTotal) { [self] reservation in
+            completion(Result { () throws(EngineCreationError) -> UserExecutionEngine in
+                try build(context, permit: permit, userLimit: userLimit, reservation: reservation)
+            })
+        }
+    }
+
+    /// `create(for:completion:)` for slots that answer at once (the in-memory default, and
+    /// tests); with slots that answer later it is a programming error (the API layer uses the
+    /// completion form).
     public func create(for context: UserExecutionContext) throws(EngineCreationError) -> UserExecutionEngine {
+        let answer = VisibleMutex<Result<UserExecutionEngine, EngineCreationError>?>(nil)
+        create(for: context) { result in answer.withLock { $0 = result } }
+        guard let result = answer.withLock({ $0 }) else {
+            preconditionFailure("create(for:) needs slot accounting that answers at once; use create(for:completion:)")
+        }
+        return try result.get()
+    }
+
+    /// Everything decided before a slot is asked for: the context's rules, shutdown, the breaker.
+    private func admit(_ context: UserExecutionContext) throws(EngineCreationError) -> CircuitBreaker.Permit {
         do {
             try contextPolicy.validate(context)
         } catch {
@@ -67,18 +98,19 @@ public final class ExecutionEngineFactory: Sendable {
             throw .invalidContext(error)
         }
         if registry.withLock({ $0.closed }) { throw .shuttingDown }
-
-        let permit: CircuitBreaker.Permit
         switch breaker.acquire() {
-        case .allowed(let granted): permit = granted
+        case .allowed(let granted): return granted
         case .rejected(let retryAfter):
             count(.breakerRejection)
             throw .breakerOpen(retryAfter: retryAfter)
         }
+    }
 
+    /// The rest of a creation, once the slot store answered.
+    private func build(_ context: UserExecutionContext, permit: CircuitBreaker.Permit, userLimit: Int,
+                       reservation: SlotReservation) throws(EngineCreationError) -> UserExecutionEngine {
         let userID = context.userID
-        let userLimit = configuration.engineLimit(forUser: userID)
-        switch slots.reserve(userID: userID, userLimit: userLimit, globalLimit: configuration.maxEnginesTotal) {
+        switch reservation {
         case .reserved: break
         case .userLimitReached:
             breaker.abandon(permit)
@@ -88,6 +120,11 @@ public final class ExecutionEngineFactory: Sendable {
             breaker.abandon(permit)
             count(.globalLimitRejection)
             throw .globalLimitExceeded(limit: configuration.maxEnginesTotal)
+        case .unavailable(let reason):
+            // Not the builder's fault: the breaker counts builds, not the store's outages.
+            breaker.abandon(permit)
+            count(.creationError)
+            throw .storeUnavailable(reason: reason)
         }
 
         let now = clock.now()

@@ -25,6 +25,9 @@ public enum EngineCreationError: Error, Sendable, Equatable {
     case buildFailed(message: String)
     /// The factory is shutting down (503).
     case shuttingDown
+    /// The shared store of engine slots (the database) cannot be reached: no slot was taken
+    /// (503 with `Retry-After`). Counted in `creation_errors`.
+    case storeUnavailable(reason: String)
 }
 
 /// What the one cleanup path did.

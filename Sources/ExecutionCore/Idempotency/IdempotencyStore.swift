@@ -12,14 +12,23 @@ public enum IdempotencyDecision: Sendable, Equatable {
     /// Keeping the key would pass the user's or the global budget of retained bytes; nothing was
     /// reserved and the request must not run.
     case budgetExceeded(BudgetRefusal)
+    /// The shared store (the database) cannot be reached: nothing was reserved and the request
+    /// must not run (it could not be made idempotent).
+    case unavailable(reason: String)
 }
 
 /// Remembers the outcome of keyed requests per user, so a client retry never creates a second
 /// resource (SPEC.md §7). Keys are scoped per user: two users may use the same key freely.
 /// A narrow protocol so a shared store (PostgreSQL) can replace the in-memory one.
+///
+/// `begin` answers through `completion` because a shared store answers after a round trip and
+/// no caller may block a loop on it; the in-memory store calls it before returning.
+/// `complete` and `release` return at once: a shared store writes them in the background.
 public protocol IdempotencyStore: Sendable {
     /// `fingerprint` identifies the request (e.g. a digest of method, route and body).
-    func begin(userID: String, key: String, fingerprint: [UInt8], now: Timestamp) -> IdempotencyDecision
+    /// `completion` is called once.
+    func begin(userID: String, key: String, fingerprint: [UInt8], now: Timestamp,
+               completion: @escaping @Sendable (IdempotencyDecision) -> Void)
     /// Stores the outcome of a request that `begin` let proceed. `payload` is opaque to the core.
     func complete(userID: String, key: String, payload: [UInt8], now: Timestamp)
     /// Forgets a reservation whose outcome must not be replayed (a transient failure).

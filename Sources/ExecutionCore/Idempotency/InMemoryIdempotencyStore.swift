@@ -49,6 +49,11 @@ public final class InMemoryIdempotencyStore: IdempotencyStore {
         shards[Int(UInt(bitPattern: userID.hashValue) % UInt(shards.count))]
     }
 
+    public func begin(userID: String, key: String, fingerprint: [UInt8], now: Timestamp,
+                      completion: @escaping @Sendable (IdempotencyDecision) -> Void) {
+        completion(begin(userID: userID, key: key, fingerprint: fingerprint, now: now))
+    }
+
     public func begin(userID: String, key: String, fingerprint: [UInt8], now: Timestamp) -> IdempotencyDecision {
         var released = 0
         var releasedItems = 0

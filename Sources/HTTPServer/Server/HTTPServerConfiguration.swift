@@ -46,6 +46,9 @@ public struct HTTPServerConfiguration: Sendable {
     public var probesEnabled: Bool
     /// The `Server` header value; nil sends none.
     public var serverName: String?
+    /// What `/readyz` checks besides the server's phase (the application's database): ready
+    /// only while every check passes. Set after `init`; empty by default.
+    public var readinessChecks: [ReadinessCheck] = []
     /// Serve TLS (every connection of the listener) with this context; nil serves plain HTTP.
     public var tls: TLSContext?
     public var compression: Compression

@@ -3,7 +3,8 @@
 ///
 /// - `/livez` and its alias `/healthz`: 200 `{"status":"ok"}` while the process runs.
 /// - `/readyz`: 200 `{"status":"ready"}`, or 503 `{"status":"draining"}` from the first moment
-///   of a drain.
+///   of a drain, or 503 `{"status":"unavailable"}` while one of the application's
+///   `ReadinessCheck`s fails (its database is down).
 /// - `?verbose`: plain text, one line per check, then the verdict.
 final class ProbeResponses: Sendable {
     enum Probe: Sendable { case live, ready }
@@ -17,8 +18,13 @@ final class ProbeResponses: Sendable {
     let live: Canned
     let ready: Canned
     let notReady: Canned
+    let unavailable: Canned
+    let checks: [ReadinessCheck]
 
-    init(serverName: String?) {
+    init(serverName: String?, checks: [ReadinessCheck] = []) {
+        self.checks = checks
+        unavailable = ProbeResponses.canned(status: "503 Service Unavailable", body: #"{"status":"unavailable"}"#,
+                                            serverName: serverName)
         live = ProbeResponses.canned(status: "200 OK", body: #"{"status":"ok"}"#, serverName: serverName)
         ready = ProbeResponses.canned(status: "200 OK", body: #"{"status":"ready"}"#, serverName: serverName)
         notReady = ProbeResponses.canned(status: "503 Service Unavailable", body: #"{"status":"draining"}"#,
@@ -71,14 +77,17 @@ final class ProbeResponses: Sendable {
     /// Appends the answer to `probe`. Returns the status code (for the access log).
     func append(_ probe: Probe, verbose: Bool, headOnly: Bool, phase: ServerPhase,
                 connection: ResponseHeadWriter.ConnectionField, date: [UInt8], into out: inout [UInt8]) -> Int {
-        let isReady = phase == .running
+        let isRunning = phase == .running
         if verbose {
-            return appendVerbose(probe, isReady: isReady, headOnly: headOnly, connection: connection, date: date, into: &out)
+            return appendVerbose(probe, isRunning: isRunning, headOnly: headOnly, connection: connection, date: date, into: &out)
         }
         let canned: Canned
+        var isReady = true
         switch probe {
         case .live: canned = live
-        case .ready: canned = isReady ? ready : notReady
+        case .ready:
+            isReady = isRunning && checks.allSatisfy { $0.failure() == nil }
+            canned = !isRunning ? notReady : isReady ? ready : unavailable
         }
         out.append(contentsOf: canned.head)
         out.append(contentsOf: date)
@@ -86,10 +95,10 @@ final class ProbeResponses: Sendable {
         ResponseHeadWriter.appendStatic(connection.line, to: &out)
         out.append(contentsOf: "\r\n".utf8)
         if !headOnly { out.append(contentsOf: canned.body) }
-        return probe == .ready && !isReady ? 503 : 200
+        return isReady ? 200 : 503
     }
 
-    private func appendVerbose(_ probe: Probe, isReady: Bool, headOnly: Bool,
+    private func appendVerbose(_ probe: Probe, isRunning: Bool, headOnly: Bool,
                                connection: ResponseHeadWriter.ConnectionField, date: [UInt8],
                                into out: inout [UInt8]) -> Int {
         var text = "[+]ping ok\n"
@@ -99,10 +108,19 @@ final class ProbeResponses: Sendable {
             passed = true
             text += "livez check passed\n"
         case .ready:
-            passed = isReady
+            var ready = isRunning
             text += "[+]listening ok\n"
-            text += isReady ? "[+]draining ok\n" : "[-]draining failed: the server is shutting down\n"
-            text += isReady ? "readyz check passed\n" : "readyz check failed\n"
+            text += isRunning ? "[+]draining ok\n" : "[-]draining failed: the server is shutting down\n"
+            for check in checks {
+                if let failure = check.failure() {
+                    ready = false
+                    text += "[-]\(check.name) failed: \(failure)\n"
+                } else {
+                    text += "[+]\(check.name) ok\n"
+                }
+            }
+            passed = ready
+            text += ready ? "readyz check passed\n" : "readyz check failed\n"
         }
         let status: HTTPStatus = passed ? .ok : .serviceUnavailable
         let body = Array(text.utf8)

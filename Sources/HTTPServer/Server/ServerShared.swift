@@ -43,7 +43,7 @@ final class ServerShared: Sendable {
         self.responder = responder
         self.logger = logger
         self.loopCount = loopCount
-        probes = ProbeResponses(serverName: configuration.serverName)
+        probes = ProbeResponses(serverName: configuration.serverName, checks: configuration.readinessChecks)
         timeouts = TimeoutNanoseconds(configuration)
         probesEnabled = configuration.probesEnabled
         outboundBufferBytes = configuration.outboundBufferBytes
