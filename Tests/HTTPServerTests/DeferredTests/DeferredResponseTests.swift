@@ -192,6 +192,31 @@ struct DeferredResponseTests {
         }
     }
 
+    @Test func mappedDeferredResponsesDecorateTheAnswerInnermostFirstOnce() async throws {
+        let transformCalls = Recorder<String>()
+        @Sendable func appending(_ name: String) -> @Sendable (HTTPResponse) -> HTTPResponse {
+            { response in
+                transformCalls.append(name)
+                var decorated = response
+                decorated.headers.set("X-Order", (response.headers["X-Order"].map { $0 + "," } ?? "") + name)
+                return decorated
+            }
+        }
+        let responder = ClosureResponder { _ in
+            let inner = DeferredResponse { completion in
+                complete(completion, with: textResponse("mapped"), after: .milliseconds(20))
+            }
+            return HTTPResponse(status: .ok, body: .deferred(inner.map(appending("inner")).map(appending("outer"))))
+        }
+        try await withTestServer(responder: responder) { port in
+            let client = try await RawHTTPClient.connect(port: port)
+            let response = try await client.request("GET", "/")
+            #expect(response.bodyText == "mapped")
+            #expect(response.header("X-Order") == "inner,outer")
+            #expect(transformCalls.all == ["inner", "outer"])
+        }
+    }
+
     @Test func headAndIdleTimersDoNotCutAnAwaitedAnswer() async throws {
         let configuration = HTTPServerConfiguration.testing {
             $0.timeouts.idle = .milliseconds(100)

@@ -26,7 +26,13 @@ struct ProblemStampingResponder: HTTPResponder {
     let start: @Sendable (HTTPRequest, ResponseCompletion) -> Void
 
     func respond(to request: HTTPRequest) -> HTTPResponse {
-        .deferred { completion in start(request, completion) }
+        // Decorated as a layer above would: whatever is sent, the server's own 503 included.
+        let deferred = DeferredResponse { completion in start(request, completion) }.map { response in
+            var decorated = response
+            decorated.headers.set("X-Decorated", "yes")
+            return decorated
+        }
+        return HTTPResponse(status: .ok, body: .deferred(deferred))
     }
 
     func completeServerProblem(_ problem: inout ProblemJSON, headers: inout HTTPHeaders) {
