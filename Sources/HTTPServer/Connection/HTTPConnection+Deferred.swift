@@ -49,7 +49,7 @@ extension HTTPConnection {
               machine.stopAwaiting(inputWaiting: io.hasBufferedInput) != nil else {
             return bodyNotSent(response.body)
         }
-        send(response, to: deferred.head, deferrable: false)
+        send(completion.transformed(response), to: deferred.head, deferrable: false)
     }
 }
 

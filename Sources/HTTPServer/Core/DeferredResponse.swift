@@ -17,6 +17,19 @@ public struct DeferredResponse: Sendable {
     public init(start: @escaping @Sendable (ResponseCompletion) -> Void) {
         self.start = start
     }
+
+    /// The same deferred response, whatever is sent for it passed through `transform` first, on
+    /// the loop, just before it is sent: what a layer that decorates every answer (a request id,
+    /// CORS fields, an access-log line) wraps a deferred answer in, since the head around the
+    /// deferred body is never sent. It sees the server's own 503 after the timeout too; wrapped
+    /// several times, the innermost transform runs first.
+    public func map(_ transform: @escaping @Sendable (HTTPResponse) -> HTTPResponse) -> DeferredResponse {
+        let start = self.start
+        return DeferredResponse { completion in
+            completion.addTransform(transform)
+            start(completion)
+        }
+    }
 }
 
 extension HTTPResponse {

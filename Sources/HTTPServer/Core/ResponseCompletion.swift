@@ -30,6 +30,8 @@ public final class ResponseCompletion: Sendable {
     private struct State {
         var phase = Phase.starting
         var cancelHandlers: [@Sendable () -> Void] = []
+        /// `DeferredResponse.map`'s transforms, outermost first (added as the starts unwrap).
+        var transforms: [@Sendable (HTTPResponse) -> HTTPResponse] = []
     }
 
     private enum Step {
@@ -127,6 +129,20 @@ public final class ResponseCompletion: Sendable {
     }
 
     // MARK: the loop's side
+
+    /// A transform of what is sent (`DeferredResponse.map`); called as `start` unwraps.
+    func addTransform(_ transform: @escaping @Sendable (HTTPResponse) -> HTTPResponse) {
+        state.withLock { $0.transforms.append(transform) }
+    }
+
+    /// `response` through the transforms, innermost first; run once, just before it is sent.
+    func transformed(_ response: HTTPResponse) -> HTTPResponse {
+        let transforms = state.withLock { state in
+            defer { state.transforms = [] }
+            return state.transforms
+        }
+        return transforms.reversed().reduce(response) { response, transform in transform(response) }
+    }
 
     /// `start` returned: the response it gave inline, if any (taken); else the request is
     /// awaited from now on.

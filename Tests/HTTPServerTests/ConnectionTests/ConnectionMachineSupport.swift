@@ -57,6 +57,7 @@ extension ConnectionState {
         case .readingHead(let head): head.inputWaiting ? "readingHead(waiting)" : "readingHead"
         case .readingBody: "readingBody"
         case .streaming: "streaming"
+        case .awaitingResponse: "awaitingResponse"
         case .webSocket: "webSocket"
         case .closingAfterFlush(let peerGone): peerGone ? "closingAfterFlush(peerGone)" : "closingAfterFlush"
         case .lingering(let since): "lingering(\(since))"
