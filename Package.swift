@@ -67,6 +67,17 @@ let package = Package(
                                                         .when(platforms: [.linux], configuration: .release))]),
         .executableTarget(name: "core-bench", dependencies: ["ExecutionCore", "Platform", "VisibleLocks"], swiftSettings: settings),
 
+        // PostgreSQL's C client (libpq-dev), linked through pkg-config.
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"])]),
+        // A PostgreSQL client on its own Reactor: a pool of pipelined libpq connections, LISTEN,
+        // migrations. Knows no HTTP and no domain word.
+        .target(name: "PostgresClient",
+                dependencies: ["CLibPQ", "Platform", "VisibleLocks", .product(name: "Logging", package: "swift-log")],
+                swiftSettings: settings),
+        // Test support: a throw-away PostgreSQL cluster (initdb into a temporary directory).
+        .target(name: "PostgresTesting", dependencies: ["PostgresClient", "Platform", "VisibleLocks"], swiftSettings: settings),
+
         // Shared by every test target: ephemeral-port servers, raw-socket HTTP, SSE and WebSocket clients.
         .target(name: "IsolationdTesting", dependencies: ["HTTPServer", "ExecutionCore", "Platform", "VisibleLocks"], swiftSettings: settings),
 
@@ -76,6 +87,10 @@ let package = Package(
         .testTarget(name: "ExecutionAPITests", dependencies: ["ExecutionAPI", "IsolationdTesting", "VisibleLocks"], swiftSettings: settings),
         .testTarget(name: "IsolationdConfigurationTests",
                     dependencies: ["IsolationdConfiguration", "ExecutionAPI", "HTTPServer", "ExecutionCore", "IsolationdTesting", "Platform", "VisibleLocks",
+                                   .product(name: "Logging", package: "swift-log")],
+                    swiftSettings: settings),
+        .testTarget(name: "PostgresClientTests",
+                    dependencies: ["PostgresClient", "PostgresTesting", "Platform", "VisibleLocks",
                                    .product(name: "Logging", package: "swift-log")],
                     swiftSettings: settings),
         .testTarget(name: "IntegrationTests",
