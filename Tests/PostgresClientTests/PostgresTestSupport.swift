@@ -30,11 +30,11 @@ struct TestFailure: Error, CustomStringConvertible {
 }
 
 /// A pool on `url` whose health is up (waits for the first connection, up to 10 s).
-func connectedPool(_ url: String, _ configure: (inout PostgresConfiguration) -> Void = { _ in }) throws -> PostgresPool {
+func connectedPool(_ url: String, _ configure: (inout PostgresConfiguration) -> Void = { _ in }) async throws -> PostgresPool {
     var configuration = PostgresConfiguration(url: url)
     configure(&configuration)
     let pool = try PostgresPool(configuration: configuration, logger: quietLogger)
-    guard waitUntil(seconds: 10, { pool.health.isUp }) else {
+    guard await eventually(seconds: 10, { pool.health.isUp }) else {
         pool.shutdown()
         throw TestFailure("pool did not come up: \(pool.health)")
     }
@@ -50,12 +50,14 @@ extension PostgresPool {
     }
 }
 
-/// Polls `condition` every 5 ms until it holds or `seconds` pass.
-func waitUntil(seconds: Double = 5, _ condition: () -> Bool) -> Bool {
+/// Polls `condition` every 5 ms until it holds or `seconds` pass. Sleeps without holding a
+/// thread: tests run in parallel on few cores, and a blocked cooperative thread would starve
+/// the other tests' tasks.
+func eventually(seconds: Double = 5, _ condition: () -> Bool) async -> Bool {
     let deadline = MonotonicClock.now() + UInt64(seconds * 1e9)
     while MonotonicClock.now() < deadline {
         if condition() { return true }
-        usleep(5_000)
+        try? await Task.sleep(for: .milliseconds(5))
     }
     return condition()
 }
