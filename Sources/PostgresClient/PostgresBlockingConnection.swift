@@ -14,6 +14,7 @@ public final class PostgresBlockingConnection {
             PQfinish(connection)
             throw .unavailable(reason: reason)
         }
+        ResultDecoding.silenceNotices(connection)
         self.connection = connection
     }
 
