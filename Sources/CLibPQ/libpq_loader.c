@@ -62,6 +62,7 @@ static void cpq_open(void) {
     CPQ_BIND(PQexec)
     CPQ_BIND(PQexecParams)
     CPQ_BIND(PQescapeIdentifier)
+    CPQ_BIND(PQsetNoticeProcessor)
 #undef CPQ_BIND
 }
 

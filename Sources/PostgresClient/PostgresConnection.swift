@@ -58,6 +58,7 @@ final class PostgresConnection: ReactorHandler {
             return
         }
         self.connection = connection
+        ResultDecoding.silenceNotices(connection)
         guard PQstatus(connection) != CONNECTION_BAD else {
             failAttempt(ResultDecoding.connectionError(connection))
             return

@@ -28,4 +28,11 @@ extension PostgresError: CustomStringConvertible {
 enum SQLState {
     /// query_canceled: what statement_timeout raises.
     static let queryCanceled = "57014"
+
+    /// Errors that say the server is going away or not there (class 08, connection exception;
+    /// 57P01-57P05, operator intervention: admin or crash shutdown, cannot connect now, ...),
+    /// not that the statement was wrong: the caller sees `.unavailable`.
+    static func meansUnavailable(_ sqlState: String) -> Bool {
+        sqlState.hasPrefix("08") || (sqlState.hasPrefix("57P") && sqlState.count == 5)
+    }
 }

@@ -45,8 +45,9 @@ enum ResultDecoding {
         let sqlState = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
         if sqlState == SQLState.queryCanceled { return .timeout }
         let primary = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
-        let message = primary ?? PQresultErrorMessage(result).map { String(cString: $0) } ?? "unknown error"
-        return .server(sqlState: sqlState.isEmpty ? "XX000" : sqlState, message: trimmed(message))
+        let message = trimmed(primary ?? PQresultErrorMessage(result).map { String(cString: $0) } ?? "unknown error")
+        if SQLState.meansUnavailable(sqlState) { return .unavailable(reason: message) }
+        return .server(sqlState: sqlState.isEmpty ? "XX000" : sqlState, message: message)
     }
 
     /// A connection's last error message, without libpq's trailing newline.
@@ -54,6 +55,12 @@ enum ResultDecoding {
         guard let connection, let message = PQerrorMessage(connection) else { return "no connection" }
         let text = trimmed(String(cString: message))
         return text.isEmpty ? "connection lost" : text
+    }
+
+    /// Drops libpq's notices (which it would print to stderr): the server's NOTICEs and
+    /// WARNINGs mean nothing to the pool, and its errors arrive as results anyway.
+    static func silenceNotices(_ connection: OpaquePointer) {
+        PQsetNoticeProcessor(connection, { _, _ in }, nil)
     }
 
     static func trimmed(_ text: String) -> String {

@@ -46,6 +46,7 @@
 #define PQexec PQexec__libpq_prototype
 #define PQexecParams PQexecParams__libpq_prototype
 #define PQescapeIdentifier PQescapeIdentifier__libpq_prototype
+#define PQsetNoticeProcessor PQsetNoticeProcessor__libpq_prototype
 #if __has_include(<libpq-fe.h>)
 #include <libpq-fe.h>
 #else
@@ -84,6 +85,7 @@
 #undef PQexec
 #undef PQexecParams
 #undef PQescapeIdentifier
+#undef PQsetNoticeProcessor
 
 /// Every libpq function the client uses, filled by `cpq_load`.
 struct cpq_functions {
@@ -120,6 +122,7 @@ struct cpq_functions {
     __typeof__(PQexec__libpq_prototype) *PQexec;
     __typeof__(PQexecParams__libpq_prototype) *PQexecParams;
     __typeof__(PQescapeIdentifier__libpq_prototype) *PQescapeIdentifier;
+    __typeof__(PQsetNoticeProcessor__libpq_prototype) *PQsetNoticeProcessor;
 };
 extern struct cpq_functions cpq_table;
 
@@ -160,6 +163,7 @@ static inline void PQfreemem(void *ptr) { cpq_table.PQfreemem(ptr); }
 static inline PGresult *PQexec(PGconn *conn, const char *query) { return cpq_table.PQexec(conn, query); }
 static inline PGresult *PQexecParams(PGconn *conn, const char *command, int nParams, const Oid *paramTypes, const char *const *paramValues, const int *paramLengths, const int *paramFormats, int resultFormat) { return cpq_table.PQexecParams(conn, command, nParams, paramTypes, paramValues, paramLengths, paramFormats, resultFormat); }
 static inline char *PQescapeIdentifier(PGconn *conn, const char *str, size_t len) { return cpq_table.PQescapeIdentifier(conn, str, len); }
+static inline PQnoticeProcessor PQsetNoticeProcessor(PGconn *conn, PQnoticeProcessor proc, void *arg) { return cpq_table.PQsetNoticeProcessor(conn, proc, arg); }
 
 // Holds a TCP socket's partial frames back while a batch of pipelined queries is written (one
 // segment for the batch instead of one per query's Sync), then lets them go. Fails harmlessly

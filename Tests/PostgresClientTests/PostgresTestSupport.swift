@@ -1,0 +1,75 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import Platform
+import PostgresClient
+import PostgresTesting
+
+/// Whether the suites that need PostgreSQL run: they skip (and say so) when the machine has no
+/// PostgreSQL and no ISOLATIOND_TEST_DATABASE_URL.
+let postgresAvailable: Bool = {
+    let available = PostgresTestCluster.isAvailable
+    if !available {
+        print("PostgresClientTests: skipped, no PostgreSQL (install postgresql or set ISOLATIOND_TEST_DATABASE_URL)")
+    }
+    return available
+}()
+
+let quietLogger = Logger(label: "postgres-test") { _ in SwiftLogNoOpLogHandler() }
+
+/// A fresh database on the shared cluster.
+func freshDatabase() throws -> String {
+    guard let cluster = PostgresTestCluster.shared() else { throw TestFailure("no PostgreSQL") }
+    return try cluster.makeDatabase()
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A pool on `url` whose health is up (waits for the first connection, up to 10 s).
+func connectedPool(_ url: String, _ configure: (inout PostgresConfiguration) -> Void = { _ in }) async throws -> PostgresPool {
+    var configuration = PostgresConfiguration(url: url)
+    configure(&configuration)
+    let pool = try PostgresPool(configuration: configuration, logger: quietLogger)
+    guard await eventually(seconds: 10, { pool.health.isUp }) else {
+        pool.shutdown()
+        throw TestFailure("pool did not come up: \(pool.health)")
+    }
+    return pool
+}
+
+extension PostgresPool {
+    /// `execute`, awaited.
+    func run(_ statement: PreparedStatement, _ parameters: [PostgresValue] = []) async -> Result<PostgresResult, PostgresError> {
+        await withCheckedContinuation { continuation in
+            execute(statement, parameters) { continuation.resume(returning: $0) }
+        }
+    }
+}
+
+/// Polls `condition` every 5 ms until it holds or `seconds` pass. Sleeps without holding a
+/// thread: tests run in parallel on few cores, and a blocked cooperative thread would starve
+/// the other tests' tasks.
+func eventually(seconds: Double = 5, _ condition: () -> Bool) async -> Bool {
+    let deadline = MonotonicClock.now() + UInt64(seconds * 1e9)
+    while MonotonicClock.now() < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(5))
+    }
+    return condition()
+}
+
+extension Result {
+    var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
+
+    var success: Success? {
+        if case .success(let value) = self { return value }
+        return nil
+    }
+}
