@@ -27,7 +27,7 @@ public final class PostgresEngineSlots: EngineSlotAccounting {
     public func reserve(userID: String, userLimit: Int, globalLimit: Int,
                         completion: @escaping @Sendable (SlotReservation) -> Void) {
         let parameters: [PostgresValue] = [.text(userID), .text(replicaID), .int(Int64(userLimit)), .int(Int64(globalLimit))]
-        pool.execute(StoreStatements.reserveSlot, parameters) { [local] result in
+        pool.execute(StoreStatements.reserveSlot, parameters) { [self] result in
             switch result {
             case .success(let rows):
                 guard let row = rows.rows.first, let outcome = row[0] else {

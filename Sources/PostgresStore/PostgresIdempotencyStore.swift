@@ -83,7 +83,7 @@ public final class PostgresIdempotencyStore: IdempotencyStore {
     private func expireBatch() {
         pool.execute(StoreStatements.idempotencyExpire, [.int(Int64(Self.expiryBatch))]) { [self] result in
             if case .success(let deleted) = result, deleted.affectedRows == Self.expiryBatch { return expireBatch() }
-            pool.execute(StoreStatements.idempotencyCount, []) { [lastCount] result in
+            pool.execute(StoreStatements.idempotencyCount, []) { [self] result in
                 if case .success(let rows) = result, let count = rows.rows.first?.int(0) {
                     lastCount.store(Int(count), ordering: .relaxed)
                 }

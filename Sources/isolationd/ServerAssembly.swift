@@ -85,8 +85,12 @@ enum ServerAssembly {
         }
         // Last, so the request metrics know every route template (the streams' too).
         let requestMetrics = endpoint.map { _ in HTTPMetrics(routes: router.patterns + [MetricsEndpoint.path]) }
+        var databaseFamilies: (@Sendable (inout PrometheusExposition) -> Void)?
+        if let database {
+            databaseFamilies = { out in DatabaseMetrics.write(database, to: &out) }
+        }
         endpoint?.install(on: &router, service: service, requestMetrics: requestMetrics, streamCounters: streamCounters,
-                          more: database.map { database in { DatabaseMetrics.write(database, to: &$0) } })
+                          more: databaseFamilies)
         let accessLog = configuration.logging.accessLog ? Logger(label: "isolationd.access") : nil
         let responder = APIResponder(router: router, metrics: requestMetrics, accessLog: accessLog,
                                      authenticator: service.authenticator, cors: settings.corsPolicy)

@@ -78,7 +78,7 @@ public struct APIResponder: HTTPResponder {
         // An answer that comes later (a database round trip) is finished when it comes: timed,
         // counted and logged then, with the same headers.
         if case .deferred(let later) = response.body {
-            return HTTPResponse(status: response.status, body: .deferred(later.mapping { [self] answer in
+            return HTTPResponse(status: response.status, body: .deferred(later.map { [self] answer in
                 finish(answer, to: request, id: id, start: start)
             }))
         }

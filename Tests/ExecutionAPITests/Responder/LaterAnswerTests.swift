@@ -94,7 +94,7 @@ struct LaterAnswerTests {
             #expect(again.status == 201)
             #expect(again.headers["Idempotent-Replayed"] == "true")
             #expect(again.body == first.body)
-            #expect(slots.inner.held(userID: "alice") == 1)
+            #expect(slots.inner.held(userID: DemoAPIKeys.alice.userID) == 1)
             #expect(slots.answeredLater.load(ordering: .relaxed) == 1)
         }
         await service.shutdown(deadline: .zero)
