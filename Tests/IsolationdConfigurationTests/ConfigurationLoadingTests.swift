@@ -157,6 +157,6 @@ struct ConfigurationRedactionTests {
         #expect(config.redacted["server"]?["tls"] == .null)
         let sections = Set(config.redacted.objectValue?.keys.map { $0 } ?? [])
         #expect(sections == ["server", "auth", "contexts", "factory", "engines", "events", "streams", "idempotency", "budgets",
-                             "agents", "logging", "metrics"])
+                             "agents", "logging", "metrics", "database"])
     }
 }

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# The service on PostgreSQL (issue 13, item 7), beside the in-memory default, on loopback:
+#   1. POST /v1/contexts with a fresh Idempotency-Key per request (a round trip to the database
+#      for the key, one for its answer) against one replica, in memory and on PostgreSQL, then
+#      against two replicas at once (each its own wrk, figures summed);
+#   2. engine create + delete cycles (each creation takes a slot in the database), one replica;
+#   3. a run's whole life (create, events to an SSE client, terminal record) with the echo agent,
+#      16 clients (scripts/load_run_streams.py), in memory and on PostgreSQL.
+# A throw-away PostgreSQL cluster of its own (initdb into a temporary directory, a free port,
+# default durability: fsync on), stopped and deleted at the end. Cross-replica event delivery is
+# not measured: events are not shared across replicas yet (docs/replicas.md).
+#
+#   scripts/bench-postgres.sh                 # DURATION=10s
+#   SKIP_BUILD=1 DURATION=5s scripts/bench-postgres.sh
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DURATION=${DURATION:-10s}
+ALICE=isod-demo-alice-2c2fc452d01d7aa25a42090a
+BOB=isod-demo-bob-5bf60a38c010deed19ba9ad9
+command -v wrk >/dev/null || { echo "bench-postgres: needs wrk (apt-get install wrk)"; exit 2; }
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+[ -x "$PGBIN/initdb" ] || { echo "bench-postgres: needs PostgreSQL's server binaries (apt-get install postgresql)"; exit 2; }
+
+. "$ROOT/scripts/lib/release-server.sh"
+release_binary
+
+# --- the cluster (as nobody when root: initdb refuses root) ----------------------------------
+PGDIR=$(mktemp -d -t isod-bench-pg.XXXXXX)
+PGPORT=$((20000 + RANDOM % 20000))
+as_owner() { if [ "$(id -u)" = 0 ]; then setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; else "$@"; fi; }
+[ "$(id -u)" = 0 ] && chown nobody:nogroup "$PGDIR"
+PIDS=()
+stop_all() {
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  as_owner "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast -w stop >/dev/null 2>&1 || true
+  rm -rf "$PGDIR"
+  cleanup
+}
+trap stop_all EXIT
+as_owner "$PGBIN/initdb" -D "$PGDIR/data" -U postgres -A trust >/dev/null
+as_owner "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/log" -w \
+  -o "-p $PGPORT -k $PGDIR -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+URL="postgresql://postgres@127.0.0.1:$PGPORT/postgres"
+ISOLATIOND_DATABASE__URL=$URL "$BIN" migrate --config "$ROOT/config/bench.json"
+
+# --- configurations ---------------------------------------------------------------------------
+config() { # out port database(0/1) replica
+  python3 - "$ROOT" "$@" "$URL" <<'PY'
+import json, sys
+root, out, port, database, replica, url = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1", sys.argv[5], sys.argv[6]
+config = json.load(open(f"{root}/config/bench.json"))
+config["server"]["port"] = port
+config["streams"] = {"max_per_user": 1000}
+config["agents"] = [{"name": "echo", "kind": "builtin", "builtin": "echo"}]
+if database:
+    config["database"] = {"url": url, "pool_size": 8, "replica_id": replica}
+json.dump(config, open(out, "w"))
+PY
+}
+start_replica() { # config port
+  "$BIN" serve --config "$1" >>"$WORK/replica-$2.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$2/readyz" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "replica on $2 did not start:"; cat "$WORK/replica-$2.log"; exit 1
+}
+stop_replicas() {
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  PIDS=()
+}
+
+cat >"$WORK/keyed.lua" <<'LUA'
+-- POST /v1/contexts, a fresh Idempotency-Key per request (thread id + counter).
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("tid", threads) end
+function init(args) counter = 0 end
+wrk.method = "POST"
+wrk.body = '{"thread_id": "bench-thread", "agent_context": {"goal": "measure", "depth": 2}, "audit_metadata": {"ticket": "b-1"}}'
+wrk.headers["Content-Type"] = "application/json"
+function request()
+  counter = counter + 1
+  wrk.headers["Idempotency-Key"] = "bench-" .. tostring(tid) .. "-" .. tostring(counter) .. "-" .. tostring(os.time())
+  return wrk.format()
+end
+LUA
+
+rate() { awk '/Requests\/sec/ {print int($2)}' "$1"; }
+errors() { awk '/Non-2xx|Socket errors/ {print}' "$1"; }
+
+keyed_posts() { # label port...
+  local label=$1; shift
+  local total=0 i=0
+  for port in "$@"; do
+    wrk -t2 -c64 -d"$DURATION" -s "$WORK/keyed.lua" -H "Authorization: Bearer $ALICE" \
+      "http://127.0.0.1:$port/v1/contexts" >"$WORK/wrk-$label-$i.txt" 2>&1 &
+    i=$((i + 1))
+  done
+  wait
+  for j in $(seq 0 $((i - 1))); do
+    total=$((total + $(rate "$WORK/wrk-$label-$j.txt")))
+    errors "$WORK/wrk-$label-$j.txt"
+  done
+  printf '%-52s %8d req/s\n' "$label" "$total"
+}
+
+engine_cycles() { # label port
+  python3 - "$2" "$ALICE" "${DURATION%s}" <<'PY' | sed "s/^/$(printf '%-52s' "$1") /"
+import http.client, json, sys, threading, time
+port, token, seconds = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
+def call(conn, method, path, body=None):
+    conn.request(method, path, body=body, headers=headers)
+    response = conn.getresponse()
+    return response.status, response.read()
+done, failures = [0], [0]
+lock = threading.Lock()
+def worker():
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    status, body = call(conn, "POST", "/v1/contexts", json.dumps({"thread_id": "cycles"}))
+    context = json.loads(body)["id"]
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        status, body = call(conn, "POST", "/v1/engines", json.dumps({"context_id": context}))
+        ok = status == 201 and call(conn, "DELETE", "/v1/engines/" + json.loads(body)["id"])[0] == 204
+        with lock:
+            done[0] += ok
+            failures[0] += not ok
+workers = [threading.Thread(target=worker) for _ in range(8)]
+for w in workers: w.start()
+for w in workers: w.join()
+print(f"{int(done[0] / seconds):8d} cycles/s ({failures[0]} failed)")
+PY
+}
+
+echo "== isolationd on PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') ($(nproc) cores, release build, wrk -c64, $DURATION)"
+P1=$((PGPORT + 1)); P2=$((PGPORT + 2))
+config "$WORK/memory.json" "$P1" 0 none
+start_replica "$WORK/memory.json" "$P1"
+keyed_posts "POST /v1/contexts + Idempotency-Key, in memory" "$P1"
+engine_cycles "engine create+delete, in memory" "$P1"
+python3 "$ROOT/scripts/load_run_streams.py" --port "$P1" --token "$ALICE" --token "$BOB" --phase load --clients 16 --seconds "${DURATION%s}" \
+  | sed 's/^/   in memory: /'
+stop_replicas
+
+config "$WORK/a.json" "$P1" 1 bench-a
+config "$WORK/b.json" "$P2" 1 bench-b
+start_replica "$WORK/a.json" "$P1"
+keyed_posts "POST /v1/contexts + Idempotency-Key, PostgreSQL, 1 replica" "$P1"
+engine_cycles "engine create+delete, PostgreSQL, 1 replica" "$P1"
+python3 "$ROOT/scripts/load_run_streams.py" --port "$P1" --token "$ALICE" --token "$BOB" --phase load --clients 16 --seconds "${DURATION%s}" \
+  | sed 's/^/   PostgreSQL: /'
+start_replica "$WORK/b.json" "$P2"
+keyed_posts "POST /v1/contexts + Idempotency-Key, PostgreSQL, 2 replicas" "$P1" "$P2"
+curl -s "http://127.0.0.1:$P1/metrics" | grep -E '^isolationd_database_(round_trips|statements_sent)_total' | sed 's/^/   replica a: /'
