@@ -55,9 +55,16 @@ public final class PostgresIdempotencyStore: IdempotencyStore {
         }
     }
 
-    public func complete(userID: String, key: String, payload: [UInt8], now: Timestamp) {
-        write(StoreStatements.idempotencyComplete, [.text(userID), .text(key), .bytes(payload), .int(ttlMilliseconds)],
-              failure: "could not store a request's answer for its Idempotency-Key; a retry will run it again once the key expires")
+    public func complete(userID: String, key: String, payload: [UInt8], now: Timestamp,
+                         stored: @escaping @Sendable () -> Void) {
+        pool.execute(StoreStatements.idempotencyComplete, [.text(userID), .text(key), .bytes(payload), .int(ttlMilliseconds)]) {
+            [logger] result in
+            if case .failure(let error) = result {
+                logger.warning("could not store a request's answer for its Idempotency-Key; a retry gets 409 until the key is released or expires",
+                               metadata: ["error": .string("\(error)")])
+            }
+            stored()
+        }
     }
 
     public func release(userID: String, key: String) {

@@ -17,10 +17,10 @@ struct PostgresEngineSlotsTests {
 
     @Test("forty racing reservations over two replicas: exactly the user's limit is granted; global limit across users")
     func limitsHoldUnderRaces() async throws {
-        let database = try StoreDatabase.make()
+        let database = try await StoreDatabase.make()
         defer { database.pool.shutdown() }
-        try database.register("r1", milliseconds: 60_000)
-        try database.register("r2", milliseconds: 60_000)
+        try await database.register("r1", milliseconds: 60_000)
+        try await database.register("r2", milliseconds: 60_000)
         let r1 = PostgresEngineSlots(pool: database.pool, replicaID: "r1", logger: Logger(label: "t"))
         let r2 = PostgresEngineSlots(pool: database.pool, replicaID: "r2", logger: Logger(label: "t"))
         let answers = await withTaskGroup(of: SlotReservation.self) { group in
@@ -30,7 +30,7 @@ struct PostgresEngineSlotsTests {
         #expect(answers.filter { $0 == .reserved }.count == 3)
         #expect(answers.filter { if case .userLimitReached = $0 { return true } else { return false } }.count == 37)
         #expect(r1.held(userID: "alice") + r2.held(userID: "alice") == 3)
-        #expect(try database.integer("SELECT count(*) FROM engine_slots WHERE user_id = 'alice'") == 3)
+        #expect(try await database.integer("SELECT count(*) FROM engine_slots WHERE user_id = 'alice'") == 3)
 
         // Global: 5 in total, whoever asks.
         var granted = 0
@@ -43,9 +43,9 @@ struct PostgresEngineSlotsTests {
 
     @Test("release gives the slot back (in the background); a user with none gets false")
     func release() async throws {
-        let database = try StoreDatabase.make()
+        let database = try await StoreDatabase.make()
         defer { database.pool.shutdown() }
-        try database.register("r1", milliseconds: 60_000)
+        try await database.register("r1", milliseconds: 60_000)
         let slots = PostgresEngineSlots(pool: database.pool, replicaID: "r1", logger: Logger(label: "t"))
         #expect(await Self.reserve(slots, "alice", userLimit: 1) == .reserved)
         #expect(await Self.reserve(slots, "alice", userLimit: 1) == .userLimitReached(held: 1))
@@ -63,7 +63,7 @@ struct PostgresEngineSlotsTests {
 
     @Test("a replica whose lease ran out is removed with its slots; a live one that was taken for dead registers again with them")
     func leases() async throws {
-        let database = try StoreDatabase.make()
+        let database = try await StoreDatabase.make()
         defer { database.pool.shutdown() }
         let logger = Logger(label: "t")
         let deadSlots = PostgresEngineSlots(pool: database.pool, replicaID: "dead", logger: logger)
@@ -75,17 +75,17 @@ struct PostgresEngineSlotsTests {
         #expect(await Self.reserve(deadSlots, "alice") == .reserved)
         #expect(await Self.reserve(liveSlots, "alice") == .reserved)
         // The dead replica's lease runs out; the live one's renewal removes it and its slot.
-        _ = try PostgresPool.runBlocking(url: database.url, "UPDATE replicas SET lease_expires_at = now() - interval '1 second' WHERE replica_id = 'dead'")
+        try await database.run("UPDATE replicas SET lease_expires_at = now() - interval '1 second' WHERE replica_id = 'dead'")
         await live.renew()
-        #expect(try database.integer("SELECT count(*) FROM engine_slots") == 1)
-        #expect(try database.integer("SELECT count(*) FROM replicas WHERE replica_id = 'dead'") == 0)
+        #expect(try await database.integer("SELECT count(*) FROM engine_slots") == 1)
+        #expect(try await database.integer("SELECT count(*) FROM replicas WHERE replica_id = 'dead'") == 0)
         // It was only paused: its renewal finds its row gone, registers again and restores its slot.
         await dead.renew()
-        #expect(try database.integer("SELECT count(*) FROM engine_slots WHERE replica_id = 'dead'") == 1)
-        #expect(try database.integer("SELECT count(*) FROM replicas WHERE replica_id = 'dead'") == 1)
+        #expect(try await database.integer("SELECT count(*) FROM engine_slots WHERE replica_id = 'dead'") == 1)
+        #expect(try await database.integer("SELECT count(*) FROM replicas WHERE replica_id = 'dead'") == 1)
         // A clean stop removes the replica and its slots.
         await live.stop()
-        #expect(try database.integer("SELECT count(*) FROM engine_slots WHERE replica_id = 'live'") == 0)
+        #expect(try await database.integer("SELECT count(*) FROM engine_slots WHERE replica_id = 'live'") == 0)
         await dead.stop()
     }
 }

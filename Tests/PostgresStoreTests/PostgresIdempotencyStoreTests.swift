@@ -17,7 +17,7 @@ struct PostgresIdempotencyStoreTests {
     /// Waits until the background write of `complete`/`release` has landed.
     static func settle(_ database: StoreDatabase, _ sql: String, equals value: Int) async throws {
         for _ in 0..<200 {
-            if try database.integer(sql) == value { return }
+            if try await database.integer(sql) == value { return }
             try await Task.sleep(for: .milliseconds(10))
         }
         Issue.record("\(sql) never became \(value)")
@@ -25,16 +25,16 @@ struct PostgresIdempotencyStoreTests {
 
     @Test("proceed, in progress, replay after complete (on another replica), mismatch, per user, release")
     func decisions() async throws {
-        let database = try StoreDatabase.make()
+        let database = try await StoreDatabase.make()
         defer { database.pool.shutdown() }
-        try database.register("r1", milliseconds: 60_000)
-        try database.register("r2", milliseconds: 60_000)
+        try await database.register("r1", milliseconds: 60_000)
+        try await database.register("r2", milliseconds: 60_000)
         let a = PostgresIdempotencyStore(pool: database.pool, replicaID: "r1", ttl: .seconds(60), maxKeysPerUser: 10, logger: Logger(label: "t"))
         let b = PostgresIdempotencyStore(pool: database.pool, replicaID: "r2", ttl: .seconds(60), maxKeysPerUser: 10, logger: Logger(label: "t"))
         #expect(await Self.begin(a, "alice", "k1", [1, 2]) == .proceed)
         #expect(await Self.begin(b, "alice", "k1", [1, 2]) == .inProgress)
         #expect(await Self.begin(b, "bob", "k1", [1, 2]) == .proceed)
-        a.complete(userID: "alice", key: "k1", payload: [0, 255, 7, 92], now: Timestamp(nanoseconds: 0))
+        await withCheckedContinuation { done in a.complete(userID: "alice", key: "k1", payload: [0, 255, 7, 92], now: Timestamp(nanoseconds: 0)) { done.resume() } }
         try await Self.settle(database, "SELECT count(*) FROM idempotency_keys WHERE payload IS NOT NULL", equals: 1)
         #expect(await Self.begin(b, "alice", "k1", [1, 2]) == .replay(payload: [0, 255, 7, 92]))
         #expect(await Self.begin(b, "alice", "k1", [9]) == .fingerprintMismatch)
@@ -45,23 +45,23 @@ struct PostgresIdempotencyStoreTests {
 
     @Test("a key in progress on a replica that is gone is taken over; an expired key is new again")
     func takeOverAndExpiry() async throws {
-        let database = try StoreDatabase.make()
+        let database = try await StoreDatabase.make()
         defer { database.pool.shutdown() }
-        try database.register("gone", milliseconds: 60_000)
-        try database.register("r2", milliseconds: 60_000)
+        try await database.register("gone", milliseconds: 60_000)
+        try await database.register("r2", milliseconds: 60_000)
         let gone = PostgresIdempotencyStore(pool: database.pool, replicaID: "gone", ttl: .seconds(60), maxKeysPerUser: 10, logger: Logger(label: "t"))
         let live = PostgresIdempotencyStore(pool: database.pool, replicaID: "r2", ttl: .seconds(60), maxKeysPerUser: 10, logger: Logger(label: "t"))
         #expect(await Self.begin(gone, "alice", "k", [1]) == .proceed)
         #expect(await Self.begin(live, "alice", "k", [1]) == .inProgress)
-        _ = try PostgresPool.runBlocking(url: database.url, "DELETE FROM replicas WHERE replica_id = 'gone'")
+        try await database.run("DELETE FROM replicas WHERE replica_id = 'gone'")
         #expect(await Self.begin(live, "alice", "k", [1]) == .proceed)
 
-        live.complete(userID: "alice", key: "k", payload: [4], now: Timestamp(nanoseconds: 0))
+        await withCheckedContinuation { done in live.complete(userID: "alice", key: "k", payload: [4], now: Timestamp(nanoseconds: 0)) { done.resume() } }
         try await Self.settle(database, "SELECT count(*) FROM idempotency_keys WHERE payload IS NOT NULL", equals: 1)
-        _ = try PostgresPool.runBlocking(url: database.url, "UPDATE idempotency_keys SET expires_at = now() - interval '1 second'")
+        try await database.run("UPDATE idempotency_keys SET expires_at = now() - interval '1 second'")
         #expect(await Self.begin(live, "alice", "k", [2]) == .proceed)
         // Expired rows are deleted by the sweep, in batches.
-        _ = try PostgresPool.runBlocking(url: database.url, """
+        try await database.run("""
             INSERT INTO idempotency_keys (user_id, key, fingerprint, expires_at)
             SELECT 'old', 'k' || n, '\\x00', now() - interval '1 hour' FROM generate_series(1, 2500) AS n
             """)
@@ -73,14 +73,14 @@ struct PostgresIdempotencyStoreTests {
 
     @Test("past max_keys_per_user the oldest keys are forgotten first")
     func perUserCap() async throws {
-        let database = try StoreDatabase.make()
+        let database = try await StoreDatabase.make()
         defer { database.pool.shutdown() }
-        try database.register("r1", milliseconds: 60_000)
+        try await database.register("r1", milliseconds: 60_000)
         let store = PostgresIdempotencyStore(pool: database.pool, replicaID: "r1", ttl: .seconds(60), maxKeysPerUser: 3, logger: Logger(label: "t"))
         for index in 0..<5 {
             #expect(await Self.begin(store, "alice", "k\(index)", [1]) == .proceed)
         }
-        #expect(try database.integer("SELECT count(*) FROM idempotency_keys WHERE user_id = 'alice'") == 3)
-        #expect(try database.integer("SELECT count(*) FROM idempotency_keys WHERE user_id = 'alice' AND key IN ('k0', 'k1')") == 0)
+        #expect(try await database.integer("SELECT count(*) FROM idempotency_keys WHERE user_id = 'alice'") == 3)
+        #expect(try await database.integer("SELECT count(*) FROM idempotency_keys WHERE user_id = 'alice' AND key IN ('k0', 'k1')") == 0)
     }
 }

@@ -48,8 +48,7 @@ public struct IdempotentExecution: Sendable {
                         case .success(let response): response
                         case .failure(let problem): RequestID.$current.withValue(requestID) { problem.response() }
                         }
-                        finish(response, userID: userID, key: key)
-                        answer(.success(response))
+                        finish(response, userID: userID, key: key) { answer(.success(response)) }
                     }
                 }
             }
@@ -64,13 +63,16 @@ public struct IdempotentExecution: Sendable {
         }
     }
 
-    private func finish(_ response: HTTPResponse, userID: String, key: String) {
+    /// Keeps the answer under the key (or lets the key go, for answers that say "try again"),
+    /// then calls `then`: the client hears the answer only once a retry on any replica would
+    /// be replayed it.
+    private func finish(_ response: HTTPResponse, userID: String, key: String, then: @escaping @Sendable () -> Void) {
         let code = response.status.code
         guard code < 500, code != 429, let stored = StoredResponse(response) else {
             store.release(userID: userID, key: key)
-            return
+            return then()
         }
-        store.complete(userID: userID, key: key, payload: stored.encoded(), now: clock.now())
+        store.complete(userID: userID, key: key, payload: stored.encoded(), now: clock.now(), stored: then)
     }
 
     /// SHA-256 of method, route template and body, each length-delimited.

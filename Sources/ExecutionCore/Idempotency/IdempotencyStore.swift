@@ -23,14 +23,19 @@ public enum IdempotencyDecision: Sendable, Equatable {
 ///
 /// `begin` answers through `completion` because a shared store answers after a round trip and
 /// no caller may block a loop on it; the in-memory store calls it before returning.
-/// `complete` and `release` return at once: a shared store writes them in the background.
+/// `release` returns at once (a shared store writes it in the background); `complete` tells
+/// when the outcome is stored.
 public protocol IdempotencyStore: Sendable {
     /// `fingerprint` identifies the request (e.g. a digest of method, route and body).
     /// `completion` is called once.
     func begin(userID: String, key: String, fingerprint: [UInt8], now: Timestamp,
                completion: @escaping @Sendable (IdempotencyDecision) -> Void)
     /// Stores the outcome of a request that `begin` let proceed. `payload` is opaque to the core.
-    func complete(userID: String, key: String, payload: [UInt8], now: Timestamp)
+    /// `stored` runs once the outcome is kept where every replica sees it (the caller answers
+    /// the client only then, so a retry anywhere is replayed, not refused as in progress); it
+    /// runs whether or not the write succeeded (a failure is the store's to log).
+    func complete(userID: String, key: String, payload: [UInt8], now: Timestamp,
+                  stored: @escaping @Sendable () -> Void)
     /// Forgets a reservation whose outcome must not be replayed (a transient failure).
     func release(userID: String, key: String)
     /// Drops expired entries; returns how many.

@@ -97,6 +97,12 @@ public final class InMemoryIdempotencyStore: IdempotencyStore {
         }
     }
 
+    public func complete(userID: String, key: String, payload: [UInt8], now: Timestamp,
+                         stored: @escaping @Sendable () -> Void) {
+        complete(userID: userID, key: key, payload: payload, now: now)
+        stored()
+    }
+
     public func complete(userID: String, key: String, payload: [UInt8], now: Timestamp) {
         shard(for: userID).state.withLock { state in
             guard var entry = state.users[userID]?.entries[key] else { return }

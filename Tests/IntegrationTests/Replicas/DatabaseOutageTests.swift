@@ -11,7 +11,7 @@ struct DatabaseOutageTests {
     func outageAndRecovery() async throws {
         // A cluster of this test's own: stopping the shared one would pull it from under the
         // suites running beside this one.
-        let cluster = try PostgresTestCluster.launch()
+        let cluster = try await ReplicaSupport.launchCluster()
         let url = try await ReplicaSupport.migratedDatabase(on: cluster)
         let users = APITestConfiguration.users(1)
         let replica = try await ReplicaSupport.startReplica(users: users, url: url)
@@ -20,9 +20,7 @@ struct DatabaseOutageTests {
         let context = try await client.createContext(thread: "outage")
         #expect(try await client.call("GET", "/readyz", authenticated: false).status == 200)
 
-        try cluster.stop()
-        var restarted = false
-        defer { if !restarted { try? cluster.start() } }
+        try await BlockingIO.run { try cluster.stop() }
         #expect(await eventuallyAsync(within: .seconds(15)) {
             (try? await client.call("GET", "/readyz", authenticated: false).status) == 503
         })
@@ -38,8 +36,7 @@ struct DatabaseOutageTests {
         // What does not need the database still works.
         #expect(try await client.call("GET", "/v1/contexts/\(context)").status == 200)
 
-        try cluster.start()
-        restarted = true
+        try await BlockingIO.run { try cluster.start() }
         #expect(await eventuallyAsync(within: .seconds(20)) {
             (try? await client.call("GET", "/readyz", authenticated: false).status) == 200
         })

@@ -6,7 +6,7 @@ import Testing
 struct MigrationBinaryTests {
     @Test("serve refuses an unmigrated database and says to run migrate; migrate is idempotent and safe to run at once")
     func migrateThenServe() async throws {
-        let url = try ReplicaSupport.cluster.makeDatabase()
+        let url = try await ReplicaSupport.freshDatabase()
         let users = APITestConfiguration.users(1)
         do {
             _ = try await ReplicaSupport.startReplica(users: users, url: url)

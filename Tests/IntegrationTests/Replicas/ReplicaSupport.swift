@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import IsolationdTesting
 import PostgresTesting
 import Testing
@@ -6,13 +9,14 @@ import Testing
 /// comes from `PostgresTestCluster` (started for the test run, or `ISOLATIOND_TEST_DATABASE_URL`);
 /// each suite makes a database of its own and migrates it with the binary's `migrate`.
 enum ReplicaSupport {
-    /// Whether PostgreSQL is there; the suites are skipped (and say so) without it.
+    /// Whether PostgreSQL can be had, decided without starting it: the trait is evaluated on
+    /// Swift's cooperative pool, which a blocking cluster start would stall for every suite.
     static let available: Bool = {
-        let cluster = PostgresTestCluster.shared()
-        if cluster == nil {
+        let possible = getenv("ISOLATIOND_TEST_DATABASE_URL") != nil || PostgresTestCluster.canLaunch
+        if !possible {
             print("note: PostgreSQL replica suites skipped: no PostgreSQL server binaries (apt-get install postgresql) and no ISOLATIOND_TEST_DATABASE_URL")
         }
-        return cluster != nil
+        return possible
     }()
 
     /// Whether a cluster of a test's own can be launched (for the outage test).
@@ -23,13 +27,33 @@ enum ReplicaSupport {
         return PostgresTestCluster.canLaunch
     }()
 
-    static var cluster: PostgresTestCluster {
-        get throws { try #require(PostgresTestCluster.shared(), "PostgreSQL is not available") }
+    /// The shared cluster, started (on a thread of its own) by the first suite that asks.
+    static func sharedCluster() async throws -> PostgresTestCluster {
+        try await BlockingIO.run { () throws -> PostgresTestCluster in
+            guard let cluster = PostgresTestCluster.shared() else { throw StartFailure(description: "no PostgreSQL for the tests") }
+            return cluster
+        }
+    }
+
+    /// A cluster of the caller's own (it may stop and start it).
+    static func launchCluster() async throws -> PostgresTestCluster {
+        try await BlockingIO.run { try PostgresTestCluster.launch() }
+    }
+
+    struct StartFailure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// A fresh database (on a thread of its own).
+    static func freshDatabase(on cluster: PostgresTestCluster? = nil) async throws -> String {
+        let chosen: PostgresTestCluster
+        if let cluster { chosen = cluster } else { chosen = try await sharedCluster() }
+        return try await BlockingIO.run { try chosen.makeDatabase() }
     }
 
     /// A fresh database, migrated by `isolationd migrate`.
     static func migratedDatabase(on cluster: PostgresTestCluster? = nil) async throws -> String {
-        let url = try (cluster ?? self.cluster).makeDatabase()
+        let url = try await freshDatabase(on: cluster)
         let outcome = try await migrate(url: url)
         try #require(outcome.status == 0, "migrate: \(outcome.stderr)")
         return url
