@@ -20,6 +20,8 @@ final class PoolCore {
     /// Until the first connection attempt ends, queries wait instead of failing fast.
     private var startingUp = true
     private var isShutDown = false
+    /// The stall check's next run, while some connection carries queries.
+    private var stallCheck: ReactorTimerID?
     var subscriptions = ListenSubscriptions()
 
     init(configuration: PostgresConfiguration, reactor: Reactor, logger: Logger,
@@ -81,6 +83,29 @@ final class PoolCore {
     private func give(_ query: PendingQuery, to connection: PostgresConnection) {
         connection.assign(query)
         markDirty(connection)
+        if stallCheck == nil { armStallCheck() }
+    }
+
+    /// The server answers every statement within statement_timeout, so a connection owing
+    /// answers for much longer is dead without knowing it (a peer gone without a FIN, a
+    /// partition): TCP would take many minutes to say so. It is lost, failing its queries.
+    private func armStallCheck() {
+        stallCheck = reactor.schedule(at: reactor.now &+ 1_000_000_000) { [weak self] in
+            guard let self else { return }
+            stallCheck = nil
+            let limit = UInt64(clamping: configuration.statementTimeout.nanoseconds)
+                &+ UInt64(clamping: configuration.connectTimeout.nanoseconds)
+            var busy = false
+            for connection in connections where connection.state == .ready && !connection.pipeline.isEmpty {
+                // Only what was written counts (queries given this turn are not sent yet).
+                if !connection.pipeline.entries.isEmpty, reactor.now &- connection.lastProgress > limit {
+                    connection.lose("no answer from the server for \((reactor.now &- connection.lastProgress) / 1_000_000_000) s")
+                } else {
+                    busy = true
+                }
+            }
+            if busy, !isShutDown { armStallCheck() }
+        }
     }
 
     /// Queues `connection` for the turn's flush; the first one of a turn schedules it.
@@ -169,8 +194,9 @@ final class PoolCore {
     }
 
     func connectionLost(_ connection: PostgresConnection, reason: String, failing queries: [PendingQuery]) {
-        for query in queries { complete(query, .failure(.unavailable(reason: reason))) }
+        // Health first: a caller reacting to the failure then already sees the pool down.
         if connection.role == .queries { noteDown(reason) }
+        for query in queries { complete(query, .failure(.unavailable(reason: reason))) }
         if connection.role == .listener { logger.warning("database listener connection lost", metadata: ["reason": "\(reason)"]) }
     }
 
@@ -194,6 +220,8 @@ final class PoolCore {
         isShutDown = true
         let reason = "pool shut down"
         failWaiting(.unavailable(reason: reason))
+        if let stallCheck { reactor.cancel(stallCheck) }
+        stallCheck = nil
         for connection in connections + [subscriptions.listener].compactMap({ $0 }) {
             for query in connection.close(reason) { complete(query, .failure(.unavailable(reason: reason))) }
         }

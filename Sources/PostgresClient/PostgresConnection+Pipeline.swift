@@ -16,6 +16,7 @@ extension PostgresConnection {
     /// meanwhile, so the batch leaves as one segment whatever the number of Syncs in it.
     func flushBatch() {
         guard state == .ready, let connection, hasUnsent else { return }
+        if pipeline.entries.isEmpty { lastProgress = reactor.now }
         let fd = PQsocket(connection)
         let corked = pipeline.unsent.count + pipeline.unsentCommands.count > 1 && isolationd_pq_set_cork(fd, 1) == 0
         var statements = 0
@@ -101,6 +102,7 @@ extension PostgresConnection {
         guard let connection else { return }
         if events & (Epoll.input | Epoll.error | Epoll.hangUp) != 0 {
             guard PQconsumeInput(connection) == 1 else { return lose(ResultDecoding.connectionError(connection)) }
+            lastProgress = reactor.now
             readResults(connection)
             deliverNotifications(connection)
             guard state == .ready else { return }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Platform
 import PostgresClient
 import PostgresTesting
@@ -101,5 +104,34 @@ struct PoolRecoveryTests {
         #expect(await eventually(seconds: 15) { pool.health.isUp })
         #expect(await pool.run(PreparedStatement(name: "one", sql: "SELECT 1")).success?.rows.first?.int(0) == 1)
         try? cluster.stop()
+    }
+}
+
+@Suite("PostgresPool: a server that stops answering", .enabled(if: postgresAvailable, "needs PostgreSQL"))
+struct PoolStallTests {
+    @Test("a connection owing answers past statement_timeout + connectTimeout is lost: its query fails .unavailable")
+    func stalledServerProcess() async throws {
+        let pool = try await connectedPool(try freshDatabase()) {
+            $0.poolSize = 1
+            $0.statementTimeout = .milliseconds(200)
+            $0.connectTimeout = .milliseconds(300)
+            $0.reconnectBackoff = ReconnectBackoff(initial: .milliseconds(50), max: .milliseconds(100))
+        }
+        defer { pool.shutdown() }
+        let backendPID = PreparedStatement(name: "backend_pid", sql: "SELECT pg_backend_pid()")
+        let pid = try #require(try await pool.run(backendPID).get().rows.first?.int(0))
+        // The server process stops, its socket stays open: as with a peer gone without a FIN.
+        #expect(kill(pid_t(pid), SIGSTOP) == 0)
+        let start = MonotonicClock.now()
+        let stalled = await pool.run(PreparedStatement(name: "one", sql: "SELECT 1"))
+        let waited = Double(MonotonicClock.now() - start) / 1e9
+        kill(pid_t(pid), SIGCONT)
+        guard case .unavailable(let reason) = stalled.failure else { Issue.record("got \(stalled)"); return }
+        #expect(reason.contains("no answer"))
+        #expect(waited >= 0.5 && waited < 3, "failed after \(waited) s")
+        // A new connection takes over.
+        #expect(await eventually { pool.health.isUp })
+        let other = try await pool.run(backendPID).get().rows.first?.int(0)
+        #expect(other != nil && other != pid)
     }
 }
