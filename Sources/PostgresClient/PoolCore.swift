@@ -42,13 +42,24 @@ final class PoolCore {
 
     // MARK: Queries
 
-    /// A query from `execute`: to the least loaded ready connection with room, else queued while
-    /// the pool starts or every pipeline is full, else failed.
-    func submit(_ statement: PreparedStatement, _ parameters: [PostgresValue], submittedAt: UInt64,
-                completion: @escaping @Sendable (Result<PostgresResult, PostgresError>) -> Void) {
-        guard !isShutDown else { return completion(.failure(.unavailable(reason: "pool shut down"))) }
-        let query = PendingQuery(statement: statement, slot: slot(for: statement), parameters: parameters,
-                                 submittedAt: submittedAt, completion: completion)
+    /// A query from `execute` or `executeTransaction`: to the least loaded ready connection
+    /// with room, else queued while the pool starts or every pipeline is full, else failed.
+    func submit(_ statements: [(PreparedStatement, [PostgresValue])], submittedAt: UInt64, completion: QueryCompletion) {
+        guard let (firstStatement, firstParameters) = statements.first else {
+            return PendingQuery.completeEmpty(completion)
+        }
+        let rest = statements.dropFirst().map { QueryPart(statement: $0.0, slot: slot(for: $0.0), parameters: $0.1) }
+        submit(PendingQuery(first: QueryPart(statement: firstStatement, slot: slot(for: firstStatement), parameters: firstParameters),
+                            rest: rest, submittedAt: submittedAt, completion: completion))
+    }
+
+    func submit(_ statement: PreparedStatement, _ parameters: [PostgresValue], submittedAt: UInt64, completion: QueryCompletion) {
+        submit(PendingQuery(first: QueryPart(statement: statement, slot: slot(for: statement), parameters: parameters),
+                            rest: [], submittedAt: submittedAt, completion: completion))
+    }
+
+    private func submit(_ query: PendingQuery) {
+        guard !isShutDown else { return complete(query, .failure(.unavailable(reason: "pool shut down"))) }
         if waiting.isEmpty, let connection = connectionWithRoom() {
             give(query, to: connection)
         } else if readyCount == 0, !startingUp {
@@ -126,10 +137,12 @@ final class PoolCore {
     }
 
     /// Ends a query: its figures, then its completion (on this thread).
-    func complete(_ query: PendingQuery, _ outcome: Result<PostgresResult, PostgresError>) {
+    func complete(_ query: PendingQuery, _ outcome: Result<[PostgresResult], PostgresError>) {
         let failed = if case .failure = outcome { true } else { false }
-        statistics.recordCompletion(slot: query.slot, nanoseconds: MonotonicClock.now() &- query.submittedAt, failed: failed)
-        query.completion(outcome)
+        let elapsed = MonotonicClock.now() &- query.submittedAt
+        statistics.recordCompletion(slot: query.first.slot, nanoseconds: elapsed, failed: failed)
+        for part in query.rest { statistics.recordCompletion(slot: part.slot, nanoseconds: elapsed, failed: failed) }
+        query.complete(outcome)
     }
 
     /// Hands queued queries to connections with room, in order.
