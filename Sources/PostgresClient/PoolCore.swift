@@ -85,7 +85,8 @@ final class PoolCore {
 
     private func connectionWithRoom() -> PostgresConnection? {
         var best: PostgresConnection?
-        for connection in connections where connection.state == .ready && connection.pipeline.load < configuration.pipelineDepth {
+        let depth = max(configuration.pipelineDepth, 1)
+        for connection in connections where connection.state == .ready && connection.pipeline.load < depth {
             if best == nil || connection.pipeline.load < best!.pipeline.load { best = connection }
         }
         return best
@@ -202,6 +203,9 @@ final class PoolCore {
 
     func connectionFailed(_ connection: PostgresConnection, reason: String) {
         guard connection.role == .queries else { return }
+        // The first failure of all is told (a wrong URL would otherwise go unsaid: the pool was
+        // never up, so it never "went down"); later ones only when the pool goes down.
+        if startingUp { logger.error("database connection failed", metadata: ["reason": "\(reason)"]) }
         startingUp = false
         noteDown(reason)
     }
