@@ -40,6 +40,7 @@ struct PoolConcurrencyTests {
         #expect(statements >= threads * perThread)
         // Pipelining batches: far fewer writes than statements (one per query would be 2,000).
         #expect(batches * 4 <= statements, "\(batches) batches for \(statements) statements")
+        print("PoolConcurrencyTests: \(statements) statements in \(batches) batches")
         let figures = try #require(after.statements["square"])
         #expect(figures.count == threads * perThread)
         #expect(figures.failures == 0)

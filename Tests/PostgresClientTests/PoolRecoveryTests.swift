@@ -33,7 +33,8 @@ struct PoolRecoveryTests {
         #expect(pool.statistics.notifications == 20)
     }
 
-    @Test("database stopped: queries fail .unavailable at once, health is down; started again: the same pool recovers, LISTEN too")
+    @Test("database stopped: queries fail .unavailable at once, health is down; started again: the same pool recovers, LISTEN too",
+          .enabled(if: PostgresTestCluster.canLaunch, "needs PostgreSQL's initdb and pg_ctl for a cluster of its own"))
     func downAndBack() async throws {
         // A cluster of this test's own: stopping the shared one would break the other suites.
         let cluster = try PostgresTestCluster.launch()
@@ -86,7 +87,8 @@ struct PoolRecoveryTests {
         try? cluster.stop()
     }
 
-    @Test("a pool started while the database is unreachable fails fast, then connects when it appears")
+    @Test("a pool started while the database is unreachable fails fast, then connects when it appears",
+          .enabled(if: PostgresTestCluster.canLaunch, "needs PostgreSQL's initdb and pg_ctl for a cluster of its own"))
     func startsWhileDown() async throws {
         let cluster = try PostgresTestCluster.launch()
         let url = try cluster.makeDatabase()
