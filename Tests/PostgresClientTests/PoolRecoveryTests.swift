@@ -43,6 +43,7 @@ struct PoolRecoveryTests {
             $0.poolSize = 2
             $0.reconnectBackoff = ReconnectBackoff(initial: .milliseconds(50), max: .milliseconds(200))
             $0.queueTimeout = .seconds(5)
+            $0.statementTimeout = .seconds(60)
         }
         defer { pool.shutdown() }
         let listening = Atomic<Int>(0), notified = Atomic<Int>(0)
