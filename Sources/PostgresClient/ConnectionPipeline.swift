@@ -8,11 +8,14 @@ struct ConnectionPipeline {
     var unsentCommands: [InternalCommand] = []
     /// Per statement slot: whether this connection has sent its PQsendPrepare.
     var prepared: [Bool] = []
-    /// The first error of the current sync group (a failed prepare): the query after it comes
-    /// back PGRES_PIPELINE_ABORTED and fails with this.
+    /// The first error of the current sync group (a failed prepare or statement, or the commit):
+    /// the statements after it come back PGRES_PIPELINE_ABORTED, and the group's query fails
+    /// with this.
     var groupError: PostgresError?
     /// The head entry's result, read but not yet ended by libpq's NULL.
     var current: Result<PostgresResult, PostgresError>?
+    /// The current group's statement results so far.
+    var collected: [PostgresResult] = []
     /// Caller queries given to this connection and not completed (unsent and in flight).
     private(set) var load = 0
 
@@ -37,7 +40,7 @@ struct ConnectionPipeline {
     mutating func removeAllQueries() -> [PendingQuery] {
         var queries = [PendingQuery]()
         for entry in entries.removeAll() {
-            if case .query(let query) = entry { queries.append(query) }
+            if case .sync(let query?) = entry { queries.append(query) }
         }
         queries.append(contentsOf: unsent)
         unsent.removeAll()
@@ -45,6 +48,7 @@ struct ConnectionPipeline {
         prepared.removeAll()
         groupError = nil
         current = nil
+        collected.removeAll()
         load = 0
         return queries
     }

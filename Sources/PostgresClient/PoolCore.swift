@@ -20,6 +20,8 @@ final class PoolCore {
     /// Until the first connection attempt ends, queries wait instead of failing fast.
     private var startingUp = true
     private var isShutDown = false
+    /// The stall check's next run, while some connection carries queries.
+    private var stallCheck: ReactorTimerID?
     var subscriptions = ListenSubscriptions()
 
     init(configuration: PostgresConfiguration, reactor: Reactor, logger: Logger,
@@ -40,13 +42,24 @@ final class PoolCore {
 
     // MARK: Queries
 
-    /// A query from `execute`: to the least loaded ready connection with room, else queued while
-    /// the pool starts or every pipeline is full, else failed.
-    func submit(_ statement: PreparedStatement, _ parameters: [PostgresValue], submittedAt: UInt64,
-                completion: @escaping @Sendable (Result<PostgresResult, PostgresError>) -> Void) {
-        guard !isShutDown else { return completion(.failure(.unavailable(reason: "pool shut down"))) }
-        let query = PendingQuery(statement: statement, slot: slot(for: statement), parameters: parameters,
-                                 submittedAt: submittedAt, completion: completion)
+    /// A query from `execute` or `executeTransaction`: to the least loaded ready connection
+    /// with room, else queued while the pool starts or every pipeline is full, else failed.
+    func submit(_ statements: [(PreparedStatement, [PostgresValue])], submittedAt: UInt64, completion: QueryCompletion) {
+        guard let (firstStatement, firstParameters) = statements.first else {
+            return PendingQuery.completeEmpty(completion)
+        }
+        let rest = statements.dropFirst().map { QueryPart(statement: $0.0, slot: slot(for: $0.0), parameters: $0.1) }
+        submit(PendingQuery(first: QueryPart(statement: firstStatement, slot: slot(for: firstStatement), parameters: firstParameters),
+                            rest: rest, submittedAt: submittedAt, completion: completion))
+    }
+
+    func submit(_ statement: PreparedStatement, _ parameters: [PostgresValue], submittedAt: UInt64, completion: QueryCompletion) {
+        submit(PendingQuery(first: QueryPart(statement: statement, slot: slot(for: statement), parameters: parameters),
+                            rest: [], submittedAt: submittedAt, completion: completion))
+    }
+
+    private func submit(_ query: PendingQuery) {
+        guard !isShutDown else { return complete(query, .failure(.unavailable(reason: "pool shut down"))) }
         if waiting.isEmpty, let connection = connectionWithRoom() {
             give(query, to: connection)
         } else if readyCount == 0, !startingUp {
@@ -72,7 +85,8 @@ final class PoolCore {
 
     private func connectionWithRoom() -> PostgresConnection? {
         var best: PostgresConnection?
-        for connection in connections where connection.state == .ready && connection.pipeline.load < configuration.pipelineDepth {
+        let depth = max(configuration.pipelineDepth, 1)
+        for connection in connections where connection.state == .ready && connection.pipeline.load < depth {
             if best == nil || connection.pipeline.load < best!.pipeline.load { best = connection }
         }
         return best
@@ -81,6 +95,29 @@ final class PoolCore {
     private func give(_ query: PendingQuery, to connection: PostgresConnection) {
         connection.assign(query)
         markDirty(connection)
+        if stallCheck == nil { armStallCheck() }
+    }
+
+    /// The server answers every statement within statement_timeout, so a connection owing
+    /// answers for much longer is dead without knowing it (a peer gone without a FIN, a
+    /// partition): TCP would take many minutes to say so. It is lost, failing its queries.
+    private func armStallCheck() {
+        stallCheck = reactor.schedule(at: reactor.now &+ 1_000_000_000) { [weak self] in
+            guard let self else { return }
+            stallCheck = nil
+            let limit = UInt64(clamping: configuration.statementTimeout.nanoseconds)
+                &+ UInt64(clamping: configuration.connectTimeout.nanoseconds)
+            var busy = false
+            for connection in connections where connection.state == .ready && !connection.pipeline.isEmpty {
+                // Only what was written counts (queries given this turn are not sent yet).
+                if !connection.pipeline.entries.isEmpty, reactor.now &- connection.lastProgress > limit {
+                    connection.lose("no answer from the server for \((reactor.now &- connection.lastProgress) / 1_000_000_000) s")
+                } else {
+                    busy = true
+                }
+            }
+            if busy, !isShutDown { armStallCheck() }
+        }
     }
 
     /// Queues `connection` for the turn's flush; the first one of a turn schedules it.
@@ -101,10 +138,12 @@ final class PoolCore {
     }
 
     /// Ends a query: its figures, then its completion (on this thread).
-    func complete(_ query: PendingQuery, _ outcome: Result<PostgresResult, PostgresError>) {
+    func complete(_ query: PendingQuery, _ outcome: Result<[PostgresResult], PostgresError>) {
         let failed = if case .failure = outcome { true } else { false }
-        statistics.recordCompletion(slot: query.slot, nanoseconds: MonotonicClock.now() &- query.submittedAt, failed: failed)
-        query.completion(outcome)
+        let elapsed = MonotonicClock.now() &- query.submittedAt
+        statistics.recordCompletion(slot: query.first.slot, nanoseconds: elapsed, failed: failed)
+        for part in query.rest { statistics.recordCompletion(slot: part.slot, nanoseconds: elapsed, failed: failed) }
+        query.complete(outcome)
     }
 
     /// Hands queued queries to connections with room, in order.
@@ -164,13 +203,17 @@ final class PoolCore {
 
     func connectionFailed(_ connection: PostgresConnection, reason: String) {
         guard connection.role == .queries else { return }
+        // The first failure of all is told (a wrong URL would otherwise go unsaid: the pool was
+        // never up, so it never "went down"); later ones only when the pool goes down.
+        if startingUp { logger.error("database connection failed", metadata: ["reason": "\(reason)"]) }
         startingUp = false
         noteDown(reason)
     }
 
     func connectionLost(_ connection: PostgresConnection, reason: String, failing queries: [PendingQuery]) {
-        for query in queries { complete(query, .failure(.unavailable(reason: reason))) }
+        // Health first: a caller reacting to the failure then already sees the pool down.
         if connection.role == .queries { noteDown(reason) }
+        for query in queries { complete(query, .failure(.unavailable(reason: reason))) }
         if connection.role == .listener { logger.warning("database listener connection lost", metadata: ["reason": "\(reason)"]) }
     }
 
@@ -194,6 +237,8 @@ final class PoolCore {
         isShutDown = true
         let reason = "pool shut down"
         failWaiting(.unavailable(reason: reason))
+        if let stallCheck { reactor.cancel(stallCheck) }
+        stallCheck = nil
         for connection in connections + [subscriptions.listener].compactMap({ $0 }) {
             for query in connection.close(reason) { complete(query, .failure(.unavailable(reason: reason))) }
         }

@@ -16,6 +16,7 @@ extension PostgresConnection {
     /// meanwhile, so the batch leaves as one segment whatever the number of Syncs in it.
     func flushBatch() {
         guard state == .ready, let connection, hasUnsent else { return }
+        if pipeline.entries.isEmpty { lastProgress = reactor.now }
         let fd = PQsocket(connection)
         let corked = pipeline.unsent.count + pipeline.unsentCommands.count > 1 && isolationd_pq_set_cork(fd, 1) == 0
         var statements = 0
@@ -40,24 +41,33 @@ extension PostgresConnection {
         flushOutput()
     }
 
+    /// Sends a query's statements (each prepared first on its first use here) and its Sync.
     private func send(_ query: PendingQuery, on connection: OpaquePointer) -> Bool {
-        if !pipeline.isPrepared(query.slot) {
-            guard PQsendPrepare(connection, query.statement.name, query.statement.sql, 0, nil) == 1 else { return false }
-            pipeline.setPrepared(query.slot, true)
-            pipeline.entries.append(.prepare(slot: query.slot))
+        guard send(query.first, on: connection) else { return false }
+        for part in query.rest {
+            guard send(part, on: connection) else { return false }
         }
-        let parameters = ParameterBuffer(query.parameters)
+        return sync(connection, completing: query)
+    }
+
+    private func send(_ part: QueryPart, on connection: OpaquePointer) -> Bool {
+        if !pipeline.isPrepared(part.slot) {
+            guard PQsendPrepare(connection, part.statement.name, part.statement.sql, 0, nil) == 1 else { return false }
+            pipeline.setPrepared(part.slot, true)
+            pipeline.entries.append(.prepare(slot: part.slot))
+        }
+        let parameters = ParameterBuffer(part.parameters)
         let sent = parameters.values.withUnsafeBufferPointer { values in
             parameters.lengths.withUnsafeBufferPointer { lengths in
                 parameters.formats.withUnsafeBufferPointer { formats in
-                    PQsendQueryPrepared(connection, query.statement.name, Int32(query.parameters.count),
+                    PQsendQueryPrepared(connection, part.statement.name, Int32(part.parameters.count),
                                         values.baseAddress, lengths.baseAddress, formats.baseAddress, 0)
                 }
             }
         }
         guard sent == 1 else { return false }
-        pipeline.entries.append(.query(query))
-        return sync(connection)
+        pipeline.entries.append(.statement)
+        return true
     }
 
     private func send(_ command: InternalCommand, on connection: OpaquePointer) -> Bool {
@@ -73,12 +83,12 @@ extension PostgresConnection {
         }
         guard PQsendQueryParams(connection, sql, 0, nil, nil, nil, nil, 0) == 1 else { return false }
         pipeline.entries.append(.command(command))
-        return sync(connection)
+        return sync(connection, completing: nil)
     }
 
-    private func sync(_ connection: OpaquePointer) -> Bool {
+    private func sync(_ connection: OpaquePointer, completing query: PendingQuery?) -> Bool {
         guard PQpipelineSync(connection) == 1 else { return false }
-        pipeline.entries.append(.sync)
+        pipeline.entries.append(.sync(query))
         return true
     }
 
@@ -101,6 +111,7 @@ extension PostgresConnection {
         guard let connection else { return }
         if events & (Epoll.input | Epoll.error | Epoll.hangUp) != 0 {
             guard PQconsumeInput(connection) == 1 else { return lose(ResultDecoding.connectionError(connection)) }
+            lastProgress = reactor.now
             readResults(connection)
             deliverNotifications(connection)
             guard state == .ready else { return }
@@ -114,6 +125,9 @@ extension PostgresConnection {
 
     /// Reads every result that arrived, in pipeline order, completing entries as their results end.
     private func readResults(_ connection: OpaquePointer) {
+        // libpq ends each statement's results with NULL; a second NULL in a row at a Sync means
+        // nothing more has arrived yet.
+        var nullsInARow = 0
         while state == .ready, PQisBusy(connection) == 0 {
             guard let head = pipeline.entries.first else {
                 // Nothing awaited: drop anything unexpected (libpq says NULL when nothing is there).
@@ -122,33 +136,51 @@ extension PostgresConnection {
                 continue
             }
             let result = PQgetResult(connection)
-            if case .sync = head {
-                guard let result else { return }
+            if case .sync(let query) = head {
+                guard let result else {
+                    nullsInARow += 1
+                    if nullsInARow > 1 { return }
+                    continue
+                }
+                nullsInARow = 0
                 let status = PQresultStatus(result)
-                if status != PGRES_PIPELINE_SYNC, pipeline.current == nil {
-                    // An error outside any statement (the server is going away): the connection
-                    // check after reading handles it.
-                    pipeline.current = .failure(ResultDecoding.error(result))
+                if status != PGRES_PIPELINE_SYNC, pipeline.groupError == nil {
+                    // An error at the group's end: its commit failed (a deferred constraint, a
+                    // serialization failure), or the server is going away.
+                    pipeline.groupError = ResultDecoding.error(result)
                 }
                 PQclear(result)
                 if status == PGRES_PIPELINE_SYNC {
                     _ = pipeline.entries.popFirst()
-                    pipeline.groupError = nil
-                    pipeline.current = nil
+                    endGroup(completing: query)
                 }
                 continue
             }
             if let result {
+                nullsInARow = 0
                 if pipeline.current == nil { pipeline.current = decode(result) }
                 PQclear(result)
                 continue
             }
             // NULL: the head entry's results are complete.
+            nullsInARow = 1
             _ = pipeline.entries.popFirst()
             let outcome = pipeline.current ?? .failure(.unavailable(reason: "no result from the server"))
             pipeline.current = nil
             finish(head, outcome)
         }
+    }
+
+    /// The group's Sync came back: its statements are committed, or all rolled back with the
+    /// group's first error.
+    private func endGroup(completing query: PendingQuery?) {
+        let error = pipeline.groupError
+        let results = pipeline.collected
+        pipeline.groupError = nil
+        pipeline.collected.removeAll()
+        guard let query else { return }
+        pipeline.completedOne()
+        pool.complete(query, error.map { .failure($0) } ?? .success(results))
     }
 
     private func decode(_ result: OpaquePointer) -> Result<PostgresResult, PostgresError> {
@@ -166,12 +198,14 @@ extension PostgresConnection {
         switch entry {
         case .prepare(let slot):
             if case .failure(let error) = outcome {
-                pipeline.groupError = error
+                if pipeline.groupError == nil { pipeline.groupError = error }
                 pipeline.setPrepared(slot, false)
             }
-        case .query(let query):
-            pipeline.completedOne()
-            pool.complete(query, outcome)
+        case .statement:
+            switch outcome {
+            case .success(let result): pipeline.collected.append(result)
+            case .failure(let error): if pipeline.groupError == nil { pipeline.groupError = error }
+            }
         case .command(let command):
             if case .failure(let error) = outcome { pool.commandFailed(command, error) }
             if case .listen = command {

@@ -32,6 +32,9 @@ final class PostgresConnection: ReactorHandler {
     var pipeline = ConnectionPipeline()
     /// libpq holds output the socket did not take yet (PQflush returned 1): watching EPOLLOUT.
     var outputPending = false
+    /// Monotonic ns of the last input, or of the write that started a wait for some: the pool's
+    /// stall check loses a connection that has owed answers for too long.
+    var lastProgress: UInt64 = 0
     /// LISTEN commands sent on this (listener) connection whose results are still to come.
     var listensAwaited = 0
     /// Failed attempts (or the loss) since the last successful connection: the backoff exponent.

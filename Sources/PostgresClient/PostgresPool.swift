@@ -8,6 +8,8 @@ import VisibleLocks
 /// Each query goes to the least loaded connection whose pipeline has room; the queries a
 /// connection is given in one reactor turn are written together, in one round trip (each with
 /// its own Sync, so it runs in its own implicit transaction and its error fails only itself).
+/// A query's completion comes once its transaction has committed: what it wrote is then
+/// visible to every later query, on any connection.
 /// With every pipeline full, queries wait in a bounded queue, briefly (`queueTimeout`). With no
 /// connection up, they fail `.unavailable` at once, while connections are retried with backoff:
 /// the pool recovers by itself once the server is back.
@@ -48,7 +50,24 @@ public final class PostgresPool: Sendable {
         let core = self.core
         let posted = gate.withLock { open in
             if open {
-                reactor.execute { core.value.submit(statement, parameters, submittedAt: submittedAt, completion: completion) }
+                reactor.execute { core.value.submit(statement, parameters, submittedAt: submittedAt, completion: .single(completion)) }
+            }
+            return open
+        }
+        if !posted { completion(.failure(.unavailable(reason: "pool shut down"))) }
+    }
+
+    /// Runs `statements` in order as one transaction, on one connection in one round trip: all
+    /// of them commit, or none (the first error fails the whole, and the rest are not run).
+    /// `completion` gets one result per statement, on the pool's reactor thread. No BEGIN or
+    /// COMMIT is needed (nor allowed): the statements share the pipeline's implicit transaction.
+    public func executeTransaction(_ statements: [(PreparedStatement, [PostgresValue])],
+                                   completion: @escaping @Sendable (Result<[PostgresResult], PostgresError>) -> Void) {
+        let submittedAt = MonotonicClock.now()
+        let core = self.core
+        let posted = gate.withLock { open in
+            if open {
+                reactor.execute { core.value.submit(statements, submittedAt: submittedAt, completion: .all(completion)) }
             }
             return open
         }

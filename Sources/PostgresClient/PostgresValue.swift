@@ -36,24 +36,23 @@ struct ParameterBuffer: ~Copyable {
                 lengths.append(0)
                 formats.append(0)
             case .bytes(let bytes):
-                append(bytes, offset: &offset, binary: true)
-            case .text(let text):
-                append(Array(text.utf8), offset: &offset, binary: false)
+                bytes.withUnsafeBytes { append($0, offset: &offset, binary: true) }
+            case .text(var text):
+                text.withUTF8 { append(UnsafeRawBufferPointer($0), offset: &offset, binary: false) }
             case .int(let value):
-                append(Array(String(value).utf8), offset: &offset, binary: false)
+                var digits = Self.decimal(value)
+                withUnsafeBytes(of: &digits.bytes) { append(UnsafeRawBufferPointer(rebasing: $0[digits.start...]), offset: &offset, binary: false) }
             case .bool(let value):
-                append(value ? [0x74] : [0x66], offset: &offset, binary: false)
+                withUnsafeBytes(of: value ? UInt8(ascii: "t") : UInt8(ascii: "f")) { append($0, offset: &offset, binary: false) }
             }
         }
     }
 
     deinit { storage.deallocate() }
 
-    private mutating func append(_ bytes: [UInt8], offset: inout Int, binary: Bool) {
+    private mutating func append(_ bytes: UnsafeRawBufferPointer, offset: inout Int, binary: Bool) {
         let start = storage.baseAddress! + offset
-        bytes.withUnsafeBytes { source in
-            if let base = source.baseAddress { start.copyMemory(from: base, byteCount: source.count) }
-        }
+        if let base = bytes.baseAddress { start.copyMemory(from: base, byteCount: bytes.count) }
         offset += bytes.count
         if !binary {
             storage[offset] = 0
@@ -62,6 +61,25 @@ struct ParameterBuffer: ~Copyable {
         values.append(UnsafePointer(start.assumingMemoryBound(to: CChar.self)))
         lengths.append(Int32(clamping: bytes.count))
         formats.append(binary ? 1 : 0)
+    }
+
+    /// `value` in decimal, right-aligned in 20 bytes from `start` (no String on the way).
+    private static func decimal(_ value: Int64) -> (bytes: (UInt64, UInt64, UInt32), start: Int) {
+        var bytes: (UInt64, UInt64, UInt32) = (0, 0, 0)
+        var start = 20
+        withUnsafeMutableBytes(of: &bytes) { buffer in
+            var magnitude = value.magnitude
+            repeat {
+                start -= 1
+                buffer[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if value < 0 {
+                start -= 1
+                buffer[start] = UInt8(ascii: "-")
+            }
+        }
+        return (bytes, start)
     }
 
     /// Bytes a parameter takes in the buffer (text ones with their terminating NUL).

@@ -3,8 +3,8 @@ import Glibc
 #endif
 
 /// Runs PostgreSQL's programs (initdb, pg_ctl) for the test cluster: `posix_spawn`, output to a
-/// log file, `waitpid`. As root (here and on CI) through `setpriv` as `nobody`, since initdb and
-/// postgres refuse to run as root.
+/// log file, `waitpid`. As root (here and on CI) through `setpriv` as an unprivileged user,
+/// since initdb and postgres refuse to run as root.
 enum ClusterCommand {
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -12,12 +12,24 @@ enum ClusterCommand {
 
     static var runsAsRoot: Bool { geteuid() == 0 }
 
+    /// Whom the cluster runs as when we are root: Debian's `postgres` account (the postgresql
+    /// package makes it), else `daemon`; `nobody` only as a last resort: the process-containment tests run agents
+    /// as nobody under RLIMIT_NPROC 4, and a cluster's processes would count against it.
+    static let clusterUser: (uid: uid_t, gid: gid_t)? = {
+        for name in ["postgres", "daemon", "nobody"] {
+            if let entry = getpwnam(name) { return (entry.pointee.pw_uid, entry.pointee.pw_gid) }
+        }
+        return nil
+    }()
+
     /// Runs `arguments` (a path or a name on PATH), appending its output to `logPath`, and waits
     /// for it. Throws when it cannot start or exits non-zero (the log's tail in the message).
     static func run(_ arguments: [String], logPath: String) throws {
-        let command = runsAsRoot
-            ? ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"] + arguments
-            : arguments
+        var command = arguments
+        if runsAsRoot {
+            guard let user = clusterUser else { throw Failure(description: "no unprivileged user to run PostgreSQL as") }
+            command = ["setpriv", "--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", "--"] + arguments
+        }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

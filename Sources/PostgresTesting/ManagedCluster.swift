@@ -3,7 +3,7 @@ import Glibc
 #endif
 import VisibleLocks
 
-/// A cluster this process made: its directory (owned by `nobody` when we are root), its port,
+/// A cluster this process made: its directory (owned by the cluster's user when we are root), its port,
 /// and the postmaster's pid for the exit hook.
 final class ManagedCluster: Sendable {
     let bin: String
@@ -21,8 +21,8 @@ final class ManagedCluster: Sendable {
         self.bin = bin
         self.port = try port ?? ClusterCommand.freeLoopbackPort()
         if ClusterCommand.runsAsRoot {
-            guard let nobody = getpwnam("nobody") else { throw ClusterCommand.Failure(description: "no user nobody") }
-            chown(directory, nobody.pointee.pw_uid, nobody.pointee.pw_gid)
+            guard let user = ClusterCommand.clusterUser else { throw ClusterCommand.Failure(description: "no unprivileged user") }
+            chown(directory, user.uid, user.gid)
         }
         ClusterRegistry.add(directory: directory)
         try ClusterCommand.run([bin + "/initdb", "-D", directory + "/data", "-U", "postgres", "-A", "trust",

@@ -38,8 +38,9 @@ struct PoolConcurrencyTests {
         let statements = after.statementsSent - before.statementsSent
         let batches = after.batches - before.batches
         #expect(statements >= threads * perThread)
-        // Pipelining batches: far fewer writes than statements (one per query would be 2,000).
-        #expect(batches * 4 <= statements, "\(batches) batches for \(statements) statements")
+        // Some writes carried several statements (how many depends on how the threads and the
+        // pool's loop interleave: 3 to 40 per write here; `burstInOneTurn` pins it down).
+        #expect(batches < statements, "\(batches) batches for \(statements) statements")
         let figures = try #require(after.statements["square"])
         #expect(figures.count == threads * perThread)
         #expect(figures.failures == 0)
@@ -47,25 +48,56 @@ struct PoolConcurrencyTests {
         #expect(after.waiting == 0)
     }
 
+    @Test("a burst of executes submitted in one reactor turn goes out in one write")
+    func burstInOneTurn() async throws {
+        let pool = try await connectedPool(try freshDatabase()) {
+            $0.poolSize = 1
+            $0.pipelineDepth = 200
+        }
+        defer { pool.shutdown() }
+        let echo = PreparedStatement(name: "echo", sql: "SELECT $1::bigint")
+        _ = try await pool.run(echo, [.int(0)]).get()
+        let before = pool.statistics
+        let answers = VisibleMutex<[Int64]>([])
+        // Submitted from a completion, i.e. on the pool's own thread within one turn: all 100
+        // are queued before the turn's flush.
+        pool.execute(echo, [.int(-1)]) { _ in
+            for index in 1...100 {
+                pool.execute(echo, [.int(Int64(index))]) { result in
+                    answers.withLock { $0.append(result.success?.rows.first?.int(0) ?? -1) }
+                }
+            }
+        }
+        #expect(await eventually { answers.withLock { $0.count } == 100 })
+        #expect(answers.withLock { $0 } == (1...100).map { Int64($0) }, "in order, each its own answer")
+        let after = pool.statistics
+        #expect(after.statementsSent - before.statementsSent == 101)
+        #expect(after.batches - before.batches == 2, "one write for the first query, one for the burst of 100")
+    }
+
+    // Timing bounds below are loose on purpose (the whole suite runs in parallel on two cores):
+    // each only has to tell "failed at once" from "waited for the queue timeout or for room".
+
     @Test("with every pipeline full, a query waits past queueTimeout and fails .poolExhausted")
     func queueTimeout() async throws {
         let pool = try await connectedPool(try freshDatabase()) {
             $0.poolSize = 1
             $0.pipelineDepth = 1
             $0.queueTimeout = .milliseconds(100)
+            $0.statementTimeout = .seconds(60)
         }
         defer { pool.shutdown() }
         let sleep = PreparedStatement(name: "sleep", sql: "SELECT pg_sleep($1::float8)")
-        async let slow = pool.run(sleep, [.text("0.6")])
-        #expect(await eventually { pool.statistics.inUse == 1 })
-        let start = MonotonicClock.now()
-        let queued = await pool.run(sleep, [.text("0")])
-        let waited = Double(MonotonicClock.now() - start) / 1e9
-        #expect(queued.failure == .poolExhausted)
-        #expect(waited >= 0.09 && waited < 0.5, "waited \(waited) s")
-        #expect(await slow.success != nil)
-        // Room again: queries run.
-        #expect(await pool.run(sleep, [.text("0")]).success != nil)
+        // Holds the only pipeline slot until the pool shuts down (long, so a slow test machine
+        // cannot see it end before the next query is queued).
+        let slow = SubmittedQuery(pool, sleep, [.text("20")])
+        #expect(await eventually(seconds: 30) { pool.statistics.inUse == 1 })
+        let queued = SubmittedQuery(pool, sleep, [.text("0")])
+        #expect(await queued.result().failure == .poolExhausted)
+        let waited = try #require(queued.seconds)
+        // Past the queue timeout, and long before the slow query would have made room.
+        #expect(waited >= 0.09 && waited < 10, "waited \(waited) s")
+        #expect(!slow.isDone)
     }
 
     @Test("a queued query runs once a pipeline has room, within queueTimeout")
@@ -73,16 +105,16 @@ struct PoolConcurrencyTests {
         let pool = try await connectedPool(try freshDatabase()) {
             $0.poolSize = 1
             $0.pipelineDepth = 1
-            $0.queueTimeout = .seconds(5)
+            $0.queueTimeout = .seconds(30)
         }
         defer { pool.shutdown() }
         let sleep = PreparedStatement(name: "sleep", sql: "SELECT pg_sleep($1::float8)")
-        async let slow = pool.run(sleep, [.text("0.2")])
-        #expect(await eventually { pool.statistics.inUse == 1 })
-        async let queued = pool.run(sleep, [.text("0")])
-        #expect(await eventually { pool.statistics.waiting == 1 })
-        #expect(await queued.success != nil)
-        #expect(await slow.success != nil)
+        let slow = SubmittedQuery(pool, sleep, [.text("3")])
+        #expect(await eventually(seconds: 30) { pool.statistics.inUse == 1 })
+        let queued = SubmittedQuery(pool, sleep, [.text("0")])
+        #expect(await queued.result().success != nil)
+        #expect(slow.isDone, "the queued query ran after the one holding the pipeline")
+        #expect(await slow.result().success != nil)
         #expect(pool.statistics.waiting == 0)
     }
 
@@ -92,30 +124,31 @@ struct PoolConcurrencyTests {
             $0.poolSize = 1
             $0.pipelineDepth = 1
             $0.maxWaiting = 2
-            $0.queueTimeout = .seconds(5)
+            $0.queueTimeout = .seconds(30)
+            $0.statementTimeout = .seconds(60)
         }
         defer { pool.shutdown() }
         let sleep = PreparedStatement(name: "sleep", sql: "SELECT pg_sleep($1::float8)")
-        async let slow = pool.run(sleep, [.text("0.5")])
-        #expect(await eventually { pool.statistics.inUse == 1 })
-        async let queued1 = pool.run(sleep, [.text("0")])
-        async let queued2 = pool.run(sleep, [.text("0")])
-        #expect(await eventually { pool.statistics.waiting == 2 })
-        let start = MonotonicClock.now()
-        #expect(await pool.run(sleep, [.text("0")]).failure == .poolExhausted)
-        #expect(MonotonicClock.now() - start < 200_000_000)
-        let results = await [slow, queued1, queued2]
-        #expect(results.allSatisfy { $0.success != nil })
+        let slow = SubmittedQuery(pool, sleep, [.text("5")])
+        #expect(await eventually(seconds: 30) { pool.statistics.inUse == 1 })
+        let queued = [SubmittedQuery(pool, sleep, [.text("0")]), SubmittedQuery(pool, sleep, [.text("0")])]
+        #expect(await eventually(seconds: 30) { pool.statistics.waiting == 2 })
+        let refused = SubmittedQuery(pool, sleep, [.text("0")])
+        #expect(await refused.result().failure == .poolExhausted)
+        let waited = try #require(refused.seconds)
+        #expect(waited < 2.5 && !slow.isDone, "refused after \(waited) s")
+        #expect(await slow.result().success != nil)
+        for query in queued { #expect(await query.result().success != nil) }
     }
 
     @Test("a query after shutdown fails .unavailable at once; shutdown fails what was in flight")
     func shutdown() async throws {
         let pool = try await connectedPool(try freshDatabase())
         let sleep = PreparedStatement(name: "sleep", sql: "SELECT pg_sleep($1::float8)")
-        async let inFlight = pool.run(sleep, [.text("5")])
-        #expect(await eventually { pool.statistics.inUse == 1 })
+        let inFlight = SubmittedQuery(pool, sleep, [.text("5")])
+        #expect(await eventually(seconds: 30) { pool.statistics.inUse == 1 })
         pool.shutdown()
-        #expect(await inFlight.failure == .unavailable(reason: "pool shut down"))
+        #expect(await inFlight.result().failure == .unavailable(reason: "pool shut down"))
         #expect(await pool.run(sleep, [.text("0")]).failure == .unavailable(reason: "pool shut down"))
         #expect(!pool.health.isUp)
         pool.shutdown()

@@ -23,6 +23,22 @@ struct PoolQueryTests {
         #expect(row[9] == nil)
     }
 
+    @Test("edge values round-trip: the extreme integers, empty text and bytes, false, NUL-free unicode")
+    func edgeValues() async throws {
+        let pool = try await connectedPool(try freshDatabase())
+        defer { pool.shutdown() }
+        let statement = PreparedStatement(name: "edges", sql: "SELECT $1::bigint, $2::bigint, $3::bigint, $4::text, $5::bytea, $6::boolean, $7::text")
+        let row = try #require(try await pool.run(statement, [.int(.min), .int(.max), .int(0), .text(""), .bytes([]), .bool(false), .text("日本語 ✓")]).get().rows.first)
+        #expect(row.int(0) == .min)
+        #expect(row.int(1) == .max)
+        #expect(row.int(2) == 0)
+        #expect(row[3] == "" && !row.isNull(3))
+        #expect(row.bytes(4) == [])
+        #expect(row.bool(5) == false)
+        #expect(row[6] == "日本語 ✓")
+        #expect(row.int(3) == nil && row.bytes(3) == nil && row.bool(6) == nil)
+    }
+
     @Test("affected rows of an insert and an update, many rows of a select")
     func affectedRows() async throws {
         let pool = try await connectedPool(try freshDatabase())

@@ -5,6 +5,7 @@ import Logging
 import Platform
 import PostgresClient
 import PostgresTesting
+import VisibleLocks
 
 /// Whether the suites that need PostgreSQL run: they skip (and say so) when the machine has no
 /// PostgreSQL and no ISOLATIOND_TEST_DATABASE_URL.
@@ -50,10 +51,10 @@ extension PostgresPool {
     }
 }
 
-/// Polls `condition` every 5 ms until it holds or `seconds` pass. Sleeps without holding a
-/// thread: tests run in parallel on few cores, and a blocked cooperative thread would starve
-/// the other tests' tasks.
-func eventually(seconds: Double = 5, _ condition: () -> Bool) async -> Bool {
+/// Polls `condition` every 5 ms until it holds or `seconds` pass (generous, since it returns as
+/// soon as the condition holds). Sleeps without holding a thread: tests run in parallel on few
+/// cores, and a blocked cooperative thread would starve the other tests' tasks.
+func eventually(seconds: Double = 30, _ condition: () -> Bool) async -> Bool {
     let deadline = MonotonicClock.now() + UInt64(seconds * 1e9)
     while MonotonicClock.now() < deadline {
         if condition() { return true }
@@ -71,5 +72,30 @@ extension Result {
     var success: Success? {
         if case .success(let value) = self { return value }
         return nil
+    }
+}
+
+/// A query submitted at once (not whenever a child task gets a thread: on a loaded machine
+/// that can take seconds), whose result is awaited later.
+final class SubmittedQuery: Sendable {
+    private let outcome = VisibleMutex<(result: Result<PostgresResult, PostgresError>, seconds: Double)?>(nil)
+
+    init(_ pool: PostgresPool, _ statement: PreparedStatement, _ parameters: [PostgresValue] = []) {
+        let start = MonotonicClock.now()
+        pool.execute(statement, parameters) { [self] result in
+            let seconds = Double(MonotonicClock.now() - start) / 1e9
+            outcome.withLock { $0 = (result, seconds) }
+        }
+    }
+
+    var isDone: Bool { outcome.withLock { $0 != nil } }
+
+    /// From `execute` to the completion, measured on the pool's thread (so a busy test machine's
+    /// slowness in resuming the test does not count).
+    var seconds: Double? { outcome.withLock { $0?.seconds } }
+
+    func result() async -> Result<PostgresResult, PostgresError> {
+        _ = await eventually(seconds: 60) { isDone }
+        return outcome.withLock { $0?.result } ?? .failure(.unavailable(reason: "test: no completion within 60 s"))
     }
 }
