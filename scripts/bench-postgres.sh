@@ -24,11 +24,14 @@ PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 . "$ROOT/scripts/lib/release-server.sh"
 release_binary
 
-# --- the cluster (as nobody when root: initdb refuses root) ----------------------------------
+# --- the cluster (as root: under the postgres account, since initdb refuses root; not nobody,
+# whose process limit the process-agent tests set) ----------------------------------------------
 PGDIR=$(mktemp -d -t isod-bench-pg.XXXXXX)
 PGPORT=$((20000 + RANDOM % 20000))
-as_owner() { if [ "$(id -u)" = 0 ]; then setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; else "$@"; fi; }
-[ "$(id -u)" = 0 ] && chown nobody:nogroup "$PGDIR"
+OWNER=postgres
+id -u "$OWNER" >/dev/null 2>&1 || OWNER=daemon
+as_owner() { if [ "$(id -u)" = 0 ]; then setpriv --reuid="$OWNER" --regid="$(id -g "$OWNER")" --clear-groups -- "$@"; else "$@"; fi; }
+[ "$(id -u)" = 0 ] && chown "$OWNER" "$PGDIR"
 PIDS=()
 stop_all() {
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done

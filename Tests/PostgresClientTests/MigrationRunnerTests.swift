@@ -13,8 +13,8 @@ struct MigrationRunnerTests {
     ]
 
     @Test("a fresh database gets every migration, in order; a second run applies none")
-    func appliesOnceThenNothing() throws {
-        let url = try freshDatabase()
+    func appliesOnceThenNothing() async throws {
+        let url = try await freshDatabase()
         #expect(try MigrationRunner.currentVersion(url: url) == 0)
         let first = try MigrationRunner.migrate(url: url, migrations: Self.migrations.reversed(), logger: quietLogger)
         #expect(first.applied == [1, 2, 3])
@@ -30,8 +30,8 @@ struct MigrationRunnerTests {
     }
 
     @Test("a later migration is added: only it is applied")
-    func appliesOnlyNewOnes() throws {
-        let url = try freshDatabase()
+    func appliesOnlyNewOnes() async throws {
+        let url = try await freshDatabase()
         try MigrationRunner.migrate(url: url, migrations: Array(Self.migrations.prefix(2)), logger: quietLogger)
         let later = try MigrationRunner.migrate(url: url, migrations: Self.migrations, logger: quietLogger)
         #expect(later.applied == [3])
@@ -39,8 +39,8 @@ struct MigrationRunnerTests {
     }
 
     @Test("a failing migration is rolled back whole and reported; the ones before it stay")
-    func failureRollsBack() throws {
-        let url = try freshDatabase()
+    func failureRollsBack() async throws {
+        let url = try await freshDatabase()
         let broken = Migration(version: 4, name: "broken", sql: "CREATE TABLE half (id int); SELECT * FROM missing_table")
         #expect(throws: MigrationError.self) {
             try MigrationRunner.migrate(url: url, migrations: Self.migrations + [broken], logger: quietLogger)
@@ -51,8 +51,8 @@ struct MigrationRunnerTests {
     }
 
     @Test("duplicate versions are refused before anything runs")
-    func duplicateVersions() throws {
-        let url = try freshDatabase()
+    func duplicateVersions() async throws {
+        let url = try await freshDatabase()
         let duplicate = Migration(version: 2, name: "again", sql: "SELECT 1")
         #expect(throws: MigrationError.invalidVersions("version 2 is used twice")) {
             try MigrationRunner.migrate(url: url, migrations: Self.migrations + [duplicate], logger: quietLogger)
@@ -62,7 +62,7 @@ struct MigrationRunnerTests {
 
     @Test("runners on several threads at once: each migration applied exactly once")
     func concurrentRunners() async throws {
-        let url = try freshDatabase()
+        let url = try await freshDatabase()
         let outcomes = await withTaskGroup(of: Result<[Int], MigrationError>.self) { group in
             for _ in 0..<4 {
                 group.addTask {

@@ -10,7 +10,7 @@ struct PoolConcurrencyTests {
     func manyThreadsBatched() async throws {
         // Room for the whole burst: 2,000 queries outrun 2 x 64 pipeline slots plus the default
         // queue of 1,024 (beyond which they would rightly fail .poolExhausted).
-        let pool = try await connectedPool(try freshDatabase()) {
+        let pool = try await connectedPool(try await freshDatabase()) {
             $0.poolSize = 2
             $0.maxWaiting = 4096
         }
@@ -50,7 +50,7 @@ struct PoolConcurrencyTests {
 
     @Test("a burst of executes submitted in one reactor turn goes out in one write")
     func burstInOneTurn() async throws {
-        let pool = try await connectedPool(try freshDatabase()) {
+        let pool = try await connectedPool(try await freshDatabase()) {
             $0.poolSize = 1
             $0.pipelineDepth = 200
         }
@@ -80,7 +80,7 @@ struct PoolConcurrencyTests {
 
     @Test("with every pipeline full, a query waits past queueTimeout and fails .poolExhausted")
     func queueTimeout() async throws {
-        let pool = try await connectedPool(try freshDatabase()) {
+        let pool = try await connectedPool(try await freshDatabase()) {
             $0.poolSize = 1
             $0.pipelineDepth = 1
             $0.queueTimeout = .milliseconds(100)
@@ -102,7 +102,7 @@ struct PoolConcurrencyTests {
 
     @Test("a queued query runs once a pipeline has room, within queueTimeout")
     func queuedThenRun() async throws {
-        let pool = try await connectedPool(try freshDatabase()) {
+        let pool = try await connectedPool(try await freshDatabase()) {
             $0.poolSize = 1
             $0.pipelineDepth = 1
             $0.queueTimeout = .seconds(30)
@@ -120,7 +120,7 @@ struct PoolConcurrencyTests {
 
     @Test("beyond maxWaiting a query fails .poolExhausted at once")
     func maxWaiting() async throws {
-        let pool = try await connectedPool(try freshDatabase()) {
+        let pool = try await connectedPool(try await freshDatabase()) {
             $0.poolSize = 1
             $0.pipelineDepth = 1
             $0.maxWaiting = 2
@@ -143,7 +143,7 @@ struct PoolConcurrencyTests {
 
     @Test("a query after shutdown fails .unavailable at once; shutdown fails what was in flight")
     func shutdown() async throws {
-        let pool = try await connectedPool(try freshDatabase())
+        let pool = try await connectedPool(try await freshDatabase())
         let sleep = PreparedStatement(name: "sleep", sql: "SELECT pg_sleep($1::float8)")
         let inFlight = SubmittedQuery(pool, sleep, [.text("5")])
         #expect(await eventually(seconds: 30) { pool.statistics.inUse == 1 })

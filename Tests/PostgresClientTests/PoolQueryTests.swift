@@ -5,7 +5,7 @@ import Testing
 struct PoolQueryTests {
     @Test("parameters go in and rows come out: NULL, text, int, bool and bytea")
     func parametersAndRows() async throws {
-        let pool = try await connectedPool(try freshDatabase())
+        let pool = try await connectedPool(try await freshDatabase())
         defer { pool.shutdown() }
         let bytes: [UInt8] = [0, 1, 0x7F, 0x80, 0xFF, 0x5C, 0x78]
         let statement = PreparedStatement(name: "echo_values",
@@ -25,7 +25,7 @@ struct PoolQueryTests {
 
     @Test("edge values round-trip: the extreme integers, empty text and bytes, false, NUL-free unicode")
     func edgeValues() async throws {
-        let pool = try await connectedPool(try freshDatabase())
+        let pool = try await connectedPool(try await freshDatabase())
         defer { pool.shutdown() }
         let statement = PreparedStatement(name: "edges", sql: "SELECT $1::bigint, $2::bigint, $3::bigint, $4::text, $5::bytea, $6::boolean, $7::text")
         let row = try #require(try await pool.run(statement, [.int(.min), .int(.max), .int(0), .text(""), .bytes([]), .bool(false), .text("日本語 ✓")]).get().rows.first)
@@ -41,7 +41,7 @@ struct PoolQueryTests {
 
     @Test("affected rows of an insert and an update, many rows of a select")
     func affectedRows() async throws {
-        let pool = try await connectedPool(try freshDatabase())
+        let pool = try await connectedPool(try await freshDatabase())
         defer { pool.shutdown() }
         _ = try await pool.run(PreparedStatement(name: "create", sql: "CREATE TABLE items (id bigint PRIMARY KEY, label text)")).get()
         let insert = PreparedStatement(name: "insert_items", sql: "INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, $1::int) g")
@@ -57,7 +57,7 @@ struct PoolQueryTests {
 
     @Test("a server error fails only its own query; the ones around it succeed")
     func errorFailsOnlyItsQuery() async throws {
-        let pool = try await connectedPool(try freshDatabase()) { $0.poolSize = 1 }
+        let pool = try await connectedPool(try await freshDatabase()) { $0.poolSize = 1 }
         defer { pool.shutdown() }
         _ = try await pool.run(PreparedStatement(name: "create", sql: "CREATE TABLE uniques (id int PRIMARY KEY)")).get()
         let insert = PreparedStatement(name: "insert_unique", sql: "INSERT INTO uniques VALUES ($1::int)")
@@ -75,7 +75,7 @@ struct PoolQueryTests {
 
     @Test("a statement that does not parse fails itself, and the pool goes on")
     func badStatement() async throws {
-        let pool = try await connectedPool(try freshDatabase()) { $0.poolSize = 1 }
+        let pool = try await connectedPool(try await freshDatabase()) { $0.poolSize = 1 }
         defer { pool.shutdown() }
         let bad = PreparedStatement(name: "bad", sql: "SELEC 1")
         let good = PreparedStatement(name: "good", sql: "SELECT 1")
@@ -91,7 +91,7 @@ struct PoolQueryTests {
 
     @Test("a statement running past statement_timeout fails .timeout")
     func statementTimeout() async throws {
-        let pool = try await connectedPool(try freshDatabase()) { $0.statementTimeout = .milliseconds(100) }
+        let pool = try await connectedPool(try await freshDatabase()) { $0.statementTimeout = .milliseconds(100) }
         defer { pool.shutdown() }
         let sleep = PreparedStatement(name: "sleep", sql: "SELECT pg_sleep($1::float8)")
         #expect(await pool.run(sleep, [.text("2")]).failure == .timeout)

@@ -14,7 +14,7 @@ struct PoolRecoveryTests {
     func listenNotify() async throws {
         // One connection: NOTIFYs committed in one order are delivered in that order (from
         // several connections their commits could interleave).
-        let pool = try await connectedPool(try freshDatabase()) { $0.poolSize = 1 }
+        let pool = try await connectedPool(try await freshDatabase()) { $0.poolSize = 1 }
         defer { pool.shutdown() }
         let received = VisibleMutex<[String]>([])
         let other = Atomic<Int>(0), listening = Atomic<Int>(0)
@@ -37,7 +37,7 @@ struct PoolRecoveryTests {
           .enabled(if: PostgresTestCluster.canLaunch, "needs PostgreSQL's initdb and pg_ctl for a cluster of its own"))
     func downAndBack() async throws {
         // A cluster of this test's own: stopping the shared one would break the other suites.
-        let cluster = try PostgresTestCluster.launch()
+        let cluster = try await blockingThread { Result { try PostgresTestCluster.launch() } }.get()
         let url = try cluster.makeDatabase()
         let pool = try await connectedPool(url) {
             $0.poolSize = 2
@@ -91,7 +91,7 @@ struct PoolRecoveryTests {
     @Test("a pool started while the database is unreachable fails fast, then connects when it appears",
           .enabled(if: PostgresTestCluster.canLaunch, "needs PostgreSQL's initdb and pg_ctl for a cluster of its own"))
     func startsWhileDown() async throws {
-        let cluster = try PostgresTestCluster.launch()
+        let cluster = try await blockingThread { Result { try PostgresTestCluster.launch() } }.get()
         let url = try cluster.makeDatabase()
         try await blockingThread { Result { try cluster.stop() } }.get()
         var configuration = PostgresConfiguration(url: url)
@@ -114,7 +114,7 @@ struct PoolRecoveryTests {
 struct PoolStallTests {
     @Test("a connection owing answers past statement_timeout + connectTimeout is lost: its query fails .unavailable")
     func stalledServerProcess() async throws {
-        let pool = try await connectedPool(try freshDatabase()) {
+        let pool = try await connectedPool(try await freshDatabase()) {
             $0.poolSize = 1
             $0.statementTimeout = .milliseconds(200)
             $0.connectTimeout = .milliseconds(300)

@@ -11,7 +11,7 @@ struct PoolTransactionTests {
 
     @Test("an error raised at commit (a deferred constraint) fails the query, not only the next one")
     func commitErrorFailsTheQuery() async throws {
-        let pool = try await connectedPool(try freshDatabase()) { $0.poolSize = 1 }
+        let pool = try await connectedPool(try await freshDatabase()) { $0.poolSize = 1 }
         defer { pool.shutdown() }
         _ = try await pool.run(Self.createDeferred).get()
         let twice = PreparedStatement(name: "insert_twice", sql: "INSERT INTO deferred VALUES ($1::int), ($1::int)")
@@ -23,7 +23,7 @@ struct PoolTransactionTests {
 
     @Test("a completed write is visible at once to a query on another connection")
     func readYourWrites() async throws {
-        let pool = try await connectedPool(try freshDatabase()) { $0.poolSize = 4 }
+        let pool = try await connectedPool(try await freshDatabase()) { $0.poolSize = 4 }
         defer { pool.shutdown() }
         _ = try await pool.run(Self.createDeferred).get()
         for index in 0..<100 {
@@ -35,7 +35,7 @@ struct PoolTransactionTests {
 
     @Test("a transaction's statements all commit, with one result each")
     func transactionCommits() async throws {
-        let pool = try await connectedPool(try freshDatabase())
+        let pool = try await connectedPool(try await freshDatabase())
         defer { pool.shutdown() }
         _ = try await pool.run(Self.createDeferred).get()
         let results = try await pool.transaction([(Self.insert, [.int(1)]), (Self.insert, [.int(2)]), (Self.count, [])]).get()
@@ -49,7 +49,7 @@ struct PoolTransactionTests {
 
     @Test("a failing statement rolls the whole transaction back; the statements after it do not run")
     func transactionRollsBack() async throws {
-        let pool = try await connectedPool(try freshDatabase()) { $0.poolSize = 1 }
+        let pool = try await connectedPool(try await freshDatabase()) { $0.poolSize = 1 }
         defer { pool.shutdown() }
         _ = try await pool.run(PreparedStatement(name: "create", sql: "CREATE TABLE strict (id int PRIMARY KEY)")).get()
         let insert = PreparedStatement(name: "insert_strict", sql: "INSERT INTO strict VALUES ($1::int)")

@@ -8,9 +8,11 @@ import PostgresTesting
 import VisibleLocks
 
 /// Whether the suites that need PostgreSQL run: they skip (and say so) when the machine has no
-/// PostgreSQL and no ISOLATIOND_TEST_DATABASE_URL.
+/// PostgreSQL and no ISOLATIOND_TEST_DATABASE_URL. Decided without starting the cluster: traits
+/// are evaluated on Swift's cooperative pool, which a blocking start would stall for every suite
+/// running beside these (the first `freshDatabase` starts it, on a thread of its own).
 let postgresAvailable: Bool = {
-    let available = PostgresTestCluster.isAvailable
+    let available = getenv("ISOLATIOND_TEST_DATABASE_URL") != nil || PostgresTestCluster.canLaunch
     if !available {
         print("PostgresClientTests: skipped, no PostgreSQL (install postgresql or set ISOLATIOND_TEST_DATABASE_URL)")
     }
@@ -19,10 +21,14 @@ let postgresAvailable: Bool = {
 
 let quietLogger = Logger(label: "postgres-test") { _ in SwiftLogNoOpLogHandler() }
 
-/// A fresh database on the shared cluster.
-func freshDatabase() throws -> String {
-    guard let cluster = PostgresTestCluster.shared() else { throw TestFailure("no PostgreSQL") }
-    return try cluster.makeDatabase()
+/// A fresh database on the shared cluster (made, and the cluster started, on a thread of its own).
+func freshDatabase() async throws -> String {
+    try await blockingThread { () -> Result<String, any Error> in
+        Result {
+            guard let cluster = PostgresTestCluster.shared() else { throw TestFailure("no PostgreSQL") }
+            return try cluster.makeDatabase()
+        }
+    }.get()
 }
 
 struct TestFailure: Error, CustomStringConvertible {
