@@ -217,6 +217,40 @@ struct DeferredResponseTests {
         }
     }
 
+    @Test func aCompletedAnswerIsCompressedLikeAnyOther() async throws {
+        let text = String(repeating: "deferred and compressible. ", count: 200)
+        let responder = deferringResponder { _, completion in
+            complete(completion, with: textResponse(text), after: .milliseconds(10))
+        }
+        try await withTestServer(responder: responder) { port in
+            let client = try await RawHTTPClient.connect(port: port)
+            let response = try await client.request("GET", "/", headers: [("Accept-Encoding", "gzip")])
+            #expect(response.header("Content-Encoding") == "gzip")
+            #expect(response.header("Vary") == "Accept-Encoding")
+            #expect(try Gzip.decompress(response.body, maxOutputBytes: 1 << 20, maxRatio: 1000) == Array(text.utf8))
+        }
+    }
+
+    @Test func thousandsOfRequestsPipelinedBehindAnAwaitedAnswerAreAllServedInOrder() async throws {
+        let responder = ClosureResponder { request in
+            guard request.target == "/first" else { return textResponse(request.target) }
+            return .deferred { completion in complete(completion, with: textResponse("first"), after: .milliseconds(200)) }
+        }
+        try await withTestServer(responder: responder) { port in
+            let client = try await RawHTTPClient.connect(port: port)
+            let targets = ["/first"] + (0..<3000).map { "/p\($0)" }
+            // Far more than the connection buffers while it waits: the rest stays in the socket.
+            let sender = Task { try await client.send(targets.map { "GET \($0) HTTP/1.1\r\nHost: x\r\n\r\n" }.joined()) }
+            var mismatches = 0
+            for target in targets {
+                let expected = target == "/first" ? "first" : target
+                if try await client.readResponse().bodyText != expected { mismatches += 1 }
+            }
+            try await sender.value
+            #expect(mismatches == 0)
+        }
+    }
+
     @Test func headAndIdleTimersDoNotCutAnAwaitedAnswer() async throws {
         let configuration = HTTPServerConfiguration.testing {
             $0.timeouts.idle = .milliseconds(100)
