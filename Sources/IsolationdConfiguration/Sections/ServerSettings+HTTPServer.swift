@@ -26,7 +26,8 @@ extension ServerSettings {
             probesEnabled: true,
             serverName: "isolationd",
             tls: tls,
-            compression: httpCompression)
+            compression: httpCompression,
+            deferredResponseTimeout: .seconds(timeouts.deferredResponseSeconds))
     }
 
     /// `server.compression` in the server's terms.

@@ -42,6 +42,9 @@ public struct ServerSettings: Sendable, Equatable {
         public var bodySeconds: Double = 30
         public var writeSeconds: Double = 30
         public var tlsHandshakeSeconds: Double = 10
+        /// The longest a request waits for an answer that comes after a round trip (the
+        /// database); past it the server answers 503 itself.
+        public var deferredResponseSeconds: Double = 30
         public init() {}
     }
 
@@ -114,6 +117,7 @@ extension ServerSettings {
             v.bodySeconds = try t.seconds("body_seconds", default: v.bodySeconds, allowZero: false)
             v.writeSeconds = try t.seconds("write_seconds", default: v.writeSeconds, allowZero: false)
             v.tlsHandshakeSeconds = try t.seconds("tls_handshake_seconds", default: v.tlsHandshakeSeconds, allowZero: false)
+            v.deferredResponseSeconds = try t.seconds("deferred_response_seconds", default: v.deferredResponseSeconds, allowZero: false)
             return v
         }
         drain = try o.section("drain") { (t: inout ConfigObject) throws(ConfigurationError) in

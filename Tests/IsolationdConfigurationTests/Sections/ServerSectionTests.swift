@@ -12,7 +12,7 @@ struct HTTPServerConfigurationMappingTests {
                         "max_request_line_bytes": 1000, "max_header_bytes": 2000, "max_header_count": 20,
                         "outbound_buffer_bytes": 65536,
                         "timeouts": {"request_head_seconds": 1.5, "idle_seconds": 2, "body_seconds": 3, "write_seconds": 4,
-                                     "tls_handshake_seconds": 5},
+                                     "tls_handshake_seconds": 5, "deferred_response_seconds": 6},
                         "drain": {"delay_seconds": 0.25, "deadline_seconds": 7}}}
             """)
         let http = config.server.httpServerConfiguration()
@@ -31,6 +31,7 @@ struct HTTPServerConfigurationMappingTests {
         #expect(http.timeouts.body == .seconds(3))
         #expect(http.timeouts.write == .seconds(4))
         #expect(http.timeouts.tlsHandshake == .seconds(5))
+        #expect(http.deferredResponseTimeout == .seconds(6))
         #expect(http.drainDelay == .milliseconds(250))
         #expect(http.drainDeadline == .seconds(7))
         #expect(http.probesEnabled)
