@@ -89,18 +89,21 @@ LUA
 rate() { awk '/Requests\/sec/ {print int($2)}' "$1"; }
 errors() { awk '/Non-2xx|Socket errors/ {print}' "$1"; }
 
+RUN=0
 keyed_posts() { # label port...
   local label=$1; shift
-  local total=0 i=0
+  local total=0 i=0 loaders=()
+  RUN=$((RUN + 1))
   for port in "$@"; do
     wrk -t2 -c64 -d"$DURATION" -s "$WORK/keyed.lua" -H "Authorization: Bearer $ALICE" \
-      "http://127.0.0.1:$port/v1/contexts" >"$WORK/wrk-$label-$i.txt" 2>&1 &
+      "http://127.0.0.1:$port/v1/contexts" >"$WORK/wrk-$RUN-$i.txt" 2>&1 &
+    loaders+=($!)
     i=$((i + 1))
   done
-  wait
+  for pid in "${loaders[@]}"; do wait "$pid"; done
   for j in $(seq 0 $((i - 1))); do
-    total=$((total + $(rate "$WORK/wrk-$label-$j.txt")))
-    errors "$WORK/wrk-$label-$j.txt"
+    total=$((total + $(rate "$WORK/wrk-$RUN-$j.txt")))
+    errors "$WORK/wrk-$RUN-$j.txt"
   done
   printf '%-52s %8d req/s\n' "$label" "$total"
 }

@@ -35,9 +35,9 @@ public enum IsolationdSchema {
         -- One global transaction lock orders every reservation of every replica, so no two
         -- can both take the last slot; the counts are read after the lock is held, so they
         -- include every reservation committed before. Answers 'reserved', 'user_limit' (with
-        -- the user's count) or 'global_limit'.
+        -- the user's count) or 'global_limit'; a reserved slot's id is what releases it.
         CREATE FUNCTION isod_reserve_slot(p_user text, p_replica text, p_user_limit int, p_global_limit int,
-                                          OUT outcome text, OUT held int)
+                                          OUT outcome text, OUT held int, OUT slot bigint)
         LANGUAGE plpgsql AS $$
         BEGIN
             PERFORM pg_advisory_xact_lock(7301001);
@@ -50,7 +50,7 @@ public enum IsolationdSchema {
                 outcome := 'global_limit';
                 RETURN;
             END IF;
-            INSERT INTO engine_slots (user_id, replica_id) VALUES (p_user, p_replica);
+            INSERT INTO engine_slots (user_id, replica_id) VALUES (p_user, p_replica) RETURNING slot_id INTO slot;
             outcome := 'reserved';
             held := held + 1;
         END $$;

@@ -15,8 +15,8 @@ public final class PostgresEngineSlots: EngineSlotAccounting {
     private let pool: PostgresPool
     private let replicaID: String
     private let logger: Logger
-    /// This replica's slots per user (granted and not yet released).
-    private let local = VisibleMutex<[String: Int]>([:])
+    /// This replica's slots per user (granted and not yet released), by their ids in the table.
+    private let local = VisibleMutex<[String: [Int64]]>([:])
 
     public init(pool: PostgresPool, replicaID: String, logger: Logger) {
         self.pool = pool
@@ -35,7 +35,8 @@ public final class PostgresEngineSlots: EngineSlotAccounting {
                 }
                 switch outcome {
                 case "reserved":
-                    local.withLock { $0[userID, default: 0] += 1 }
+                    guard let slot = row.int(2) else { return completion(.unavailable(reason: "isod_reserve_slot returned no slot id")) }
+                    local.withLock { $0[userID, default: []].append(slot) }
                     completion(.reserved)
                 case "user_limit":
                     completion(.userLimitReached(held: Int(row.int(1) ?? Int64(userLimit))))
@@ -51,13 +52,13 @@ public final class PostgresEngineSlots: EngineSlotAccounting {
     /// Gives the slot back in the background. A failed delete is logged: the row stays until
     /// this replica's lease ends, when it goes with the replica.
     public func release(userID: String) -> Bool {
-        let held = local.withLock { counts -> Bool in
-            guard let count = counts[userID], count > 0 else { return false }
-            counts[userID] = count > 1 ? count - 1 : nil
-            return true
+        let slot = local.withLock { slots -> Int64? in
+            guard var held = slots[userID], let slot = held.popLast() else { return nil }
+            slots[userID] = held.isEmpty ? nil : held
+            return slot
         }
-        guard held else { return false }
-        pool.execute(StoreStatements.releaseSlot, [.text(userID), .text(replicaID)]) { [logger] result in
+        guard let slot else { return false }
+        pool.execute(StoreStatements.releaseSlot, [.int(slot)]) { [logger] result in
             if case .failure(let error) = result {
                 logger.warning("could not release an engine slot in the database; it goes with this replica's lease",
                                metadata: ["error": .string("\(error)")])
@@ -66,11 +67,11 @@ public final class PostgresEngineSlots: EngineSlotAccounting {
         return true
     }
 
-    public func held(userID: String) -> Int { local.withLock { $0[userID] ?? 0 } }
+    public func held(userID: String) -> Int { local.withLock { $0[userID]?.count ?? 0 } }
 
-    public var totalHeld: Int { local.withLock { $0.values.reduce(0, +) } }
+    public var totalHeld: Int { local.withLock { $0.values.reduce(0) { $0 + $1.count } } }
 
-    /// This replica's slots, per user: what `ReplicaLease` puts back if the replica's row was
-    /// deleted while it lived.
-    var localSlots: [String: Int] { local.withLock { $0 } }
+    /// This replica's slots, per user, by id: what `ReplicaLease` puts back if the replica's
+    /// row was deleted while it lived.
+    var localSlots: [String: [Int64]] { local.withLock { $0 } }
 }

@@ -54,8 +54,9 @@ public final class ReplicaLease: Sendable {
         case .success(let renewed) where renewed.affectedRows == 0:
             logger.error("this replica's lease had run out and it was taken for dead; registering it again with its engine slots")
             _ = await pool.run(StoreStatements.registerReplica, [.text(replicaID), .int(milliseconds)])
-            for (user, count) in slots?.localSlots ?? [:] where count > 0 {
-                _ = await pool.run(StoreStatements.restoreSlots, [.text(user), .text(replicaID), .int(Int64(count))])
+            for (user, ids) in slots?.localSlots ?? [:] where !ids.isEmpty {
+                let array = "{" + ids.map(String.init).joined(separator: ",") + "}"
+                _ = await pool.run(StoreStatements.restoreSlots, [.text(array), .text(user), .text(replicaID)])
             }
         case .success:
             break

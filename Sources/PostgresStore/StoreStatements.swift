@@ -17,13 +17,13 @@ enum StoreStatements {
         """)
     static let leaveReplica = PreparedStatement(name: "leave_replica", sql: "DELETE FROM replicas WHERE replica_id = $1")
 
-    static let reserveSlot = PreparedStatement(name: "reserve_slot", sql: "SELECT outcome, held FROM isod_reserve_slot($1, $2, $3::int, $4::int)")
-    static let releaseSlot = PreparedStatement(name: "release_slot", sql: """
-        DELETE FROM engine_slots WHERE slot_id = (
-            SELECT slot_id FROM engine_slots WHERE user_id = $1 AND replica_id = $2 LIMIT 1)
-        """)
+    static let reserveSlot = PreparedStatement(name: "reserve_slot", sql: "SELECT outcome, held, slot FROM isod_reserve_slot($1, $2, $3::int, $4::int)")
+    /// By the slot's own id: two releases of one user at once must each delete a row of their own.
+    static let releaseSlot = PreparedStatement(name: "release_slot", sql: "DELETE FROM engine_slots WHERE slot_id = $1::bigint")
+    /// The replica's slots, put back under their ids ($1: a `{1,2,3}` array literal).
     static let restoreSlots = PreparedStatement(name: "restore_slots", sql: """
-        INSERT INTO engine_slots (user_id, replica_id) SELECT $1, $2 FROM generate_series(1, $3::int)
+        INSERT INTO engine_slots (slot_id, user_id, replica_id) SELECT unnest($1::bigint[]), $2, $3
+        ON CONFLICT (slot_id) DO NOTHING
         """)
 
     static let idempotencyBegin = PreparedStatement(name: "idempotency_begin", sql: """

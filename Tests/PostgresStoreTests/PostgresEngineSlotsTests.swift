@@ -61,6 +61,25 @@ struct PostgresEngineSlotsTests {
         #expect(slots.totalHeld == 1)
     }
 
+    @Test("releases of one user at once each give back a slot of their own (none is lost)")
+    func concurrentReleases() async throws {
+        let database = try await StoreDatabase.make()
+        defer { database.pool.shutdown() }
+        try await database.register("r1", milliseconds: 60_000)
+        let slots = PostgresEngineSlots(pool: database.pool, replicaID: "r1", logger: Logger(label: "t"))
+        for _ in 0..<20 { #expect(await Self.reserve(slots, "alice", userLimit: 20) == .reserved) }
+        await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<20 { group.addTask { slots.release(userID: "alice") } }
+        }
+        var left = -1
+        for _ in 0..<200 where left != 0 {
+            left = try await database.integer("SELECT count(*) FROM engine_slots WHERE user_id = 'alice'")
+            if left != 0 { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(left == 0, "slot rows left after every release")
+        #expect(slots.held(userID: "alice") == 0)
+    }
+
     @Test("a replica whose lease ran out is removed with its slots; a live one that was taken for dead registers again with them")
     func leases() async throws {
         let database = try await StoreDatabase.make()
