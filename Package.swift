@@ -99,7 +99,7 @@ let package = Package(
                                    .product(name: "Logging", package: "swift-log")],
                     swiftSettings: settings),
         .testTarget(name: "PostgresStoreTests",
-                    dependencies: ["PostgresStore", "PostgresClient", "PostgresTesting", "ExecutionCore",
+                    dependencies: ["PostgresStore", "PostgresClient", "PostgresTesting", "ExecutionCore", "IsolationdTesting",
                                    .product(name: "Logging", package: "swift-log")],
                     swiftSettings: settings),
         .testTarget(name: "IntegrationTests",
