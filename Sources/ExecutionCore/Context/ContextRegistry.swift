@@ -36,9 +36,6 @@ public final class ContextRegistry: Sendable {
         return local
     }
 
-    /// Whether the store answers at once (the synchronous API may be used).
-    public var answersInline: Bool { store is any SynchronousContextStore }
-
     // MARK: completion forms (any store; what the routes use)
 
     /// Keeps `context` for `ttl`. Refused past the per-user or total bound.
