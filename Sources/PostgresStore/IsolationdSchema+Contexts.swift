@@ -39,6 +39,12 @@ extension IsolationdSchema {
                 RETURN;
             END IF;
             PERFORM pg_advisory_xact_lock(7301002);
+            -- The same context inserted at once twice: the one that waited only refreshes.
+            UPDATE contexts SET expires_at = p_expires WHERE user_id = p_user AND request_id = p_request;
+            IF FOUND THEN
+                outcome := 'refreshed';
+                RETURN;
+            END IF;
             SELECT count(*) INTO held FROM contexts WHERE user_id = p_user;
             IF held >= p_user_limit THEN
                 DELETE FROM contexts WHERE user_id = p_user AND expires_at <= p_now;
