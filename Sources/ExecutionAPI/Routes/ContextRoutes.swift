@@ -87,6 +87,10 @@ struct ContextRoutes {
     /// The caller's live contexts, newest first, a page (`limit`, `cursor`) of summaries at a time.
     @Sendable func list(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {
         let query = try ListQuery(request.http, path: "/v1/contexts", list: "contexts")
+        if service.contexts.answersInline {
+            let page = service.contexts.contexts(userID: request.userID, before: query.before, limit: query.limit)
+            return query.answer(page.items.map(Summaries.context), next: page.next)
+        }
         return LaterAnswer.respond { answer in
             service.contexts.contexts(userID: request.userID, before: query.before, limit: query.limit) { result in
                 switch result {
@@ -97,16 +101,27 @@ struct ContextRoutes {
         }
     }
 
+    /// The in-memory store's context for the path id, read directly (the GET routes' fast path).
+    func inlineLookup(_ request: APIRequest) throws(ProblemDetails) -> UserExecutionContext {
+        try request.owned(.context) { service.contexts.context(requestID: $0, userID: $1) }
+    }
+
+    static func readAnswer(_ context: UserExecutionContext) -> HTTPResponse {
+        HTTPResponse(status: .ok, contentType: "application/json", body: ContextRepresentation.bytes(context))
+    }
+
+    static func auditAnswer(_ context: UserExecutionContext, service: ExecutionService) -> HTTPResponse {
+        APIRoutes.json(.ok, context.auditTrail(now: service.clock.now()).jsonValue)
+    }
+
     @Sendable func read(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {
-        try withContext(request) { context, answer in
-            answer(.success(HTTPResponse(status: .ok, contentType: "application/json", body: ContextRepresentation.bytes(context))))
-        }
+        if service.contexts.answersInline { return Self.readAnswer(try inlineLookup(request)) }
+        return try withContext(request) { context, answer in answer(.success(Self.readAnswer(context))) }
     }
 
     @Sendable func audit(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {
-        try withContext(request) { [service] context, answer in
-            answer(.success(APIRoutes.json(.ok, context.auditTrail(now: service.clock.now()).jsonValue)))
-        }
+        if service.contexts.answersInline { return Self.auditAnswer(try inlineLookup(request), service: service) }
+        return try withContext(request) { [service] context, answer in answer(.success(Self.auditAnswer(context, service: service))) }
     }
 
     /// Deleting a context deletes its descendants (child contexts, their children...) with it, and

@@ -7,6 +7,9 @@ public final class ContextRegistry: Sendable {
     public let store: any ContextStore
     /// How long a registered context lives.
     public let ttl: Duration
+    /// Whether the store answers at once (the in-memory one): a GET route then reads it directly,
+    /// exactly as fast as before shared stores, instead of through a completion.
+    public let answersInline: Bool
     private let clock: any ExecutionClock
     private let sweeper: VisibleMutex<PeriodicTask?> = VisibleMutex(nil)
     private let sweeps = Atomic<Int>(0)
@@ -16,6 +19,7 @@ public final class ContextRegistry: Sendable {
     public init(store: any ContextStore = InMemoryContextStore(), ttl: Duration = .seconds(3600),
                 clock: any ExecutionClock = SystemClock(), sweepInterval: Duration? = .seconds(60)) {
         self.store = store
+        answersInline = store is any SynchronousContextStore
         self.ttl = ttl.clampedForDeadlines
         self.clock = clock
         if let sweepInterval, sweepInterval > .zero {
