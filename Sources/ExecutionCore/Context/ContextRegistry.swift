@@ -9,7 +9,9 @@ public final class ContextRegistry: Sendable {
     public let ttl: Duration
     /// Whether the store answers at once (the in-memory one): a GET route then reads it directly,
     /// exactly as fast as before shared stores, instead of through a completion.
-    public let answersInline: Bool
+    public var answersInline: Bool { inline != nil }
+    /// `store` as a store that answers at once, cast once here rather than on every call.
+    private let inline: (any SynchronousContextStore)?
     private let clock: any ExecutionClock
     private let sweeper: VisibleMutex<PeriodicTask?> = VisibleMutex(nil)
     private let sweeps = Atomic<Int>(0)
@@ -19,7 +21,7 @@ public final class ContextRegistry: Sendable {
     public init(store: any ContextStore = InMemoryContextStore(), ttl: Duration = .seconds(3600),
                 clock: any ExecutionClock = SystemClock(), sweepInterval: Duration? = .seconds(60)) {
         self.store = store
-        answersInline = store is any SynchronousContextStore
+        inline = store as? any SynchronousContextStore
         self.ttl = ttl.clampedForDeadlines
         self.clock = clock
         if let sweepInterval, sweepInterval > .zero {
@@ -34,7 +36,7 @@ public final class ContextRegistry: Sendable {
 
     /// The store when it answers at once (the in-memory one): the synchronous API below needs it.
     private var local: any SynchronousContextStore {
-        guard let local = store as? any SynchronousContextStore else {
+        guard let local = inline else {
             preconditionFailure("the synchronous ContextRegistry API needs a store that answers at once; use the completion forms")
         }
         return local
