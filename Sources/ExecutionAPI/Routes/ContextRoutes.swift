@@ -62,6 +62,15 @@ struct ContextRoutes {
     /// Registers `context`; a refusal (bounds, budget, store unreachable) becomes its problem.
     func register(_ context: UserExecutionContext, then: @escaping @Sendable (Result<Void, ProblemDetails>) -> Void) {
         let retryAfter = min(60, service.settings.contexts.ttlSeconds)
+        if service.contexts.answersInline { // the in-memory store: no completion to allocate
+            do throws(ContextRegistryError) {
+                try service.contexts.register(context)
+                then(.success(()))
+            } catch {
+                then(.failure(ProblemMapping.problem(for: error, retryAfterSeconds: retryAfter)))
+            }
+            return
+        }
         service.contexts.register(context) { result in
             then(result.mapError { ProblemMapping.problem(for: $0, retryAfterSeconds: retryAfter) })
         }
