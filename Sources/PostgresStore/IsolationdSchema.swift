@@ -10,6 +10,7 @@ public enum IsolationdSchema {
 
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "replicas, engine slots, idempotency keys", sql: version1),
+        Migration(version: 2, name: "contexts", sql: version2),
     ]
 
     /// Replicas with their leases; engine slots owned by a replica (deleted with it when its

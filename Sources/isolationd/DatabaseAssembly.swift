@@ -57,6 +57,9 @@ enum DatabaseAssembly {
         let idempotency = PostgresIdempotencyStore(pool: pool, replicaID: replicaID,
                                                    ttl: .seconds(configuration.service.idempotency.ttlSeconds),
                                                    maxKeysPerUser: configuration.service.idempotency.maxKeysPerUser, logger: logger)
+        let contextSettings = configuration.service.contexts
+        let contexts = PostgresContextStore(pool: pool, maxPerUser: contextSettings.maxPerUser,
+                                            maxTotal: contextSettings.maxTotal, logger: logger)
         let lease = ReplicaLease(replicaID: replicaID, duration: .milliseconds(Int64(settings.leaseSeconds * 1000)),
                                  pool: pool, slots: slots, logger: logger)
         do {
@@ -66,7 +69,7 @@ enum DatabaseAssembly {
             throw StartFailure(description: "database: cannot register this replica: \(error)")
         }
         logger.info("shared state in PostgreSQL", metadata: ["replica_id": .string(replicaID), "schema_version": .stringConvertible(version)])
-        return RunningDatabase(pool: pool, lease: lease, stores: SharedStores(slots: slots, idempotency: idempotency))
+        return RunningDatabase(pool: pool, lease: lease, stores: SharedStores(slots: slots, idempotency: idempotency, contexts: contexts))
     }
 
     /// The host name and a random suffix: unique per start, so a restarted replica never takes

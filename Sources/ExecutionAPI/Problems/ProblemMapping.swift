@@ -38,6 +38,8 @@ public enum ProblemMapping {
                                                   retryAfter: retryAfterSeconds)
         case .budgetExceeded(let refusal):
             return problem(for: refusal)
+        case .unavailable(let reason):
+            return databaseUnavailable(reason)
         }
     }
 

@@ -35,87 +35,160 @@ struct ContextRoutes {
     }
 
     @Sendable func create(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {
-        try idempotent.run(request.http, route: "/v1/contexts", userID: request.userID, now: { () throws(ProblemDetails) -> HTTPResponse in
-            let body = try JSONBody.read(request.http)
-            try body.refuseUnknown(allowed: Self.createFields)
-            let threadID = try body.requiredString("thread_id")
-            let runID = try body.optionalString("run_id")
-            let websocketClientID = try body.optionalString("websocket_client_id")
-            let agentContext = try body.optionalObject("agent_context")
-            let auditMetadata = try body.optionalObject("audit_metadata")
+        try idempotent.run(request.http, route: "/v1/contexts", userID: request.userID) { [self] answer in
             let context: UserExecutionContext
-            do throws(ContextValidationError) {
-                context = try service.contextPolicy.makeContext(
-                    userID: request.userID, threadID: threadID, runID: runID, websocketClientID: websocketClientID,
-                    agentContext: agentContext, auditMetadata: auditMetadata, clock: service.clock)
+            do throws(ProblemDetails) {
+                let body = try JSONBody.read(request.http)
+                try body.refuseUnknown(allowed: Self.createFields)
+                let threadID = try body.requiredString("thread_id")
+                let runID = try body.optionalString("run_id")
+                let websocketClientID = try body.optionalString("websocket_client_id")
+                let agentContext = try body.optionalObject("agent_context")
+                let auditMetadata = try body.optionalObject("audit_metadata")
+                do throws(ContextValidationError) {
+                    context = try service.contextPolicy.makeContext(
+                        userID: request.userID, threadID: threadID, runID: runID, websocketClientID: websocketClientID,
+                        agentContext: agentContext, auditMetadata: auditMetadata, clock: service.clock)
+                } catch {
+                    throw ProblemMapping.problem(for: error)
+                }
             } catch {
-                throw ProblemMapping.problem(for: error)
+                return answer(.failure(error))
             }
-            try register(context)
-            return Self.created(context)
-        })
-    }
-
-    func register(_ context: UserExecutionContext) throws(ProblemDetails) {
-        do throws(ContextRegistryError) {
-            try service.contexts.register(context)
-        } catch {
-            throw ProblemMapping.problem(for: error, retryAfterSeconds: min(60, service.settings.contexts.ttlSeconds))
+            register(context) { registered in answer(registered.map { Self.created(context) }) }
         }
     }
 
-    func lookup(_ request: APIRequest) throws(ProblemDetails) -> UserExecutionContext {
-        try request.owned(.context) { service.contexts.context(requestID: $0, userID: $1) }
+    /// Registers `context`; a refusal (bounds, budget, store unreachable) becomes its problem.
+    func register(_ context: UserExecutionContext, then: @escaping @Sendable (Result<Void, ProblemDetails>) -> Void) {
+        let retryAfter = min(60, service.settings.contexts.ttlSeconds)
+        if service.contexts.answersInline { // the in-memory store: no completion to allocate
+            do throws(ContextRegistryError) {
+                try service.contexts.register(context)
+                then(.success(()))
+            } catch {
+                then(.failure(ProblemMapping.problem(for: error, retryAfterSeconds: retryAfter)))
+            }
+            return
+        }
+        service.contexts.register(context) { result in
+            then(result.mapError { ProblemMapping.problem(for: $0, retryAfterSeconds: retryAfter) })
+        }
+    }
+
+    /// Answers with what `respond` makes of the caller's context named by the path (an
+    /// implausible id, an unknown one and another user's are the same 404; an unreachable store
+    /// is 503), through `LaterAnswer`: at once from the in-memory store.
+    func withContext(_ request: APIRequest,
+                     _ respond: @escaping @Sendable (UserExecutionContext, @escaping LaterAnswer.Answer) -> Void) throws(ProblemDetails) -> HTTPResponse {
+        let id = try request.pathID(of: .context)
+        return LaterAnswer.respond { answer in
+            service.contexts.context(requestID: id, userID: request.userID) { result in
+                switch result {
+                case .success(let context?): respond(context, answer)
+                case .success(nil): answer(.failure(ProblemMapping.notFound(.context)))
+                case .failure(let error): answer(.failure(ProblemMapping.databaseUnavailable(error.reason)))
+                }
+            }
+        }
     }
 
     /// The caller's live contexts, newest first, a page (`limit`, `cursor`) of summaries at a time.
     @Sendable func list(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {
         let query = try ListQuery(request.http, path: "/v1/contexts", list: "contexts")
-        let page = service.contexts.contexts(userID: request.userID, before: query.before, limit: query.limit)
-        return query.answer(page.items.map(Summaries.context), next: page.next)
+        if service.contexts.answersInline {
+            let page = service.contexts.contexts(userID: request.userID, before: query.before, limit: query.limit)
+            return query.answer(page.items.map(Summaries.context), next: page.next)
+        }
+        return LaterAnswer.respond { answer in
+            service.contexts.contexts(userID: request.userID, before: query.before, limit: query.limit) { result in
+                switch result {
+                case .success(let page): answer(.success(query.answer(page.items.map(Summaries.context), next: page.next)))
+                case .failure(let error): answer(.failure(ProblemMapping.databaseUnavailable(error.reason)))
+                }
+            }
+        }
+    }
+
+    /// The in-memory store's context for the path id, read directly (the GET routes' fast path).
+    func inlineLookup(_ request: APIRequest) throws(ProblemDetails) -> UserExecutionContext {
+        try request.owned(.context) { service.contexts.context(requestID: $0, userID: $1) }
+    }
+
+    static func readAnswer(_ context: UserExecutionContext) -> HTTPResponse {
+        HTTPResponse(status: .ok, contentType: "application/json", body: ContextRepresentation.bytes(context))
+    }
+
+    static func auditAnswer(_ context: UserExecutionContext, service: ExecutionService) -> HTTPResponse {
+        APIRoutes.json(.ok, context.auditTrail(now: service.clock.now()).jsonValue)
     }
 
     @Sendable func read(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {
-        HTTPResponse(status: .ok, contentType: "application/json", body: ContextRepresentation.bytes(try lookup(request)))
+        if service.contexts.answersInline { return Self.readAnswer(try inlineLookup(request)) }
+        return try withContext(request) { context, answer in answer(.success(Self.readAnswer(context))) }
     }
 
     @Sendable func audit(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {
-        APIRoutes.json(.ok, try lookup(request).auditTrail(now: service.clock.now()).jsonValue)
+        if service.contexts.answersInline { return Self.auditAnswer(try inlineLookup(request), service: service) }
+        return try withContext(request) { [service] context, answer in answer(.success(Self.auditAnswer(context, service: service))) }
     }
 
     /// Deleting a context deletes its descendants (child contexts, their children...) with it, and
-    /// cleans the engines bound to any of them (their runs end `engine_cleaned`).
+    /// cleans the engines bound to any of them (their runs end `engine_cleaned`): on this replica;
+    /// another replica's engines of a deleted context end with their idle or lifetime limits.
     @Sendable func delete(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {
-        let context = try lookup(request)
-        guard let removed = service.contexts.removeWithDescendants(requestID: context.requestID, userID: request.userID) else {
-            throw ProblemMapping.notFound(.context)
+        try withContext(request) { [service] context, answer in
+            service.contexts.removeWithDescendants(requestID: context.requestID, userID: request.userID) { result in
+                switch result {
+                case .success(let removed?):
+                    for requestID in removed {
+                        service.factory.cleanupEngines(forContextRequestID: requestID, userID: request.userID)
+                    }
+                    answer(.success(HTTPResponse(status: .noContent)))
+                case .success(nil): answer(.failure(ProblemMapping.notFound(.context)))
+                case .failure(let error): answer(.failure(ProblemMapping.databaseUnavailable(error.reason)))
+                }
+            }
         }
-        for requestID in removed {
-            service.factory.cleanupEngines(forContextRequestID: requestID, userID: request.userID)
-        }
-        return HTTPResponse(status: .noContent)
     }
 
     @Sendable func createChild(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {
-        let parent = try lookup(request)
-        let body = try JSONBody.read(request.http)
-        try body.refuseUnknown(allowed: Self.childFields)
-        let operationName = try body.requiredString("operation_name")
-        let agentContext = try body.optionalObject("agent_context")
-        let auditMetadata = try body.optionalObject("audit_metadata")
-        let child: UserExecutionContext
-        do throws(ContextValidationError) {
-            child = try parent.child(operationName: operationName, agentContext: agentContext,
-                                     auditMetadata: auditMetadata, policy: service.contextPolicy, clock: service.clock)
-        } catch {
-            throw ProblemMapping.problem(for: error)
+        try withContext(request) { [self] parent, answer in
+            let child: UserExecutionContext
+            do throws(ProblemDetails) {
+                let body = try JSONBody.read(request.http)
+                try body.refuseUnknown(allowed: Self.childFields)
+                let operationName = try body.requiredString("operation_name")
+                let agentContext = try body.optionalObject("agent_context")
+                let auditMetadata = try body.optionalObject("audit_metadata")
+                do throws(ContextValidationError) {
+                    child = try parent.child(operationName: operationName, agentContext: agentContext,
+                                             auditMetadata: auditMetadata, policy: service.contextPolicy, clock: service.clock)
+                } catch {
+                    throw ProblemMapping.problem(for: error)
+                }
+            } catch {
+                return answer(.failure(error))
+            }
+            register(child) { registered in
+                if case .failure(let problem) = registered { return answer(.failure(problem)) }
+                confirmParent(of: child, userID: request.userID, answer)
+            }
         }
-        try register(child)
-        // The parent may have been deleted since it was looked up: a child must not outlive it.
-        guard service.contexts.context(requestID: parent.requestID, userID: request.userID) != nil else {
-            service.contexts.remove(requestID: child.requestID, userID: request.userID)
-            throw ProblemMapping.notFound(.context)
+    }
+
+    /// The parent may have been deleted since it was looked up: a child must not outlive it, so
+    /// it is taken back when its parent is gone (or cannot be seen).
+    private func confirmParent(of child: UserExecutionContext, userID: String, _ answer: @escaping LaterAnswer.Answer) {
+        guard let parentID = child.parentRequestID else { return answer(.success(Self.created(child))) }
+        service.contexts.context(requestID: parentID, userID: userID) { [service] result in
+            if case .success(_?) = result { return answer(.success(Self.created(child))) }
+            service.contexts.removeWithDescendants(requestID: child.requestID, userID: userID) { _ in
+                switch result {
+                case .failure(let error): answer(.failure(ProblemMapping.databaseUnavailable(error.reason)))
+                case .success: answer(.failure(ProblemMapping.notFound(.context)))
+                }
+            }
         }
-        return Self.created(child)
     }
 }

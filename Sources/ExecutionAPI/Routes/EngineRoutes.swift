@@ -31,30 +31,37 @@ struct EngineRoutes {
 
     @Sendable func create(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {
         try idempotent.run(request.http, route: "/v1/engines", userID: request.userID) { [service] answer in
-            let context: UserExecutionContext
+            let contextID: String
             do throws(ProblemDetails) {
                 let body = try JSONBody.read(request.http)
                 try body.refuseUnknown(allowed: Self.createFields)
-                let contextID = try body.requiredString("context_id")
-                guard APIRequest.isPlausibleID(contextID),
-                      let found = service.contexts.context(requestID: contextID, userID: request.userID) else {
-                    throw ProblemMapping.notFound(.context)
-                }
-                context = found
+                contextID = try body.requiredString("context_id")
+                guard APIRequest.isPlausibleID(contextID) else { throw ProblemMapping.notFound(.context) }
             } catch {
                 return answer(.failure(error))
             }
-            // The slot may be granted by a shared store after a round trip: answered then.
-            service.factory.create(for: context) { result in
-                switch result {
-                case .success(let engine):
-                    answer(.success(APIRoutes.json(.created, Self.representation(engine.summary), location: "/v1/engines/" + engine.id)))
-                case .failure(let error):
-                    if case .buildFailed(let message) = error {
-                        service.logger.error("engine build failed", metadata: ["error": .string(message)])
-                    }
-                    answer(.failure(ProblemMapping.problem(for: error)))
+            // The context may be found by a shared store after a round trip: the engine is made then.
+            service.contexts.context(requestID: contextID, userID: request.userID) { found in
+                switch found {
+                case .success(let context?): Self.create(for: context, service: service, answer)
+                case .success(nil): answer(.failure(ProblemMapping.notFound(.context)))
+                case .failure(let error): answer(.failure(ProblemMapping.databaseUnavailable(error.reason)))
                 }
+            }
+        }
+    }
+
+    private static func create(for context: UserExecutionContext, service: ExecutionService, _ answer: @escaping LaterAnswer.Answer) {
+        // The slot may be granted by a shared store after a round trip: answered then.
+        service.factory.create(for: context) { result in
+            switch result {
+            case .success(let engine):
+                answer(.success(APIRoutes.json(.created, Self.representation(engine.summary), location: "/v1/engines/" + engine.id)))
+            case .failure(let error):
+                if case .buildFailed(let message) = error {
+                    service.logger.error("engine build failed", metadata: ["error": .string(message)])
+                }
+                answer(.failure(ProblemMapping.problem(for: error)))
             }
         }
     }

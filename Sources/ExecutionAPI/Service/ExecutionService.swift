@@ -47,7 +47,8 @@ public final class ExecutionService: Sendable {
         let c = settings.contexts
         contextPolicy = ContextPolicy(placeholderValues: c.placeholderValues, reservedKeys: c.reservedKeys,
                                       maxJSONBytes: c.maxJSONBytes, maxDepth: c.maxDepth)
-        contexts = ContextRegistry(store: InMemoryContextStore(maxPerUser: c.maxPerUser, maxTotal: c.maxTotal, ledger: ledger),
+        contexts = ContextRegistry(store: shared?.contexts
+                                       ?? InMemoryContextStore(maxPerUser: c.maxPerUser, maxTotal: c.maxTotal, ledger: ledger),
                                    ttl: .seconds(c.ttlSeconds), clock: clock,
                                    sweepInterval: .seconds(min(60, max(1, c.ttlSeconds / 4))))
         hub = EventHub(configuration: settings.eventHubConfiguration, clock: clock, ledger: ledger)
@@ -104,14 +105,17 @@ public final class ExecutionService: Sendable {
 }
 
 /// The stores that replicas share when the service runs on a database: engine slots (the
-/// quotas) and idempotency records. Made by the executable (the core knows no SQL).
+/// quotas), idempotency records and execution contexts (nil keeps contexts in memory). Made by
+/// the executable (the core knows no SQL).
 public struct SharedStores: Sendable {
     public var slots: any EngineSlotAccounting
     public var idempotency: any IdempotencyStore
+    public var contexts: (any ContextStore)?
 
-    public init(slots: any EngineSlotAccounting, idempotency: any IdempotencyStore) {
+    public init(slots: any EngineSlotAccounting, idempotency: any IdempotencyStore, contexts: (any ContextStore)? = nil) {
         self.slots = slots
         self.idempotency = idempotency
+        self.contexts = contexts
     }
 }
 

@@ -12,7 +12,7 @@ import VisibleLocks
 /// hundred thousand entries) while every loop waited — the POST /v1/contexts benchmark's p99.
 /// Sharded, a rehash touches 1/64 of the entries and blocks only requests hashed to that shard.
 /// Lock order: a user shard and an entry shard are never held together.
-public final class InMemoryContextStore: ContextStore {
+public final class InMemoryContextStore: SynchronousContextStore {
     private struct Key: Hashable {
         var userID: String
         var requestID: String

@@ -33,8 +33,12 @@ struct DatabaseOutageTests {
         #expect(refused.contentType == "application/problem+json")
         #expect(refused.header("Retry-After") != nil)
         #expect(refused.string("type")?.hasSuffix("database-unavailable") == true, "\(refused.text)")
+        // Contexts live in the database (shared by the replicas): reading one is 503 too.
+        let read = try await client.call("GET", "/v1/contexts/\(context)")
+        #expect(read.status == 503, "\(read.text)")
+        #expect(read.string("type")?.hasSuffix("database-unavailable") == true, "\(read.text)")
         // What does not need the database still works.
-        #expect(try await client.call("GET", "/v1/contexts/\(context)").status == 200)
+        #expect(try await client.call("GET", "/v1/engines").status == 200)
 
         try await BlockingIO.run { try cluster.start() }
         #expect(await eventuallyAsync(within: .seconds(20)) {
@@ -42,5 +46,6 @@ struct DatabaseOutageTests {
         })
         let created = try await client.call("POST", "/v1/engines", json: #"{"context_id": "\#(context)"}"#)
         #expect(created.status == 201, "\(created.text)")
+        #expect(try await client.call("GET", "/v1/contexts/\(context)").status == 200)
     }
 }

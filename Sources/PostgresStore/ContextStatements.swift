@@ -1,0 +1,37 @@
+import PostgresClient
+
+/// The statements of `PostgresContextStore`, prepared once per connection by the pool. Every
+/// read and delete is scoped by user_id: another user's request id matches no row.
+enum ContextStatements {
+    static let insert = PreparedStatement(name: "context_insert", sql: """
+        SELECT outcome FROM isod_insert_context($1, $2, $3::json, $4, $5::bigint, $6::bigint, $7::bigint, $8::int, $9::int)
+        """)
+    static let lookup = PreparedStatement(name: "context_lookup", sql: """
+        SELECT context FROM contexts WHERE user_id = $1 AND request_id = $2 AND expires_at > $3::bigint
+        """)
+    /// A newest-first page seeking by (created_at, request_id) on `contexts_listing`; $4 null
+    /// starts from the newest.
+    static let page = PreparedStatement(name: "context_page", sql: """
+        SELECT context FROM contexts
+        WHERE user_id = $1 AND expires_at > $2::bigint
+          AND ($3::bigint IS NULL OR (created_at, request_id) < ($3::bigint, $4::text COLLATE "C"))
+        ORDER BY created_at DESC, request_id DESC LIMIT $5::int
+        """)
+    /// The context and its descendants, deleted in one statement; each id with its depth below
+    /// the context (0: the context itself).
+    static let removeWithDescendants = PreparedStatement(name: "context_remove_tree", sql: """
+        WITH RECURSIVE doomed (request_id, depth) AS (
+            SELECT request_id, 0 FROM contexts WHERE user_id = $1 AND request_id = $2
+            UNION ALL
+            SELECT c.request_id, d.depth + 1 FROM contexts c JOIN doomed d ON c.parent_id = d.request_id
+            WHERE c.user_id = $1)
+        DELETE FROM contexts c USING doomed d WHERE c.user_id = $1 AND c.request_id = d.request_id
+        RETURNING c.request_id, d.depth
+        """)
+    static let countForUser = PreparedStatement(name: "context_count_user", sql: "SELECT count(*) FROM contexts WHERE user_id = $1")
+    static let countAll = PreparedStatement(name: "context_count", sql: "SELECT count(*) FROM contexts")
+    static let expire = PreparedStatement(name: "context_expire", sql: """
+        DELETE FROM contexts WHERE (user_id, request_id) IN (
+            SELECT user_id, request_id FROM contexts WHERE expires_at <= $1::bigint LIMIT $2::int)
+        """)
+}
