@@ -15,12 +15,12 @@ struct PostgresContextStoreTests {
 
     /// A migrated database, made off the cooperative pool (migrations block).
     static func database() async throws -> StoreDatabase {
-        try await BlockingIO.run { try StoreDatabase.make() }
+        try await StoreDatabase.make()
     }
 
     /// `StoreDatabase.integer` off the cooperative pool (it opens a blocking connection).
     static func integer(_ database: StoreDatabase, _ sql: String) async throws -> Int {
-        try await BlockingIO.run { try database.integer(sql) }
+        try await database.integer(sql)
     }
 
     static func store(_ database: StoreDatabase, perUser: Int = 100, total: Int = 1000) -> PostgresContextStore {
