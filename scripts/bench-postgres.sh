@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The service on PostgreSQL (issue 13, item 7), beside the in-memory default, on loopback:
-#   1. POST /v1/contexts with a fresh Idempotency-Key per request (a round trip to the database
-#      for the key, one for its answer) against one replica, in memory and on PostgreSQL, then
+#   1. POST /v1/contexts (the context kept in the database), then with a fresh Idempotency-Key
+#      per request (two more round trips: the key, its answer) against one replica, in memory and on PostgreSQL, then
 #      against two replicas at once (each its own wrk, figures summed);
 #   2. engine create + delete cycles (each creation takes a slot in the database), one replica;
 #   3. a run's whole life (create, events to an SSE client, terminal record) with the echo agent,
@@ -86,16 +86,18 @@ function request()
 end
 LUA
 
+sed -e '/^local threads/d; /^function setup/d; /^function init/d' -e '/^function request/,$d' "$WORK/keyed.lua" >"$WORK/plain.lua"
+
 rate() { awk '/Requests\/sec/ {print int($2)}' "$1"; }
 errors() { awk '/Non-2xx|Socket errors/ {print}' "$1"; }
 
 RUN=0
-keyed_posts() { # label port...
-  local label=$1; shift
+posts() { # script label port...
+  local script=$1 label=$2; shift 2
   local total=0 i=0 loaders=()
   RUN=$((RUN + 1))
   for port in "$@"; do
-    wrk -t2 -c64 -d"$DURATION" -s "$WORK/keyed.lua" -H "Authorization: Bearer $ALICE" \
+    wrk -t2 -c64 -d"$DURATION" -s "$WORK/$script.lua" -H "Authorization: Bearer $ALICE" \
       "http://127.0.0.1:$port/v1/contexts" >"$WORK/wrk-$RUN-$i.txt" 2>&1 &
     loaders+=($!)
     i=$((i + 1))
@@ -141,7 +143,8 @@ echo "== isolationd on PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3
 P1=$((PGPORT + 1)); P2=$((PGPORT + 2))
 config "$WORK/memory.json" "$P1" 0 none
 start_replica "$WORK/memory.json" "$P1"
-keyed_posts "POST /v1/contexts + Idempotency-Key, in memory" "$P1"
+posts plain "POST /v1/contexts, in memory" "$P1"
+posts keyed "POST /v1/contexts + Idempotency-Key, in memory" "$P1"
 engine_cycles "engine create+delete, in memory" "$P1"
 python3 "$ROOT/scripts/load_run_streams.py" --port "$P1" --token "$ALICE" --token "$BOB" --phase load --clients 16 --seconds "${DURATION%s}" \
   | sed 's/^/   in memory: /'
@@ -150,10 +153,12 @@ stop_replicas
 config "$WORK/a.json" "$P1" 1 bench-a
 config "$WORK/b.json" "$P2" 1 bench-b
 start_replica "$WORK/a.json" "$P1"
-keyed_posts "POST /v1/contexts + Idempotency-Key, PostgreSQL, 1 replica" "$P1"
+posts plain "POST /v1/contexts, PostgreSQL, 1 replica" "$P1"
+posts keyed "POST /v1/contexts + Idempotency-Key, PostgreSQL, 1 replica" "$P1"
 engine_cycles "engine create+delete, PostgreSQL, 1 replica" "$P1"
 python3 "$ROOT/scripts/load_run_streams.py" --port "$P1" --token "$ALICE" --token "$BOB" --phase load --clients 16 --seconds "${DURATION%s}" \
   | sed 's/^/   PostgreSQL: /'
 start_replica "$WORK/b.json" "$P2"
-keyed_posts "POST /v1/contexts + Idempotency-Key, PostgreSQL, 2 replicas" "$P1" "$P2"
+posts plain "POST /v1/contexts, PostgreSQL, 2 replicas" "$P1" "$P2"
+posts keyed "POST /v1/contexts + Idempotency-Key, PostgreSQL, 2 replicas" "$P1" "$P2"
 curl -s "http://127.0.0.1:$P1/metrics" | grep -E '^isolationd_database_(round_trips|statements_sent)_total' | sed 's/^/   replica a: /'

@@ -69,6 +69,25 @@ public enum IsolationdSchema {
         );
         CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys (expires_at);
 
+        -- Each user's number of keys, kept by the trigger below (the per-user cap is checked
+        -- against it, not against a count of rows per request).
+        CREATE TABLE idempotency_counts (
+            user_id text PRIMARY KEY,
+            held bigint NOT NULL
+        );
+        CREATE FUNCTION isod_count_idempotency_key() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'INSERT' THEN
+                INSERT INTO idempotency_counts (user_id, held) VALUES (NEW.user_id, 1)
+                ON CONFLICT (user_id) DO UPDATE SET held = idempotency_counts.held + 1;
+            ELSE
+                UPDATE idempotency_counts SET held = held - 1 WHERE user_id = OLD.user_id;
+            END IF;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER idempotency_keys_counted AFTER INSERT OR DELETE ON idempotency_keys
+            FOR EACH ROW EXECUTE FUNCTION isod_count_idempotency_key();
+
         -- The first request with a key reserves it ('proceed'); a live key answers 'replay'
         -- (with the stored payload), 'in_progress' or 'mismatch'. An expired key, or one whose
         -- request was running on a replica that is gone, is taken over. Past p_max_keys for
@@ -85,7 +104,7 @@ public enum IsolationdSchema {
             VALUES (p_user, p_key, p_fingerprint, p_replica, now() + p_ttl_ms * interval '1 millisecond')
             ON CONFLICT (user_id, key) DO NOTHING;
             IF FOUND THEN
-                SELECT count(*) INTO kept FROM idempotency_keys WHERE user_id = p_user;
+                SELECT c.held INTO kept FROM idempotency_counts c WHERE c.user_id = p_user;
                 IF kept > p_max_keys THEN
                     DELETE FROM idempotency_keys WHERE (user_id, key) IN (
                         SELECT k.user_id, k.key FROM idempotency_keys k
