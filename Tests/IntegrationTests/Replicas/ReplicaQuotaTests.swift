@@ -73,8 +73,9 @@ struct ReplicaQuotaTests {
         }
         #expect(created, "the dead replica's slots were not released")
         let waited = ContinuousClock.now - killedAt
-        // Within the lease, plus the polling's own pace.
-        #expect(waited < .seconds(3), "released after \(waited)")
+        // Within the lease (2 s), plus slack for the polling's pace and a loaded test machine
+        // (the renewals run on Swift's cooperative pool, which parallel suites keep busy).
+        #expect(waited < .seconds(4), "released after \(waited)")
     }
 
     private func eventuallyCreates(_ replica: BinaryServer, _ user: TestUser) async throws -> Bool {
