@@ -5,8 +5,9 @@ import Testing
 @Suite("Graceful drain")
 struct DrainTests {
     @Test func readinessTurns503AtOnceWhileOtherRequestsAreStillServed() async throws {
-        // The delay outlasts the four requests below even under ThreadSanitizer on a busy machine.
-        let configuration = HTTPServerConfiguration.testing { $0.drainDelay = .seconds(3) }
+        // The delay outlasts the four requests below even under ThreadSanitizer on a busy machine
+        // (3 s ran out once on CI while parallel suites held the cooperative pool for 17 s).
+        let configuration = HTTPServerConfiguration.testing { $0.drainDelay = .seconds(10) }
         try await withTestServer(configuration: configuration, responder: echoResponder()) { server, port in
             let client = try await RawHTTPClient.connect(port: port)
             #expect(try await client.request("GET", "/readyz").bodyText == #"{"status":"ready"}"#)
