@@ -56,6 +56,6 @@ extension Duration {
         return scaled &+ attoseconds / 1_000_000_000
     }
 
-    /// Whole milliseconds, at least 0 (for `statement_timeout`).
-    var milliseconds: Int64 { Swift.max(nanoseconds / 1_000_000, 0) }
+    /// Whole milliseconds, at least 0 (for `statement_timeout`, and the stores' intervals).
+    public var milliseconds: Int64 { Swift.max(nanoseconds / 1_000_000, 0) }
 }

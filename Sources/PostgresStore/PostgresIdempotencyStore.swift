@@ -28,7 +28,7 @@ public final class PostgresIdempotencyStore: IdempotencyStore {
         self.logger = logger
     }
 
-    private var ttlMilliseconds: Int64 { ttl.components.seconds * 1000 + ttl.components.attoseconds / 1_000_000_000_000_000 }
+    private var ttlMilliseconds: Int64 { ttl.milliseconds }
 
     public func begin(userID: String, key: String, fingerprint: [UInt8], now: Timestamp,
                       completion: @escaping @Sendable (IdempotencyDecision) -> Void) {

@@ -30,9 +30,7 @@ public final class ReplicaLease: Sendable {
     }
 
     /// How long a renewal keeps the row: two thirds of `duration`.
-    private var milliseconds: Int64 {
-        (duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000) * 2 / 3
-    }
+    private var milliseconds: Int64 { duration.milliseconds * 2 / 3 }
 
     /// Registers the replica (before it serves), then renews in the background.
     public func start() async throws(PostgresError) {

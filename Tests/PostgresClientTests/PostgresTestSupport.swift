@@ -48,15 +48,6 @@ func connectedPool(_ url: String, _ configure: (inout PostgresConfiguration) -> 
     return pool
 }
 
-extension PostgresPool {
-    /// `execute`, awaited.
-    func run(_ statement: PreparedStatement, _ parameters: [PostgresValue] = []) async -> Result<PostgresResult, PostgresError> {
-        await withCheckedContinuation { continuation in
-            execute(statement, parameters) { continuation.resume(returning: $0) }
-        }
-    }
-}
-
 /// Polls `condition` every 5 ms until it holds or `seconds` pass (generous, since it returns as
 /// soon as the condition holds). Sleeps without holding a thread: tests run in parallel on few
 /// cores, and a blocked cooperative thread would starve the other tests' tasks.

@@ -40,8 +40,8 @@ public struct IdempotentExecution: Sendable {
                     answer(.failure(ProblemDetails(.idempotencyKeyReused, detail: "this Idempotency-Key was used with a different request; use a new key for a new request")))
                 case .budgetExceeded(let refusal):
                     answer(.failure(ProblemMapping.problem(for: refusal)))
-                case .unavailable(let reason):
-                    answer(.failure(ProblemMapping.databaseUnavailable(reason)))
+                case .unavailable:
+                    answer(.failure(ProblemMapping.databaseUnavailable))
                 case .proceed:
                     operation { result in
                         let response = switch result {

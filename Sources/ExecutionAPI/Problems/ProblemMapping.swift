@@ -38,8 +38,8 @@ public enum ProblemMapping {
                                                   retryAfter: retryAfterSeconds)
         case .budgetExceeded(let refusal):
             return problem(for: refusal)
-        case .unavailable(let reason):
-            return databaseUnavailable(reason)
+        case .unavailable:
+            return databaseUnavailable
         }
     }
 
@@ -62,17 +62,17 @@ public enum ProblemMapping {
             return ProblemDetails(.engineBuildFailed, detail: "the engine could not be built; it has been logged")
         case .shuttingDown:
             return shuttingDown
-        case .storeUnavailable(let reason):
-            return databaseUnavailable(reason)
+        case .storeUnavailable:
+            return databaseUnavailable
         }
     }
 
     /// The shared store (the database) did not answer: 503, retry soon (it reconnects by itself).
-    /// The reason goes to the log and readiness, not to clients.
-    public static func databaseUnavailable(_ reason: String) -> ProblemDetails {
+    /// Clients learn no more: the cause shows in `/readyz?verbose` (connection lost) and in
+    /// `isolationd_database_query_failures_total{statement}` (any failed statement).
+    public static let databaseUnavailable =
         ProblemDetails(.databaseUnavailable, detail: "the service's database cannot be reached right now; nothing was done, retry shortly")
             .retrying(after: 2)
-    }
 
     public static func problem(for error: RunRequestError) -> ProblemDetails {
         switch error {

@@ -38,20 +38,7 @@ struct ContextRoutes {
         try idempotent.run(request.http, route: "/v1/contexts", userID: request.userID) { [self] answer in
             let context: UserExecutionContext
             do throws(ProblemDetails) {
-                let body = try JSONBody.read(request.http)
-                try body.refuseUnknown(allowed: Self.createFields)
-                let threadID = try body.requiredString("thread_id")
-                let runID = try body.optionalString("run_id")
-                let websocketClientID = try body.optionalString("websocket_client_id")
-                let agentContext = try body.optionalObject("agent_context")
-                let auditMetadata = try body.optionalObject("audit_metadata")
-                do throws(ContextValidationError) {
-                    context = try service.contextPolicy.makeContext(
-                        userID: request.userID, threadID: threadID, runID: runID, websocketClientID: websocketClientID,
-                        agentContext: agentContext, auditMetadata: auditMetadata, clock: service.clock)
-                } catch {
-                    throw ProblemMapping.problem(for: error)
-                }
+                context = try newContext(from: request)
             } catch {
                 return answer(.failure(error))
             }
@@ -87,7 +74,7 @@ struct ContextRoutes {
                 switch result {
                 case .success(let context?): respond(context, answer)
                 case .success(nil): answer(.failure(ProblemMapping.notFound(.context)))
-                case .failure(let error): answer(.failure(ProblemMapping.databaseUnavailable(error.reason)))
+                case .failure: answer(.failure(ProblemMapping.databaseUnavailable))
                 }
             }
         }
@@ -104,7 +91,7 @@ struct ContextRoutes {
             service.contexts.contexts(userID: request.userID, before: query.before, limit: query.limit) { result in
                 switch result {
                 case .success(let page): answer(.success(query.answer(page.items.map(Summaries.context), next: page.next)))
-                case .failure(let error): answer(.failure(ProblemMapping.databaseUnavailable(error.reason)))
+                case .failure: answer(.failure(ProblemMapping.databaseUnavailable))
                 }
             }
         }
@@ -146,7 +133,7 @@ struct ContextRoutes {
                     }
                     answer(.success(HTTPResponse(status: .noContent)))
                 case .success(nil): answer(.failure(ProblemMapping.notFound(.context)))
-                case .failure(let error): answer(.failure(ProblemMapping.databaseUnavailable(error.reason)))
+                case .failure: answer(.failure(ProblemMapping.databaseUnavailable))
                 }
             }
         }
@@ -156,17 +143,7 @@ struct ContextRoutes {
         try withContext(request) { [self] parent, answer in
             let child: UserExecutionContext
             do throws(ProblemDetails) {
-                let body = try JSONBody.read(request.http)
-                try body.refuseUnknown(allowed: Self.childFields)
-                let operationName = try body.requiredString("operation_name")
-                let agentContext = try body.optionalObject("agent_context")
-                let auditMetadata = try body.optionalObject("audit_metadata")
-                do throws(ContextValidationError) {
-                    child = try parent.child(operationName: operationName, agentContext: agentContext,
-                                             auditMetadata: auditMetadata, policy: service.contextPolicy, clock: service.clock)
-                } catch {
-                    throw ProblemMapping.problem(for: error)
-                }
+                child = try newChild(of: parent, from: request)
             } catch {
                 return answer(.failure(error))
             }
@@ -185,10 +162,43 @@ struct ContextRoutes {
             if case .success(_?) = result { return answer(.success(Self.created(child))) }
             service.contexts.removeWithDescendants(requestID: child.requestID, userID: userID) { _ in
                 switch result {
-                case .failure(let error): answer(.failure(ProblemMapping.databaseUnavailable(error.reason)))
+                case .failure: answer(.failure(ProblemMapping.databaseUnavailable))
                 case .success: answer(.failure(ProblemMapping.notFound(.context)))
                 }
             }
+        }
+    }
+
+    /// The context a create request's body describes, validated.
+    func newContext(from request: APIRequest) throws(ProblemDetails) -> UserExecutionContext {
+        let body = try JSONBody.read(request.http)
+        try body.refuseUnknown(allowed: Self.createFields)
+        let threadID = try body.requiredString("thread_id")
+        let runID = try body.optionalString("run_id")
+        let websocketClientID = try body.optionalString("websocket_client_id")
+        let agentContext = try body.optionalObject("agent_context")
+        let auditMetadata = try body.optionalObject("audit_metadata")
+        do throws(ContextValidationError) {
+            return try service.contextPolicy.makeContext(
+                userID: request.userID, threadID: threadID, runID: runID, websocketClientID: websocketClientID,
+                agentContext: agentContext, auditMetadata: auditMetadata, clock: service.clock)
+        } catch {
+            throw ProblemMapping.problem(for: error)
+        }
+    }
+
+    /// The child of `parent` a children request's body describes, validated.
+    func newChild(of parent: UserExecutionContext, from request: APIRequest) throws(ProblemDetails) -> UserExecutionContext {
+        let body = try JSONBody.read(request.http)
+        try body.refuseUnknown(allowed: Self.childFields)
+        let operationName = try body.requiredString("operation_name")
+        let agentContext = try body.optionalObject("agent_context")
+        let auditMetadata = try body.optionalObject("audit_metadata")
+        do throws(ContextValidationError) {
+            return try parent.child(operationName: operationName, agentContext: agentContext,
+                                    auditMetadata: auditMetadata, policy: service.contextPolicy, clock: service.clock)
+        } catch {
+            throw ProblemMapping.problem(for: error)
         }
     }
 }

@@ -45,7 +45,7 @@ struct EngineRoutes {
                 switch found {
                 case .success(let context?): Self.create(for: context, service: service, answer)
                 case .success(nil): answer(.failure(ProblemMapping.notFound(.context)))
-                case .failure(let error): answer(.failure(ProblemMapping.databaseUnavailable(error.reason)))
+                case .failure: answer(.failure(ProblemMapping.databaseUnavailable))
                 }
             }
         }
