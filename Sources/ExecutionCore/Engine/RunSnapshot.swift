@@ -21,6 +21,24 @@ public struct RunSnapshot: Sendable, Equatable {
     public let startedAt: Timestamp?
     public let endedAt: Timestamp?
 
+    public init(id: String, engineID: String, userID: String, threadID: String, runID: String, agent: String,
+                state: RunState, reason: String?, errorMessage: String?, result: JSONValue?, createdAt: Timestamp,
+                startedAt: Timestamp?, endedAt: Timestamp?) {
+        self.id = id
+        self.engineID = engineID
+        self.userID = userID
+        self.threadID = threadID
+        self.runID = runID
+        self.agent = agent
+        self.state = state
+        self.reason = reason
+        self.errorMessage = errorMessage
+        self.result = result
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+    }
+
     /// Time spent queued before starting (nil until it starts).
     public var queueWait: Duration? { startedAt.map { $0 - createdAt } }
     /// Time from start to end (nil until it ends, and for runs that never started).
