@@ -78,7 +78,8 @@ enum ServerAssembly {
         APIRoutes.install(on: &router, service: service)
         let streamCounters = EventStreamCounters()
         let streams = EventStreamEnvironment(hub: service.hub, authenticator: service.authenticator,
-                                             counters: streamCounters, settings: service.streams, factory: service.factory)
+                                             counters: streamCounters, settings: service.streams, factory: service.factory,
+                                             journal: service.journal)
         StreamRoutes.install(on: &router, environment: streams)
         if let echoPath = settings.websocketEchoPath {
             try installWebSocketEcho(on: &router, path: echoPath, streams: streams)

@@ -119,7 +119,8 @@ enum ServiceFigures {
         out.single("isolationd_streams_opened_total", .counter, help: "Event streams opened.", streams.opened)
         out.family("isolationd_streams_ended_total", .counter, help: "Event streams ended, by reason.")
         for (reason, count) in [("slow_consumer", streams.endedSlowConsumer), ("server_shutdown", streams.endedShutdown),
-                                ("client_gone", streams.endedClientGone), ("run_finished", streams.endedRunFinished)] {
+                                ("client_gone", streams.endedClientGone), ("run_finished", streams.endedRunFinished),
+                                ("unavailable", streams.endedUnavailable)] {
             out.sample("isolationd_streams_ended_total", [("reason", reason)], count)
         }
         out.single("isolationd_stream_heartbeats_total", .counter, help: "Heartbeats written on quiet event streams.",

@@ -37,9 +37,21 @@ struct RunRoutes {
         return query.answer(page.items.map(Summaries.run), next: page.next)
     }
 
+    /// This replica's engines first; on a journal (issue 13), a run of another replica (or of
+    /// an engine that is gone) is read from the shared run records.
     @Sendable func read(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {
-        let run = try request.owned(.run) { service.factory.run(id: $0, userID: $1) }
-        return APIRoutes.json(.ok, Self.representation(run))
+        let id = try request.pathID(of: .run)
+        if let run = service.factory.run(id: id, userID: request.userID) { return APIRoutes.json(.ok, Self.representation(run)) }
+        guard let journal = service.journal else { throw ProblemMapping.notFound(.run) }
+        return LaterAnswer.respond { answer in
+            journal.findRun(id: id, userID: request.userID) { result in
+                switch result {
+                case .success(let run?): answer(.success(APIRoutes.json(.ok, Self.representation(run))))
+                case .success(nil): answer(.failure(ProblemMapping.notFound(.run)))
+                case .failure: answer(.failure(ProblemMapping.databaseUnavailable))
+                }
+            }
+        }
     }
 
     /// 202 while the run stops (`cancelling`); 200 when it is terminal (now or before).

@@ -26,6 +26,10 @@ public final class ExecutionService: Sendable {
     public let ledger: RetainedBytesLedger
     /// Terminal runs by outcome (counted as engines publish their terminal events).
     public let runOutcomes: RunOutcomeCounter
+    /// The engines' events on their way to the shared journal; nil in memory.
+    public let journalPublisher: JournaledEventPublisher?
+    /// Run records of every replica (the journal's); nil in memory.
+    public let journal: (any EventJournal)?
     private let housekeeping: VisibleMutex<Task<Void, Never>?> = VisibleMutex(nil)
 
     /// The per-user stream cap, heartbeat and retry hint, for the streaming endpoints.
@@ -51,7 +55,10 @@ public final class ExecutionService: Sendable {
                                        ?? InMemoryContextStore(maxPerUser: c.maxPerUser, maxTotal: c.maxTotal, ledger: ledger),
                                    ttl: .seconds(c.ttlSeconds), clock: clock,
                                    sweepInterval: .seconds(min(60, max(1, c.ttlSeconds / 4))))
-        hub = EventHub(configuration: settings.eventHubConfiguration, clock: clock, ledger: ledger)
+        journal = shared?.events
+        let hub = EventHub(configuration: settings.eventHubConfiguration, clock: clock, ledger: ledger, journal: shared?.events)
+        self.hub = hub
+        journalPublisher = shared?.events.map { JournaledEventPublisher(hub: hub, journal: $0) }
         do {
             agents = try AgentCatalog(definitions: settings.agents,
                                       processConfiguration: .init(maxProcessesPerUser: settings.engines.maxAgentProcessesPerUser),
@@ -59,7 +66,7 @@ public final class ExecutionService: Sendable {
         } catch {
             throw ServiceStartError(description: "invalid configuration: \(error)")
         }
-        runOutcomes = RunOutcomeCounter(forwardingTo: hub)
+        runOutcomes = RunOutcomeCounter(forwardingTo: journalPublisher ?? hub)
         do {
             factory = try ExecutionEngineFactory(eventPublisher: runOutcomes, agents: agents,
                                                  configuration: settings.factoryConfiguration,
@@ -73,6 +80,7 @@ public final class ExecutionService: Sendable {
             ?? InMemoryIdempotencyStore(ttl: .seconds(settings.idempotency.ttlSeconds),
                                         maxKeysPerUser: settings.idempotency.maxKeysPerUser, ledger: ledger)
         startHousekeeping()
+        hub.startFollowing()
     }
 
     /// Sweeps the idempotency store and evicts idle event logs once a minute (the context
@@ -98,6 +106,10 @@ public final class ExecutionService: Sendable {
     public func shutdown(deadline: Duration? = nil) async {
         housekeeping.withLock { $0 }?.cancel()
         await factory.shutdown(deadline: deadline)
+        // The runs' last events reach the journal (and so the other replicas) before streams end.
+        if let journalPublisher, !(await journalPublisher.flush(timeout: .seconds(5))) {
+            logger.warning("some events were still waiting for the database when the service stopped")
+        }
         hub.terminateAll(reason: .shutdown)
         await contexts.shutdown()
         agents.shutdown()
@@ -105,17 +117,20 @@ public final class ExecutionService: Sendable {
 }
 
 /// The stores that replicas share when the service runs on a database: engine slots (the
-/// quotas), idempotency records and execution contexts (nil keeps contexts in memory). Made by
-/// the executable (the core knows no SQL).
+/// quotas), idempotency records, execution contexts and the event journal with its run records
+/// (nil keeps that part in memory). Made by the executable (the core knows no SQL).
 public struct SharedStores: Sendable {
     public var slots: any EngineSlotAccounting
     public var idempotency: any IdempotencyStore
     public var contexts: (any ContextStore)?
+    public var events: (any EventJournal)?
 
-    public init(slots: any EngineSlotAccounting, idempotency: any IdempotencyStore, contexts: (any ContextStore)? = nil) {
+    public init(slots: any EngineSlotAccounting, idempotency: any IdempotencyStore, contexts: (any ContextStore)? = nil,
+                events: (any EventJournal)? = nil) {
         self.slots = slots
         self.idempotency = idempotency
         self.contexts = contexts
+        self.events = events
     }
 }
 

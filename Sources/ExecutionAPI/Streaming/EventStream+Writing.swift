@@ -27,6 +27,8 @@ extension EventStream {
         let room = sink.outboundBound - backlog - Self.noticeAllowance
         var batch = subscription.next(maxEvents: Self.batchSize, maxBytes: max(0, room),
                                       overheadPerEvent: sink.framingBytesPerEvent)
+        // The replay is being read from the database; its arrival wakes the stream again.
+        if batch.replayPending { return false }
         if batch.events.isEmpty, batch.hasMore {
             if backlog == 0 {
                 let single = subscription.next(maxEvents: 1)
@@ -84,6 +86,9 @@ extension EventStream {
             return false
         case .shutdown?:
             end(.serverShutdown)
+            return false
+        case .unavailable?:
+            end(.unavailable)
             return false
         case .cancelled?:
             self.subscription = nil

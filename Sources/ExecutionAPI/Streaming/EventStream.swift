@@ -153,7 +153,7 @@ final class EventStream: @unchecked Sendable {
     }
 
     /// Whether the events being written are still the replay (nothing past it written yet).
-    var isReplaying: Bool { (position ?? 0) < replayThrough }
+    var isReplaying: Bool { (position ?? 0) < replayThrough || subscription?.isReplaying == true }
 
     func armHeartbeat(after delay: Duration) {
         guard let loop = sink?.loop else { return }

@@ -24,11 +24,13 @@ public final class EventStreamCounters: Sendable {
 
         public init() {}
 
-        var ended: Int { endedSlowConsumer + endedShutdown + endedClientGone + endedRunFinished }
+        public var endedUnavailable = 0
+        var ended: Int { endedSlowConsumer + endedShutdown + endedClientGone + endedRunFinished + endedUnavailable }
     }
 
     private let opened = Atomic<Int>(0)
     private let endedSlowConsumer = Atomic<Int>(0)
+    private let endedUnavailable = Atomic<Int>(0)
     private let endedShutdown = Atomic<Int>(0)
     private let endedClientGone = Atomic<Int>(0)
     private let endedRunFinished = Atomic<Int>(0)
@@ -44,6 +46,7 @@ public final class EventStreamCounters: Sendable {
         var snapshot = Snapshot()
         snapshot.opened = opened.load(ordering: .relaxed)
         snapshot.endedSlowConsumer = endedSlowConsumer.load(ordering: .relaxed)
+        snapshot.endedUnavailable = endedUnavailable.load(ordering: .relaxed)
         snapshot.endedShutdown = endedShutdown.load(ordering: .relaxed)
         snapshot.endedClientGone = endedClientGone.load(ordering: .relaxed)
         snapshot.endedRunFinished = endedRunFinished.load(ordering: .relaxed)
@@ -72,6 +75,7 @@ public final class EventStreamCounters: Sendable {
         case .serverShutdown: endedShutdown.add(1, ordering: .relaxed)
         case .clientGone: endedClientGone.add(1, ordering: .relaxed)
         case .runFinished: endedRunFinished.add(1, ordering: .relaxed)
+        case .unavailable: endedUnavailable.add(1, ordering: .relaxed)
         }
     }
 

@@ -16,6 +16,8 @@ public struct EventStreamEnvironment: Sendable {
     public var findRun: @Sendable (_ runID: String, _ userID: String) -> RunSnapshot?
     /// Largest WebSocket message a client may send (its control messages are tiny).
     public var maxClientMessageBytes: Int
+    /// The shared run records (issue 13), where a run of another replica is found; nil in memory.
+    public var journal: (any EventJournal)?
 
     public init(hub: EventHub, authenticator: Authenticator, counters: EventStreamCounters, settings: StreamSettings,
                 maxClientMessageBytes: Int = 16_384,
@@ -28,12 +30,13 @@ public struct EventStreamEnvironment: Sendable {
         self.findRun = findRun
     }
 
-    /// The environment for a factory's runs.
+    /// The environment for a factory's runs, and the journal's when the service has one.
     public init(hub: EventHub, authenticator: Authenticator, counters: EventStreamCounters, settings: StreamSettings,
-                factory: ExecutionEngineFactory) {
+                factory: ExecutionEngineFactory, journal: (any EventJournal)? = nil) {
         self.init(hub: hub, authenticator: authenticator, counters: counters, settings: settings) { runID, userID in
             factory.run(id: runID, userID: userID)
         }
+        self.journal = journal
     }
 
     /// How often a quiet SSE stream gets a `: ping` comment, and WebSocket peers a ping:

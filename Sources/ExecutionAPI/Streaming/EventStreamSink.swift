@@ -11,6 +11,8 @@ enum StreamEnding: Sendable, Equatable {
     case clientGone
     /// A run stream delivered its run's terminal event (or learned it is no longer retained).
     case runFinished
+    /// The replay could not be read from the database: the client may resume with its cursor.
+    case unavailable
 }
 
 /// The transport a stream is written to (the `transport` label of the stream metrics).
@@ -67,6 +69,8 @@ enum StreamNotice {
             ("error", "slow_consumer", "the client fell too far behind; reconnect with Last-Event-ID to resume from the replay ring")
         case .serverShutdown:
             ("server_shutdown", "server_shutdown", "the server is shutting down; reconnect with Last-Event-ID to resume")
+        case .unavailable:
+            ("error", "unavailable", "the event store is unavailable; reconnect with Last-Event-ID to resume")
         case .runFinished, .clientGone:
             ("end", "end", "the stream is complete")
         }

@@ -91,9 +91,9 @@ final class ServerSentEventSink: EventStreamSink {
             writer.finish(final: nil)
         case .runFinished:
             writer.finish(final: nil)
-        case .slowConsumer, .serverShutdown:
+        case .slowConsumer, .serverShutdown, .unavailable:
             var out: [UInt8] = []
-            let name = ending == .slowConsumer ? "error" : "server_shutdown"
+            let name = ending == .serverShutdown ? "server_shutdown" : "error"
             SSEFraming.appendNotice(event: name, json: StreamNotice.ending(ending, lastEventID: lastEventID,
                                                                            retryMilliseconds: retryMilliseconds), to: &out)
             writer.finish(final: out)

@@ -20,13 +20,37 @@ enum ServerSentEventsEndpoint {
 
     /// One run's events: replayed from the run's start while retained, ending after its terminal
     /// event. An unknown id, a malformed one and another user's run are the REST routes' 404.
+    /// On a journal (issue 13), a run this replica does not hold is looked up in the shared
+    /// records, and its events come from the journal like any other.
     static func runEvents(_ request: APIRequest, _ environment: EventStreamEnvironment) throws(ProblemDetails) -> HTTPResponse {
-        let run = try request.owned(.run, environment.findRun)
+        let runID = try request.pathID(of: .run)
         let after = try StreamRequestParsing.cursor(request.http)
-        if request.http.method == .head { return response(body: .empty) }
-        let (findRun, runID, userID) = (environment.findRun, run.id, request.userID)
-        return try open(environment, userID: userID, filter: EventFilter(executionID: runID), after: after,
-                        runStream: true) { findRun(runID, userID)?.state.isTerminal ?? true }
+        let (findRun, userID) = (environment.findRun, request.userID)
+        if findRun(runID, userID) != nil {
+            if request.http.method == .head { return response(body: .empty) }
+            return try open(environment, userID: userID, filter: EventFilter(executionID: runID), after: after,
+                            runStream: true) { findRun(runID, userID)?.state.isTerminal ?? true }
+        }
+        guard let journal = environment.journal else { throw ProblemMapping.notFound(.run) }
+        let isHead = request.http.method == .head
+        return LaterAnswer.respond { answer in
+            journal.findRun(id: runID, userID: userID) { result in
+                switch result {
+                case .success(let run?):
+                    if isHead { return answer(.success(response(body: .empty))) }
+                    // Ended then, or it ends with a terminal event the stream will see.
+                    let ended = run.state.isTerminal
+                    do throws(ProblemDetails) {
+                        answer(.success(try open(environment, userID: userID, filter: EventFilter(executionID: runID),
+                                                 after: after, runStream: true) { ended }))
+                    } catch {
+                        answer(.failure(error))
+                    }
+                case .success(nil): answer(.failure(ProblemMapping.notFound(.run)))
+                case .failure: answer(.failure(ProblemMapping.databaseUnavailable))
+                }
+            }
+        }
     }
 
     private static func open(_ environment: EventStreamEnvironment, userID: String, filter: EventFilter, after: UInt64?,

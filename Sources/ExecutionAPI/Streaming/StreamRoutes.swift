@@ -32,7 +32,8 @@ extension StreamRoutes {
     /// streams count into `counters`.
     public static func install(on router: inout Router, service: ExecutionService, counters: EventStreamCounters) {
         let environment = EventStreamEnvironment(hub: service.hub, authenticator: service.authenticator,
-                                                 counters: counters, settings: service.streams, factory: service.factory)
+                                                 counters: counters, settings: service.streams, factory: service.factory,
+                                                 journal: service.journal)
         install(on: &router, environment: environment)
     }
 }

@@ -8,6 +8,8 @@ final class WebSocketEventSink: EventStreamSink {
     static let normalClosure: UInt16 = 1000
     static let goingAway: UInt16 = 1001
     static let policyViolation: UInt16 = 1008
+    /// RFC 6455's registry: "Try Again Later".
+    static let tryAgainLater: UInt16 = 1013
 
     let session: any WebSocketSession
 
@@ -55,6 +57,8 @@ final class WebSocketEventSink: EventStreamSink {
             session.close(code: Self.policyViolation, reason: "slow consumer" + resume)
         case .serverShutdown:
             session.close(code: Self.goingAway, reason: "server shutting down" + resume)
+        case .unavailable:
+            session.close(code: Self.tryAgainLater, reason: "event store unavailable" + resume)
         case .runFinished:
             session.close(code: Self.normalClosure, reason: "stream complete")
         case .clientGone:

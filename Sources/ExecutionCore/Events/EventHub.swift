@@ -24,14 +24,21 @@ public final class EventHub: EventPublisher {
     let shards: [EventHubShard]
     /// Charged for each user's replay ring and subscriber queues; nil keeps no account.
     let ledger: RetainedBytesLedger?
+    /// The shared log behind this hub (issue 13), nil in memory: with it, events come numbered
+    /// (`deliver`) and a subscription's replay is read from it (`EventHub+Journal`).
+    let journal: (any EventJournal)?
+    /// Fills in flight and the wake-up lag; nil without a journal.
+    let following: JournalFollowing?
     private let shutDown = Atomic<Bool>(false)
     private let nextSubscriptionID = Atomic<UInt64>(1)
 
     /// - Parameter makeLog: the per-user log; default `InMemoryEventLog` with the ring size.
     public init(configuration: EventHubConfiguration = .init(), clock: any ExecutionClock = SystemClock(),
-                makeLog: EventLogFactory? = nil, ledger: RetainedBytesLedger? = nil) {
+                makeLog: EventLogFactory? = nil, ledger: RetainedBytesLedger? = nil, journal: (any EventJournal)? = nil) {
         self.configuration = configuration
         self.ledger = ledger
+        self.journal = journal
+        self.following = journal == nil ? nil : JournalFollowing()
         self.sanitizer = EventSanitizer(configuration.sanitizer)
         self.clock = clock
         let ringSize = configuration.replayRingSize
@@ -74,19 +81,12 @@ public final class EventHub: EventPublisher {
                 channel = shard.channel(for: userID, makeLog: makeLog, now: timestamp)
                 continue
             }
-            shard.published.add(1, ordering: .relaxed)
-            if outcome.delivered > 0 { shard.delivered.add(UInt64(outcome.delivered), ordering: .relaxed) }
-            if outcome.retainedDelta != 0 { shard.retainedEvents.add(outcome.retainedDelta, ordering: .relaxed) }
-            if outcome.cutOff > 0 {
-                shard.slowConsumerCutoffs.add(UInt64(outcome.cutOff), ordering: .relaxed)
-                shard.liveSubscribers.subtract(outcome.cutOff, ordering: .relaxed)
-            }
-            outcome.wakes.callAll()
+            settle(outcome, in: shard)
             return outcome.event
         }
     }
 
-    private struct AppendOutcome {
+    struct AppendOutcome {
         var event: PublishedEvent
         var delivered = 0
         var cutOff = 0
@@ -108,32 +108,56 @@ public final class EventHub: EventPublisher {
             let timestamp = envelope.timestamp
             let event = PublishedEvent(consume envelope)
             var outcome = AppendOutcome(event: event)
-            let bytesBefore = state.log.retainedBytes
-            outcome.retainedDelta = 1 - state.log.append(event)
-            if let ledger {
-                outcome.retainedDelta -= Self.settleRingCharge(&state.log, bytesBefore: bytesBefore,
-                                                               itemsDelta: outcome.retainedDelta, userID: channel.userID, ledger: ledger)
-            }
-            state.lastActivity = max(state.lastActivity, timestamp)
-            var index = 0
-            while index < state.subscribers.count {
-                let subscriber = state.subscribers[index]
-                guard subscriber.matchesAll || subscriber.filter.matches(event.envelope) else { index += 1; continue }
-                switch subscriber.queue.withLock({ $0.push(event) }) {
-                case .queued(let wake):
-                    outcome.delivered += 1
-                    if wake { outcome.wakes.append(subscriber.wake) }
-                    index += 1
-                case .overflowed(let wake):
-                    outcome.cutOff += 1
-                    if wake { outcome.wakes.append(subscriber.wake) }
-                    state.subscribers.swapAt(index, state.subscribers.count - 1)
-                    state.subscribers.removeLast()
-                case .ignored:
-                    index += 1
-                }
-            }
+            outcome.retainedDelta = record(event, in: &state, userID: channel.userID, at: timestamp)
+            Self.fanOut(event, to: &state.subscribers, outcome: &outcome)
             return outcome
+        }
+    }
+
+    /// Keeps `event` in the user's ring (charging the budget); returns the change in retained events.
+    func record(_ event: PublishedEvent, in state: inout UserEventChannel.State, userID: String, at timestamp: Timestamp) -> Int {
+        let bytesBefore = state.log.retainedBytes
+        var retainedDelta = 1 - state.log.append(event)
+        if let ledger {
+            retainedDelta -= Self.settleRingCharge(&state.log, bytesBefore: bytesBefore, itemsDelta: retainedDelta,
+                                                   userID: userID, ledger: ledger)
+        }
+        state.lastActivity = max(state.lastActivity, timestamp)
+        return retainedDelta
+    }
+
+    /// Counts an append in its shard and wakes the consumers it fed (outside the user's lock).
+    func settle(_ outcome: AppendOutcome, in shard: EventHubShard) {
+        shard.published.add(1, ordering: .relaxed)
+        if outcome.delivered > 0 { shard.delivered.add(UInt64(outcome.delivered), ordering: .relaxed) }
+        if outcome.retainedDelta != 0 { shard.retainedEvents.add(outcome.retainedDelta, ordering: .relaxed) }
+        if outcome.cutOff > 0 {
+            shard.slowConsumerCutoffs.add(UInt64(outcome.cutOff), ordering: .relaxed)
+            shard.liveSubscribers.subtract(outcome.cutOff, ordering: .relaxed)
+        }
+        outcome.wakes.callAll()
+    }
+
+    /// Hands `event` to every matching subscriber (under the user's lock); a full queue ends its
+    /// subscription and leaves the list.
+    static func fanOut(_ event: PublishedEvent, to subscribers: inout [EventSubscription], outcome: inout AppendOutcome) {
+        var index = 0
+        while index < subscribers.count {
+            let subscriber = subscribers[index]
+            guard subscriber.matchesAll || subscriber.filter.matches(event.envelope) else { index += 1; continue }
+            switch subscriber.queue.withLock({ $0.push(event) }) {
+            case .queued(let wake):
+                outcome.delivered += 1
+                if wake { outcome.wakes.append(subscriber.wake) }
+                index += 1
+            case .overflowed(let wake):
+                outcome.cutOff += 1
+                if wake { outcome.wakes.append(subscriber.wake) }
+                subscribers.swapAt(index, subscribers.count - 1)
+                subscribers.removeLast()
+            case .ignored:
+                index += 1
+            }
         }
     }
 
@@ -165,11 +189,13 @@ public final class EventHub: EventPublisher {
                 if state.retired { return nil }
                 // Checked under the user's lock: racing subscribes cannot exceed the cap.
                 if state.subscribers.count >= limit { return .failure(.tooManySubscribers(limit: limit)) }
-                let (gap, replay) = Self.replay(from: state.log, after: after, filter: filter)
+                // With a journal the replay is read from it first: until then nothing is queued.
+                let (gap, replay) = journal == nil ? Self.replay(from: state.log, after: after, filter: filter) : (nil, [])
+                var queue = SubscriberQueue(capacity: capacity, gap: gap, replay: replay, ledger: ledger, userID: userID)
+                if journal != nil { queue.liveAfter = .max }
                 let subscription = EventSubscription(
                     id: nextSubscriptionID.wrappingAdd(1, ordering: .relaxed).oldValue, userID: userID,
-                    filter: filter, queue: SubscriberQueue(capacity: capacity, gap: gap, replay: replay,
-                                                           ledger: ledger, userID: userID),
+                    filter: filter, queue: queue,
                     wake: wake, channel: channel, shard: shard, clock: clock)
                 state.subscribers.append(subscription)
                 state.lastActivity = max(state.lastActivity, now)
@@ -182,6 +208,7 @@ public final class EventHub: EventPublisher {
                 shard.liveSubscribers.add(1, ordering: .relaxed)
                 // A shutdown that began while we registered must still reach this subscription.
                 if shutDown.load(ordering: .acquiring) { terminate(subscription, reason: .shutdown) }
+                if let journal { readReplay(for: subscription, from: journal, cursor: after, readAfter: after ?? 0, attempt: 0) }
                 return subscription
             }
         }
@@ -204,7 +231,7 @@ public final class EventHub: EventPublisher {
         return (gap, events)
     }
 
-    private func terminate(_ subscription: EventSubscription, reason: SubscriptionTermination) {
+    func terminate(_ subscription: EventSubscription, reason: SubscriptionTermination) {
         if subscription.channel.remove(subscription, now: clock.now()) {
             subscription.shard.liveSubscribers.subtract(1, ordering: .relaxed)
         }

@@ -21,6 +21,9 @@ public protocol EventLog: Sendable {
     mutating func dropOldest() -> Int?
     /// Retained events with an id greater than `id`, oldest first.
     func events(after id: UInt64) -> [PublishedEvent]
+    /// Forgets every retained event and numbers on after `id` (a journal numbers the events and
+    /// this log missed some it has no subscriber for: it starts again at the journal's count).
+    mutating func restart(after id: UInt64)
 }
 
 extension EventLog {
@@ -76,6 +79,14 @@ public struct InMemoryEventLog: EventLog {
         let freed = RetainedSize.of(event: oldest)
         retainedBytes -= freed
         return freed
+    }
+
+    public mutating func restart(after id: UInt64) {
+        slots.removeAll(keepingCapacity: true)
+        head = 0
+        retainedCount = 0
+        retainedBytes = 0
+        lastID = id
     }
 
     public func events(after id: UInt64) -> [PublishedEvent] {

@@ -67,6 +67,11 @@ public final class EventSubscription: Sendable {
         queue.withLock { $0.termination }
     }
 
+    /// Replayed events are still waiting (or still being read from the journal).
+    public var isReplaying: Bool {
+        queue.withLock { $0.isReplaying }
+    }
+
     /// Items waiting to be taken (replay and live).
     public var pendingCount: Int {
         queue.withLock { $0.pendingCount }

@@ -25,6 +25,9 @@ struct SubscriberQueue {
     var termination: SubscriptionTermination?
     /// A wake has been signalled and the consumer has not yet emptied the queue: coalesce.
     var wakePending: Bool
+    /// Live events up to this id are not queued: they are in the replay (a journal's replay
+    /// covers its read and the ring; `.max` until that replay is set, `beginReplay`).
+    var liveAfter: UInt64 = 0
 
     init(capacity: Int, gap: EventGap?, replay: [PublishedEvent], ledger: RetainedBytesLedger? = nil, userID: String = "") {
         self.capacity = capacity
@@ -45,10 +48,16 @@ struct SubscriberQueue {
         case ignored
     }
 
+    /// The replay is still being read from the hub's journal (nothing can be taken yet).
+    var awaitingReplay: Bool { liveAfter == .max && termination == nil }
+
+    /// Replayed events are still waiting, or the replay is still being read.
+    var isReplaying: Bool { awaitingReplay || replayIndex < replay.count }
+
     var pendingCount: Int { (replay.count - replayIndex) + (live.count - liveHead) }
 
     mutating func push(_ event: PublishedEvent) -> PushResult {
-        guard termination == nil else { return .ignored }
+        guard termination == nil, event.id > liveAfter else { return .ignored }
         if live.count - liveHead >= capacity {
             termination = .slowConsumer
             return .overflowed(wake: takeWakeDuty())
@@ -65,6 +74,18 @@ struct SubscriberQueue {
         }
         live.append(event)
         return .queued(wake: takeWakeDuty())
+    }
+
+    /// Sets the replay read from a journal, and the id live events must pass from now on.
+    /// Returns whether to wake the consumer.
+    mutating func beginReplay(gap: EventGap?, replay: [PublishedEvent], liveAfter: UInt64) -> Bool {
+        guard termination == nil else { return false }
+        self.gap = gap
+        self.replay = replay
+        self.replayIndex = 0
+        self.liveAfter = liveAfter
+        // Always: a consumer that found nothing while the replay was read is waiting for this.
+        return takeWakeDuty()
     }
 
     /// Ends the subscription (first reason wins). Returns whether to wake the consumer.
@@ -105,6 +126,10 @@ struct SubscriberQueue {
     /// and leaves the rest queued, in order (an event that does not fit is not taken, nor any
     /// after it).
     mutating func take(maxEvents: Int, maxBytes: Int = .max, overheadPerEvent: Int = 0) -> EventBatch {
+        if awaitingReplay {
+            wakePending = false
+            return EventBatch(replayPending: true)
+        }
         var batch = EventBatch(gap: gap)
         gap = nil
         var budget = max(1, maxEvents)

@@ -7,6 +7,9 @@ public enum SubscriptionTermination: String, Sendable, Hashable {
     case shutdown
     /// The consumer called `cancel()`.
     case cancelled
+    /// The replay could not be read from the hub's journal (the database is down): the
+    /// subscriber may try again with the same cursor.
+    case unavailable
 }
 
 /// Why a subscription could not be made.
@@ -47,13 +50,17 @@ public struct EventBatch: Sendable {
     /// More items are waiting (the batch was limited by `maxEvents`): call `next` again; no wake
     /// comes for items that were already waiting.
     public var hasMore: Bool
+    /// The replay is still being read from the hub's journal: nothing is handed out yet, and a
+    /// wake comes when it is there.
+    public var replayPending: Bool
 
     public init(gap: EventGap? = nil, events: [PublishedEvent] = [], termination: SubscriptionTermination? = nil,
-                hasMore: Bool = false) {
+                hasMore: Bool = false, replayPending: Bool = false) {
         self.gap = gap
         self.events = events
         self.termination = termination
         self.hasMore = hasMore
+        self.replayPending = replayPending
     }
 
     public var isEmpty: Bool { gap == nil && events.isEmpty && termination == nil }

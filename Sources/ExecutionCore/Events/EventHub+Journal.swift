@@ -1,0 +1,144 @@
+/// The hub in front of a journal (issue 13): the journal numbers and keeps every event, shared
+/// by every replica; the hub is this replica's cache of each followed user's newest events (the
+/// ring) and its fan-out.
+///
+/// - Events arrive numbered (`deliver`), from this replica's appends and from reads after
+///   another replica's wake-up. A user's ring stays contiguous: an event past a hole is refused
+///   (`behind`) while the user has subscribers, and the caller reads the hole from the journal
+///   first; with no subscriber the ring simply starts again at the new event.
+/// - A subscription reads its replay from the journal: nothing is queued for it until then
+///   (`liveAfter` is `.max`). The replay is the read, then the ring past it; live events start
+///   after both, so nothing is missed or sent twice.
+extension EventHub {
+    public enum DeliveryOutcome: Sendable, Equatable {
+        case appended
+        /// Already in the ring (this replica's own event came back through a read).
+        case duplicate
+        /// Events after this id are missing; read them from the journal, then deliver again.
+        case behind(after: UInt64)
+    }
+
+    /// Records a journal-numbered event and hands it to the user's subscribers.
+    @discardableResult
+    public func deliver(_ event: PublishedEvent) -> DeliveryOutcome {
+        let userID = event.identity.userID
+        let timestamp = event.envelope.timestamp
+        let shard = shard(for: userID)
+        while true {
+            let channel = shard.channel(for: userID, makeLog: makeLog, now: timestamp)
+            let result: (DeliveryOutcome, AppendOutcome?)? = channel.state.withLock { state in
+                if state.retired { return nil }
+                let last = state.log.lastID
+                if event.id <= last { return (.duplicate, nil) }
+                var dropped = 0
+                if event.id != last &+ 1 {
+                    guard state.subscribers.isEmpty else { return (.behind(after: last), nil) }
+                    dropped = restart(&state.log, after: event.id - 1, userID: userID)
+                }
+                var outcome = AppendOutcome(event: event)
+                outcome.retainedDelta = record(event, in: &state, userID: userID, at: timestamp) - dropped
+                Self.fanOut(event, to: &state.subscribers, outcome: &outcome)
+                return (.appended, outcome)
+            }
+            guard let result else { continue }
+            if let outcome = result.1 { settle(outcome, in: shard) }
+            return result.0
+        }
+    }
+
+    /// Empties the user's ring (giving back its charge) and numbers on after `id`; returns how
+    /// many events it held.
+    func restart(_ log: inout any EventLog, after id: UInt64, userID: String) -> Int {
+        let count = log.retainedCount
+        ledger?.release(userID, .events, bytes: log.retainedBytes, items: count)
+        log.restart(after: id)
+        return count
+    }
+
+    /// Users with at least one subscription here (whose rings must follow the journal).
+    public func followedUsers() -> [(userID: String, lastID: UInt64)] {
+        var users: [(String, UInt64)] = []
+        for shard in shards {
+            let channels = shard.table.withLock { Array($0.channels.values) }
+            for channel in channels {
+                if let last = channel.state.withLock({ $0.subscribers.isEmpty ? nil : $0.log.lastID }) {
+                    users.append((channel.userID, last))
+                }
+            }
+        }
+        return users
+    }
+
+    // MARK: Replay from the journal
+
+    /// Reads `subscription`'s replay. `readAfter` is the cursor, or 0 when the cursor was newer
+    /// than the journal's count (then every retained event is replayed after a gap).
+    func readReplay(for subscription: EventSubscription, from journal: any EventJournal, cursor: UInt64?,
+                    readAfter: UInt64, attempt: Int) {
+        let limit = cursor == nil ? 0 : configuration.replayRingSize
+        journal.read(userID: subscription.userID, after: readAfter, limit: limit) { [self] result in
+            switch result {
+            case .failure:
+                terminate(subscription, reason: .unavailable)
+            case .success(let page):
+                if let cursor, readAfter == cursor, page.lastID < cursor {
+                    return readReplay(for: subscription, from: journal, cursor: cursor, readAfter: 0, attempt: attempt)
+                }
+                completeReplay(subscription, cursor: cursor, readAfter: readAfter, page: page, journal: journal, attempt: attempt)
+            }
+        }
+    }
+
+    private enum ReplayStep {
+        case done(wake: Bool, fillAfter: UInt64?)
+        /// Events between the read and the ring are in neither: read again.
+        case reread
+        case gone
+    }
+
+    private func completeReplay(_ subscription: EventSubscription, cursor: UInt64?, readAfter: UInt64, page: JournalPage,
+                                journal: any EventJournal, attempt: Int) {
+        let channel = subscription.channel
+        let userID = subscription.userID
+        var droppedFromRing = 0
+        let step: ReplayStep = channel.state.withLock { state in
+            guard state.subscribers.contains(where: { $0 === subscription }) else { return .gone }
+            let read = page.lastID
+            var last = state.log.lastID
+            if last < read, state.subscribers.count == 1 {
+                // Nobody else follows this user here: the ring starts at the journal's count.
+                droppedFromRing = restart(&state.log, after: read, userID: userID)
+                last = read
+            }
+            var replay = page.events
+            if last > read {
+                guard state.log.firstRetainedID <= read &+ 1 else { return .reread }
+                replay += state.log.events(after: max(read, readAfter))
+            }
+            let liveAfter = max(read, last)
+            var gap: EventGap?
+            if let cursor {
+                let first = replay.first?.id ?? liveAfter &+ 1
+                if readAfter != cursor {
+                    gap = EventGap(requestedAfter: cursor, firstAvailableID: first, lostCount: nil)
+                } else if first > cursor &+ 1 {
+                    gap = EventGap(requestedAfter: cursor, firstAvailableID: first, lostCount: first - 1 - cursor)
+                }
+            }
+            if !subscription.filter.isEmpty { replay.removeAll { !subscription.filter.matches($0.envelope) } }
+            let wake = subscription.queue.withLock { $0.beginReplay(gap: gap, replay: replay, liveAfter: liveAfter) }
+            // This ring is behind the journal for another subscriber's sake: its follower fills it.
+            return .done(wake: wake, fillAfter: last < read ? last : nil)
+        }
+        if droppedFromRing > 0 { shard(for: userID).retainedEvents.subtract(droppedFromRing, ordering: .relaxed) }
+        switch step {
+        case .gone: return
+        case .reread:
+            guard attempt < 3 else { return terminate(subscription, reason: .unavailable) }
+            readReplay(for: subscription, from: journal, cursor: cursor, readAfter: readAfter, attempt: attempt + 1)
+        case .done(let wake, let fillAfter):
+            if wake { subscription.wake() }
+            if let fillAfter { fill(userID: userID, after: fillAfter) }
+        }
+    }
+}

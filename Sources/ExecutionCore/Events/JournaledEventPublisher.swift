@@ -1,0 +1,133 @@
+import Synchronization
+import VisibleLocks
+
+/// The engines' publisher when the service runs on a journal (issue 13). An event is sanitised
+/// and encoded at once, like the hub does, then waits in one queue; one append at a time takes
+/// everything waiting (up to `maxBatch`) to the journal in one round trip, and the ids it
+/// answers go to the hub (`deliver`), which fans the events out here. Other replicas hear of
+/// them through the journal's wake-up.
+///
+/// One append in flight keeps this replica's events of a user in publish order (the journal
+/// numbers a batch in order). While the journal fails, the batch is retried with backoff and new
+/// events wait behind it, at most `maxWaiting`; past that the oldest waiting are dropped and
+/// counted (`droppedEvents`). `publish` never waits; its returned event has no id yet (0).
+public final class JournaledEventPublisher: EventPublisher {
+    public static let maxBatch = 512
+    public static let maxWaiting = 100_000
+    private let hub: EventHub
+    private let journal: any EventJournal
+
+    private struct Queue {
+        var waiting: [JournalEntry] = []
+        var appending = false
+        var failures = 0
+    }
+    private let queue = VisibleMutex(Queue())
+    private let appended = Atomic<Int>(0)
+    private let dropped = Atomic<Int>(0)
+    private let failedAppends = Atomic<Int>(0)
+
+    public init(hub: EventHub, journal: any EventJournal) {
+        self.hub = hub
+        self.journal = journal
+    }
+
+    @discardableResult
+    public func publish(_ draft: consuming EventDraft) -> PublishedEvent {
+        let (body, data) = EventEnvelopeEncoder.encodeBody(draft, prefix: EventEnvelopeEncoder.prefix(draft), sanitizer: hub.sanitizer,
+                                                           maxDataBytes: hub.configuration.sanitizer.maxDataBytes)
+        if let data { draft.data = data }
+        let run = RunRecordChange.of(draft)
+        var envelope = EventEnvelope(id: 0, draft: draft, json: body)
+        envelope.keepEncodedDataOnly()
+        let entry = JournalEntry(envelope: envelope, run: run)
+        let start = queue.withLock { queue -> Bool in
+            if queue.waiting.count >= Self.maxWaiting {
+                queue.waiting.removeFirst()
+                dropped.add(1, ordering: .relaxed)
+            }
+            queue.waiting.append(entry)
+            if queue.appending { return false }
+            queue.appending = true
+            return true
+        }
+        if start { appendWaiting() }
+        return PublishedEvent(envelope)
+    }
+
+    /// Sends what waits (the caller holds the `appending` duty).
+    private func appendWaiting() {
+        let batch = queue.withLock { queue -> [JournalEntry] in
+            if queue.waiting.isEmpty {
+                queue.appending = false
+                return []
+            }
+            if queue.waiting.count <= Self.maxBatch { return queue.waiting.take() }
+            defer { queue.waiting.removeFirst(Self.maxBatch) }
+            return Array(queue.waiting.prefix(Self.maxBatch))
+        }
+        guard !batch.isEmpty else { return }
+        journal.append(batch) { [self] result in
+            switch result {
+            case .success(let ids):
+                queue.withLock { $0.failures = 0 }
+                appended.add(ids.count, ordering: .relaxed)
+                for (entry, id) in zip(batch, ids) { deliver(entry.envelope, id: id) }
+                appendWaiting()
+            case .failure:
+                failedAppends.add(1, ordering: .relaxed)
+                let failures = queue.withLock { queue -> Int in
+                    queue.waiting.insert(contentsOf: batch, at: 0)
+                    if queue.waiting.count > Self.maxWaiting {
+                        let excess = queue.waiting.count - Self.maxWaiting
+                        queue.waiting.removeFirst(excess)
+                        dropped.add(excess, ordering: .relaxed)
+                    }
+                    queue.failures += 1
+                    return queue.failures
+                }
+                // 50 ms doubling to 2 s: a database that is down is not hammered.
+                let delay = Duration.milliseconds(min(2000, 50 << min(failures - 1, 6)))
+                Task.detached { [self] in
+                    try? await Task.sleep(for: delay)
+                    appendWaiting()
+                }
+            }
+        }
+    }
+
+    private func deliver(_ envelope: EventEnvelope, id: UInt64) {
+        var envelope = envelope
+        envelope.id = id
+        EventEnvelopeEncoder.finish(&envelope.json, id: id)
+        if case .behind(let after) = hub.deliver(PublishedEvent(envelope)) {
+            hub.fill(userID: envelope.identity.userID, after: after)
+        }
+    }
+
+    /// Waits until nothing waits (a drain, before the process stops), at most `timeout`.
+    /// Returns whether everything was appended.
+    public func flush(timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if queue.withLock({ $0.waiting.isEmpty && !$0.appending }) { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return false
+    }
+
+    /// Events stored in the journal, dropped while it failed, failed appends, and waiting now.
+    public var statistics: (appended: Int, dropped: Int, failedAppends: Int, waiting: Int) {
+        (appended.load(ordering: .relaxed), dropped.load(ordering: .relaxed), failedAppends.load(ordering: .relaxed),
+         queue.withLock { $0.waiting.count })
+    }
+}
+
+extension Array {
+    /// The array's elements, leaving it empty (no copy).
+    fileprivate mutating func take() -> [Element] {
+        var taken: [Element] = []
+        swap(&taken, &self)
+        return taken
+    }
+}
