@@ -45,7 +45,7 @@ extension EventHub {
 
     private func readFill(userID: String, after: UInt64, journal: any EventJournal, following: JournalFollowing) {
         let limit = configuration.replayRingSize
-        journal.read(userID: userID, after: after, limit: limit) { [self] result in
+        journal.read(userID: userID, after: after, limit: limit, executionID: nil) { [self] result in
             var more = false
             if case .success(let page) = result {
                 let first = page.events.first?.id ?? page.lastID &+ 1

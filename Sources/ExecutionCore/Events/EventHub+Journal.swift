@@ -83,7 +83,9 @@ extension EventHub {
         }
         let attempt = max(0, attempt)
         let limit = cursor == nil ? 0 : configuration.replayRingSize
-        journal.read(userID: subscription.userID, after: readAfter, limit: limit) { [self] result in
+        // A run stream reads its run's events only (the journal has an index for that).
+        let executionID = subscription.filter.executionID
+        journal.read(userID: subscription.userID, after: readAfter, limit: limit, executionID: executionID) { [self] result in
             switch result {
             case .failure:
                 terminate(subscription, reason: .unavailable)
@@ -126,7 +128,12 @@ extension EventHub {
             var gap: EventGap?
             if let cursor {
                 let first = replay.first?.id ?? liveAfter &+ 1
-                if readAfter != cursor {
+                if subscription.filter.executionID != nil {
+                    // Other runs' ids are not lost: only a full page may have cut the run short.
+                    if page.events.count == configuration.replayRingSize {
+                        gap = EventGap(requestedAfter: cursor, firstAvailableID: first, lostCount: nil)
+                    }
+                } else if readAfter != cursor {
                     gap = EventGap(requestedAfter: cursor, firstAvailableID: first, lostCount: nil)
                 } else if first > cursor &+ 1 {
                     gap = EventGap(requestedAfter: cursor, firstAvailableID: first, lostCount: first - 1 - cursor)

@@ -92,6 +92,17 @@ struct EventHubJournalTests {
         #expect(seen.ids == Array(UInt64(5)...13))
     }
 
+    @Test("a run stream's replay reads that run's events only, with no gap for other runs' ids")
+    func runReplay() throws {
+        let journal = TestJournal()
+        let a = Replica(journal)
+        for index in 0..<6 { a.publisher.publish(draft(execution: index % 2 == 0 ? "exec-even" : "exec-odd")) }
+        let seen = try Replica(journal).hub.subscribe(userID: "alice", filter: EventFilter(executionID: "exec-odd"), after: 0,
+                                                      wake: {}).drain()
+        #expect(seen.gap == nil)
+        #expect(seen.ids == [2, 4, 6])
+    }
+
     @Test("a cursor newer than the journal's count gets a gap of unknown size, then every retained event")
     func cursorFromTheFuture() throws {
         let journal = TestJournal()

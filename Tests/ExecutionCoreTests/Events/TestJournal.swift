@@ -84,11 +84,12 @@ final class TestJournal: EventJournal {
         }
     }
 
-    func read(userID: String, after: UInt64, limit: Int, completion: @escaping @Sendable (Result<JournalPage, JournalError>) -> Void) {
+    func read(userID: String, after: UInt64, limit: Int, executionID: String?, completion: @escaping @Sendable (Result<JournalPage, JournalError>) -> Void) {
         run { [self] in
             let result = state.withLock { state -> Result<JournalPage, JournalError> in
                 if state.failing { return .failure(JournalError("down")) }
-                let matching = (state.events[userID] ?? []).filter { $0.id > after }.suffix(limit)
+                let matching = (state.events[userID] ?? [])
+                    .filter { $0.id > after && (executionID == nil || $0.envelope.executionID == executionID) }.suffix(limit)
                 let events = matching.map { stored in
                     PublishedEvent.restored(id: stored.id, type: stored.envelope.type, identity: stored.envelope.identity,
                                             executionID: stored.envelope.executionID, agent: stored.envelope.agent,
