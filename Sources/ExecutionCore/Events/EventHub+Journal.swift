@@ -81,6 +81,7 @@ extension EventHub {
                 readReplay(for: subscription, from: journal, cursor: cursor, readAfter: readAfter, attempt: -1)
             }
         }
+        if attempt == -1 || localPublisher.withLock({ $0.value }) == nil, replayFromRing(subscription, cursor: cursor) { return }
         let attempt = max(0, attempt)
         let limit = cursor == nil ? 0 : configuration.replayRingSize
         // A run stream reads its run's events only (the journal has an index for that).
@@ -96,6 +97,37 @@ extension EventHub {
                 completeReplay(subscription, cursor: cursor, readAfter: readAfter, page: page, journal: journal, attempt: attempt)
             }
         }
+    }
+
+    /// Sets the replay from the ring alone when it holds all of it, saving the journal read:
+    /// when other subscriptions of the user are open here (the ring then follows the journal,
+    /// so it is current up to wake-ups still on their way, which reach this one live) and it
+    /// holds everything after the cursor; or, for a run stream, when it holds the run's first
+    /// event (then every later event of the run is in it or still to come). False: read the
+    /// journal.
+    private func replayFromRing(_ subscription: EventSubscription, cursor: UInt64?) -> Bool {
+        // nil: read the journal; else whether to wake the consumer.
+        let set: Bool? = subscription.channel.state.withLock { state in
+            guard state.subscribers.contains(where: { $0 === subscription }) else { return false }
+            let followed = state.subscribers.count > 1
+            let last = state.log.lastID
+            var replay: [PublishedEvent] = []
+            if let cursor {
+                guard cursor <= last else { return nil }
+                replay = state.log.events(after: cursor)
+                if !subscription.filter.isEmpty { replay.removeAll { !subscription.filter.matches($0.envelope) } }
+                let holdsAll = followed && cursor &+ 1 >= state.log.firstRetainedID
+                let holdsRun = subscription.filter.executionID != nil
+                    && replay.contains { $0.type == .runQueued || $0.type == .agentStarted }
+                guard holdsAll || holdsRun else { return nil }
+            } else if !followed {
+                return nil
+            }
+            return subscription.queue.withLock { $0.beginReplay(gap: nil, replay: replay, liveAfter: last) }
+        }
+        guard let set else { return false }
+        if set { subscription.wake() }
+        return true
     }
 
     private enum ReplayStep {

@@ -103,6 +103,31 @@ struct EventHubJournalTests {
         #expect(seen.ids == [2, 4, 6])
     }
 
+    @Test("a replay the ring holds is taken from it: while the user's ring is followed here, or for a run whose start it holds")
+    func replayFromTheRing() throws {
+        let journal = TestJournal()
+        let a = Replica(journal)
+        a.publisher.publish(draft(execution: "exec-x", type: .agentStarted))
+        for _ in 0..<4 { a.publisher.publish(draft(execution: "exec-x")) }
+        let readsBefore = journal.reads
+        let runStream = try a.hub.subscribe(userID: "alice", filter: EventFilter(executionID: "exec-x"), after: 0, wake: {})
+        let run = runStream.drain()
+        #expect(run.ids == [1, 2, 3, 4, 5])
+        #expect(journal.reads == readsBefore)
+        // Not followed here (no other subscription): the ring may lag the journal, which is read.
+        let unfollowed = try Replica(journal).hub.subscribe(userID: "alice", after: 2, wake: {})
+        _ = unfollowed
+        #expect(journal.reads == readsBefore + 1)
+        // The run stream is open: the ring is followed, and neither of these reads.
+        let live = try a.hub.subscribe(userID: "alice", wake: {})
+        let resumed = try a.hub.subscribe(userID: "alice", after: 2, wake: {})
+        #expect(resumed.drain().ids == [3, 4, 5])
+        #expect(journal.reads == readsBefore + 1)
+        a.publish(1)
+        #expect(resumed.drain().ids == [6])
+        #expect(live.drain().ids == [6])
+    }
+
     @Test("a cursor newer than the journal's count gets a gap of unknown size, then every retained event")
     func cursorFromTheFuture() throws {
         let journal = TestJournal()
