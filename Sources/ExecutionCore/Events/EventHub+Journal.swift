@@ -4,8 +4,8 @@
 ///
 /// - Events arrive numbered (`deliver`), from this replica's appends and from reads after
 ///   another replica's wake-up. A user's ring stays contiguous: an event past a hole is refused
-///   (`behind`) while the user has subscribers, and the caller reads the hole from the journal
-///   first; with no subscriber the ring simply starts again at the new event.
+///   (`behind`) while a subscriber of the user takes live events, and the caller reads the hole
+///   from the journal first; otherwise the ring simply starts again at the new event.
 /// - A subscription reads its replay from the journal: nothing is queued for it until then
 ///   (`liveAfter` is `.max`). The replay is the read, then the ring past it; live events start
 ///   after both, so nothing is missed or sent twice.
@@ -32,7 +32,7 @@ extension EventHub {
                 if event.id <= last { return (.duplicate, nil) }
                 var dropped = 0
                 if event.id != last &+ 1 {
-                    guard state.subscribers.isEmpty else { return (.behind(after: last), nil) }
+                    guard !state.hasLiveSubscribers(besides: nil) else { return (.behind(after: last), nil) }
                     dropped = restart(&state.log, after: event.id - 1, userID: userID)
                 }
                 var outcome = AppendOutcome(event: event)
@@ -109,7 +109,7 @@ extension EventHub {
         // nil: read the journal; else whether to wake the consumer.
         let set: Bool? = subscription.channel.state.withLock { state in
             guard state.subscribers.contains(where: { $0 === subscription }) else { return false }
-            let followed = state.subscribers.count > 1
+            let followed = state.hasLiveSubscribers(besides: subscription)
             let last = state.log.lastID
             var replay: [PublishedEvent] = []
             if let cursor {
@@ -146,8 +146,10 @@ extension EventHub {
             guard state.subscribers.contains(where: { $0 === subscription }) else { return .gone }
             let read = page.lastID
             var last = state.log.lastID
-            if last < read, state.subscribers.count == 1 {
-                // Nobody else follows this user here: the ring starts at the journal's count.
+            if last < read, !state.hasLiveSubscribers(besides: subscription) {
+                // Nobody else here takes live events of this user yet (the others still wait for
+                // their own replays, which they read themselves): the ring starts at the
+                // journal's count instead of reading up to it.
                 droppedFromRing = restart(&state.log, after: read, userID: userID)
                 last = read
             }
@@ -186,5 +188,13 @@ extension EventHub {
             if wake { subscription.wake() }
             if let fillAfter { fill(userID: userID, after: fillAfter) }
         }
+    }
+}
+
+extension UserEventChannel.State {
+    /// Whether a subscription other than `besides` takes live events (one still waiting for its
+    /// replay reads it itself, and takes nothing from the ring until then).
+    func hasLiveSubscribers(besides: EventSubscription?) -> Bool {
+        subscribers.contains { $0 !== besides && !$0.queue.withLock(\.awaitingReplay) }
     }
 }

@@ -128,6 +128,27 @@ struct EventHubJournalTests {
         #expect(live.drain().ids == [6])
     }
 
+    @Test("a replica starting on a long history: streams opened at once while its first own events arrive are neither cut nor gapped")
+    func freshReplicaOnLongHistory() throws {
+        let journal = TestJournal()
+        Replica(journal, ringSize: 8).publish(50)
+        let fresh = Replica(journal, ringSize: 8)
+        journal.holding = true
+        let streams = try (0..<3).map { _ in try fresh.hub.subscribe(userID: "alice", wake: {}) }
+        let resumed = try fresh.hub.subscribe(userID: "alice", after: 48, wake: {})
+        fresh.publish(2)
+        journal.holding = false
+        journal.release()
+        for stream in streams {
+            let seen = stream.drain()
+            #expect(seen.termination == nil)
+            #expect(seen.ids == [51, 52])
+        }
+        let seen = resumed.drain()
+        #expect(seen.gap == nil && seen.termination == nil)
+        #expect(seen.ids == [49, 50, 51, 52])
+    }
+
     @Test("a cursor newer than the journal's count gets a gap of unknown size, then every retained event")
     func cursorFromTheFuture() throws {
         let journal = TestJournal()
