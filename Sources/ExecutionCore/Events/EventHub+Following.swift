@@ -26,6 +26,9 @@ extension EventHub {
         })
     }
 
+    /// Events are numbered by a journal: a subscription's replay comes after a read.
+    public var hasJournal: Bool { journal != nil }
+
     /// The wake-up lag (commit to this replica hearing of it); nil without a journal.
     public var deliveryLag: DeliveryLagHistogram? { following?.lag }
 
@@ -84,8 +87,9 @@ extension EventHub {
         }
         shard.liveSubscribers.subtract(removed.count, ordering: .relaxed)
         if reason == .slowConsumer { shard.slowConsumerCutoffs.add(UInt64(removed.count), ordering: .relaxed) }
-        for subscription in removed where subscription.queue.withLock({ $0.terminate(reason) }) {
-            subscription.wake()
+        for subscription in removed {
+            if subscription.queue.withLock({ $0.terminate(reason) }) { subscription.wake() }
+            subscription.replaySet()
         }
     }
 }

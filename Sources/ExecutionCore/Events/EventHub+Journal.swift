@@ -127,6 +127,7 @@ extension EventHub {
         }
         guard let set else { return false }
         if set { subscription.wake() }
+        subscription.replaySet()
         return true
     }
 
@@ -180,12 +181,13 @@ extension EventHub {
         }
         if droppedFromRing > 0 { shard(for: userID).retainedEvents.subtract(droppedFromRing, ordering: .relaxed) }
         switch step {
-        case .gone: return
+        case .gone: return subscription.replaySet()
         case .reread:
             guard attempt < 3 else { return terminate(subscription, reason: .unavailable) }
             readReplay(for: subscription, from: journal, cursor: cursor, readAfter: readAfter, attempt: attempt + 1)
         case .done(let wake, let fillAfter):
             if wake { subscription.wake() }
+            subscription.replaySet()
             if let fillAfter { fill(userID: userID, after: fillAfter) }
         }
     }

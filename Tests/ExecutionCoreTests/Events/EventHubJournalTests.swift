@@ -200,6 +200,28 @@ struct EventHubJournalTests {
         #expect(subscription.drain().ids == [1, 2, 3])
     }
 
+    @Test("ready comes once the subscription is anchored: at once in memory, after the read on a journal, once when it fails")
+    func readyWhenAnchored() throws {
+        let inMemory = WakeCounter()
+        _ = try EventHub().subscribe(userID: "alice", ready: inMemory.wake, wake: {})
+        #expect(inMemory.value == 1)
+        let journal = TestJournal()
+        let a = Replica(journal)
+        a.publish(2)
+        journal.holding = true
+        let anchored = WakeCounter()
+        _ = try a.hub.subscribe(userID: "alice", ready: anchored.wake, wake: {})
+        #expect(anchored.value == 0)
+        journal.holding = false
+        journal.release()
+        #expect(anchored.value == 1)
+        journal.failing = true
+        let failed = WakeCounter()
+        let subscription = try a.hub.subscribe(userID: "bob", after: 0, ready: failed.wake, wake: {})
+        #expect(failed.value == 1)
+        #expect(subscription.drain().termination == .unavailable)
+    }
+
     @Test("a replay that cannot be read ends the subscription as unavailable")
     func unreadableReplay() throws {
         let journal = TestJournal()
