@@ -1,6 +1,5 @@
 import ExecutionCore
 import HTTPServer
-import VisibleLocks
 
 /// `GET /v1/events` and `GET /v1/runs/{id}/events` as Server-Sent Events (handlers behind
 /// `StreamCredentials.authenticated`).
@@ -106,28 +105,5 @@ enum ServerSentEventsEndpoint {
             "Cache-Control": "no-cache",
             "X-Accel-Buffering": "no",
         ], body: body)
-    }
-}
-
-/// A stream response on a journal: sent once the stream is both made and anchored, whichever
-/// comes second (the anchor may come on the database's thread before `open` returns).
-private final class AnchorGate: Sendable {
-    private struct State {
-        var response: HTTPResponse?
-        var anchored = false
-    }
-    private let state = VisibleMutex(State())
-    private let answer: LaterAnswer.Answer
-
-    init(_ answer: @escaping LaterAnswer.Answer) { self.answer = answer }
-
-    func opened(_ response: HTTPResponse) {
-        if state.withLock({ state in state.response = response; return state.anchored }) { answer(.success(response)) }
-    }
-
-    func anchored() {
-        if let response = state.withLock({ state -> HTTPResponse? in state.anchored = true; return state.response }) {
-            answer(.success(response))
-        }
     }
 }
