@@ -3,8 +3,10 @@ import PostgresClient
 /// The statements of `PostgresContextStore`, prepared once per connection by the pool. Every
 /// read and delete is scoped by user_id: another user's request id matches no row.
 enum ContextStatements {
-    static let insert = PreparedStatement(name: "context_insert", sql: """
-        SELECT outcome FROM isod_insert_context($1, $2, $3::json, $4, $5::bigint, $6::bigint, $7::bigint, $8::int, $9::int)
+    /// Many inserts in one statement (`ContextInsertBatches`): an outcome per 1-based position.
+    static let insertBatch = PreparedStatement(name: "context_insert_batch", sql: """
+        SELECT item, outcome FROM isod_insert_contexts($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[],
+                                                            $6::bigint[], $7::bigint, $8::int, $9::int)
         """)
     static let lookup = PreparedStatement(name: "context_lookup", sql: """
         SELECT context FROM contexts WHERE user_id = $1 AND request_id = $2 AND expires_at > $3::bigint

@@ -11,6 +11,8 @@ public enum IsolationdSchema {
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "replicas, engine slots, idempotency keys", sql: version1),
         Migration(version: 2, name: "contexts", sql: version2),
+        Migration(version: 3, name: "event journal, run records, replica_lost, retention", sql: version3Events + "\n" + version3Expiry),
+        Migration(version: 4, name: "context inserts in batches", sql: version4),
     ]
 
     /// Replicas with their leases; engine slots owned by a replica (deleted with it when its

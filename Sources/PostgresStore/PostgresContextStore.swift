@@ -17,6 +17,8 @@ public final class PostgresContextStore: ContextStore {
     public let maxPerUser: Int
     public let maxTotal: Int
     private let logger: Logger
+    /// Inserts go in batches, one in flight (`isod_insert_contexts`).
+    private let inserts: ContextInsertBatches
     /// The total as of the last sweep (a count of the table; the table is the truth).
     private let lastTotal = Atomic<Int>(0)
     /// Expired rows deleted per statement, so a sweep never holds long locks.
@@ -27,28 +29,21 @@ public final class PostgresContextStore: ContextStore {
         self.maxPerUser = max(1, maxPerUser)
         self.maxTotal = max(1, maxTotal)
         self.logger = logger
+        self.inserts = ContextInsertBatches(pool: pool, maxPerUser: self.maxPerUser, maxTotal: self.maxTotal)
     }
 
     public func insert(_ context: UserExecutionContext, expiresAt: Timestamp, now: Timestamp,
                        completion: @escaping @Sendable (Result<Void, ContextRegistryError>) -> Void) {
-        let parameters: [PostgresValue] = [
-            .text(context.userID), .text(context.requestID), .text(String(decoding: context.storedJSON, as: UTF8.self)),
-            context.parentRequestID.map(PostgresValue.text) ?? .null, .int(context.createdAt.nanoseconds),
-            .int(expiresAt.nanoseconds), .int(now.nanoseconds), .int(Int64(maxPerUser)), .int(Int64(maxTotal)),
-        ]
-        pool.execute(ContextStatements.insert, parameters) { [maxPerUser, maxTotal] result in
+        let (maxPerUser, maxTotal) = (maxPerUser, maxTotal)
+        inserts.submit(.init(context: context, storedJSON: context.storedJSON, expiresAt: expiresAt, now: now) { result in
             switch result {
-            case .success(let answer):
-                switch answer.rows.first?[0] {
-                case "inserted", "refreshed": completion(.success(()))
-                case "user_limit": completion(.failure(.userLimitExceeded(limit: maxPerUser)))
-                case "total_limit": completion(.failure(.totalLimitExceeded(limit: maxTotal)))
-                case let other: completion(.failure(.unavailable(reason: "isod_insert_context answered \(other ?? "no row")")))
-                }
-            case .failure(let error):
-                completion(.failure(.unavailable(reason: "\(error)")))
+            case .success("inserted"), .success("refreshed"): completion(.success(()))
+            case .success("user_limit"): completion(.failure(.userLimitExceeded(limit: maxPerUser)))
+            case .success("total_limit"): completion(.failure(.totalLimitExceeded(limit: maxTotal)))
+            case .success(let other): completion(.failure(.unavailable(reason: "isod_insert_contexts answered \(other)")))
+            case .failure(let error): completion(.failure(.unavailable(reason: "\(error)")))
             }
-        }
+        })
     }
 
     public func context(requestID: String, userID: String, now: Timestamp,

@@ -5,7 +5,9 @@ import VisibleLocks
 /// This replica's row in `replicas` and its lease (issue 13): registered at start, renewed every
 /// third of `duration`, deleted on a clean stop. Each renewal also deletes every replica whose
 /// lease ran out (a replica killed with -9, a host gone): their engine slots go with them
-/// (`ON DELETE CASCADE`), so the others can use them.
+/// (`ON DELETE CASCADE`), so the others can use them, and their live runs end `replica_lost`
+/// with one terminal event each (`isod_expire_replicas`). A replica starting under a name whose
+/// runs are still live (a fixed name, a restart) ends them the same way when it registers.
 ///
 /// `duration` bounds the time from a death to its slots' release: a row expires two thirds of
 /// it after its last renewal (so one missed renewal is tolerated) and the others look every
@@ -36,6 +38,7 @@ public final class ReplicaLease: Sendable {
     public func start() async throws(PostgresError) {
         _ = try await pool.run(StoreStatements.registerReplica, [.text(replicaID), .int(milliseconds)]).get()
         _ = try await pool.run(StoreStatements.clearReplicaSlots, [.text(replicaID)]).get()
+        _ = try await pool.run(StoreStatements.endReplicaRuns, [.text(replicaID)]).get()
         let task = Task.detached { [self] in
             while !Task.isCancelled {
                 do { try await Task.sleep(for: duration / 3) } catch { return }
@@ -63,7 +66,7 @@ public final class ReplicaLease: Sendable {
             return
         }
         if case .success(let expired) = await pool.run(StoreStatements.expireReplicas, []), !expired.rows.isEmpty {
-            logger.notice("replicas whose lease ran out were removed with their engine slots",
+            logger.notice("replicas whose lease ran out were removed with their engine slots; their live runs ended replica_lost",
                           metadata: ["replicas": .array(expired.rows.compactMap { $0[0] }.map { .string($0) })])
         }
     }

@@ -12,9 +12,14 @@ enum StoreStatements {
     static let renewLease = PreparedStatement(name: "renew_lease", sql: """
         UPDATE replicas SET lease_expires_at = now() + $2::bigint * interval '1 millisecond' WHERE replica_id = $1
         """)
+    /// Deletes the replicas whose lease ran out (their slots cascade) and ends their live runs
+    /// `replica_lost`, each with one terminal event, in one transaction (schema version 3).
     static let expireReplicas = PreparedStatement(name: "expire_replicas", sql: """
-        DELETE FROM replicas WHERE lease_expires_at < now() RETURNING replica_id
+        SELECT replica_id FROM isod_expire_replicas() AS replica_id
         """)
+    /// A replica starting under a name it had before (a fixed `database.replica_id`) runs none of
+    /// the runs of its previous life: the live ones end `replica_lost`, as a dead replica's do.
+    static let endReplicaRuns = PreparedStatement(name: "end_replica_runs", sql: "SELECT isod_end_replica_runs(ARRAY[$1])")
     static let leaveReplica = PreparedStatement(name: "leave_replica", sql: "DELETE FROM replicas WHERE replica_id = $1")
 
     static let reserveSlot = PreparedStatement(name: "reserve_slot", sql: "SELECT outcome, held, slot FROM isod_reserve_slot($1, $2, $3::int, $4::int)")

@@ -68,8 +68,10 @@ enum DatabaseAssembly {
             pool.shutdown()
             throw StartFailure(description: "database: cannot register this replica: \(error)")
         }
+        let events = PostgresEventJournal(pool: pool, replicaID: replicaID, logger: logger)
         logger.info("shared state in PostgreSQL", metadata: ["replica_id": .string(replicaID), "schema_version": .stringConvertible(version)])
-        return RunningDatabase(pool: pool, lease: lease, stores: SharedStores(slots: slots, idempotency: idempotency, contexts: contexts))
+        return RunningDatabase(pool: pool, lease: lease,
+                               stores: SharedStores(slots: slots, idempotency: idempotency, contexts: contexts, events: events))
     }
 
     /// The host name and a random suffix: unique per start, so a restarted replica never takes

@@ -1,4 +1,5 @@
 import ExecutionAPI
+import ExecutionCore
 import PostgresClient
 
 /// The database pool's families for `/metrics` (issue 13; docs/metrics.md): connections in use
@@ -6,7 +7,36 @@ import PostgresClient
 /// statement name as histograms. Statement names are fixed by the binary: no user's value is
 /// ever a label.
 enum DatabaseMetrics {
-    static func write(_ database: RunningDatabase, to out: inout PrometheusExposition) {
+    static func write(_ database: RunningDatabase, service: ExecutionService, to out: inout PrometheusExposition) {
+        writePool(database, to: &out)
+        writeJournal(service, to: &out)
+    }
+
+    /// The event journal: the wake-up lag from another replica's commit to this one hearing of
+    /// it (NOTIFY), and the engines' events on their way to the database.
+    static func writeJournal(_ service: ExecutionService, to out: inout PrometheusExposition) {
+        if let lag = service.hub.deliveryLag?.snapshot {
+            let name = "isolationd_database_notify_lag_seconds"
+            out.family(name, .histogram, help: "Time from an event append's commit to this replica's wake-up for it (LISTEN/NOTIFY).")
+            for (index, bound) in DeliveryLagHistogram.bounds.enumerated() {
+                out.sample(name + "_bucket", [("le", "\(bound)")], lag.cumulative[index])
+            }
+            out.sample(name + "_bucket", [("le", "+Inf")], lag.count)
+            out.sample(name + "_sum", [], lag.sumSeconds)
+            out.sample(name + "_count", [], lag.count)
+        }
+        guard let figures = service.journalPublisher?.statistics else { return }
+        out.single("isolationd_journal_events_appended_total", .counter, help: "Events this replica stored in the database's event journal.",
+                   figures.appended)
+        out.single("isolationd_journal_events_waiting", .gauge, help: "Events waiting for their append to the journal.",
+                   figures.waiting)
+        out.single("isolationd_journal_append_failures_total", .counter, help: "Journal appends that failed (retried with backoff).",
+                   figures.failedAppends)
+        out.single("isolationd_journal_events_dropped_total", .counter, help: "Events dropped because too many waited while the database failed.",
+                   figures.dropped)
+    }
+
+    static func writePool(_ database: RunningDatabase, to out: inout PrometheusExposition) {
         let figures = database.pool.statistics
         out.single("isolationd_database_up", .gauge, help: "1 while at least one database connection is established, else 0.",
                    database.pool.health.isUp ? 1 : 0)

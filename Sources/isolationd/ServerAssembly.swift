@@ -88,7 +88,7 @@ enum ServerAssembly {
         let requestMetrics = endpoint.map { _ in HTTPMetrics(routes: router.patterns + [MetricsEndpoint.path]) }
         var databaseFamilies: (@Sendable (inout PrometheusExposition) -> Void)?
         if let database {
-            databaseFamilies = { out in DatabaseMetrics.write(database, to: &out) }
+            databaseFamilies = { out in DatabaseMetrics.write(database, service: service, to: &out) }
         }
         endpoint?.install(on: &router, service: service, requestMetrics: requestMetrics, streamCounters: streamCounters,
                           more: databaseFamilies)
