@@ -128,6 +128,28 @@ struct ReplicaRunRecordTests {
         #expect(await Self.runStream(b, users[0], run).map(\.event) == ["agent_started", "agent_thinking", "agent_error"])
     }
 
+    @Test("a run's stream opened on its replica just after the run was started replays it whole and ends after its terminal event")
+    func runStreamOfAFreshRun() async throws {
+        let url = try await ReplicaSupport.migratedDatabase()
+        let users = APITestConfiguration.users(1)
+        let a = try await ReplicaSupport.startReplica(users: users, url: url)
+        defer { Task { await a.stop() } }
+        let onA = a.client(users[0])
+        let engine = try await onA.createEngine(contextID: onA.createContext(thread: "fresh-run-streams"))
+        // The echo run ends within microseconds, usually before its events are journaled: the
+        // stream opens while the run is live, just ended, or ended and journaled.
+        var wrong: [String] = []
+        for index in 0..<20 {
+            let run = try await onA.startRun(engineID: engine, agent: "echo", input: #"{"n": \#(index)}"#)
+            let events = await Self.runStream(a, users[0], run)
+            if events.map(\.event) != ReplicaEvents.echoRun || !events.allSatisfy({ ReplicaEvents.runID($0) == run }) {
+                wrong.append("run \(index): " + events.map { "\($0.id ?? "-") \($0.event) \($0.id == nil ? $0.data : "")" }.joined(separator: ", "))
+            }
+            _ = try await onA.waitForTerminalRun(run)
+        }
+        #expect(wrong.isEmpty, "\(wrong.count) of 20 run streams were not [agent_started, agent_thinking, agent_completed]: \(wrong)")
+    }
+
     /// `GET /v1/runs/{id}/events` to its end (it ends after the run's terminal event).
     static func runStream(_ replica: BinaryServer, _ user: TestUser, _ run: String) async -> [SSEEvent] {
         guard let stream = try? await ReplicaEvents.open(replica, user, path: "/v1/runs/\(run)/events") else { return [] }
