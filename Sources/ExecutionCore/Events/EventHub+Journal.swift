@@ -75,6 +75,13 @@ extension EventHub {
     /// than the journal's count (then every retained event is replayed after a gap).
     func readReplay(for subscription: EventSubscription, from journal: any EventJournal, cursor: UInt64?,
                     readAfter: UInt64, attempt: Int) {
+        // This replica's events published before the subscription are read with the rest.
+        if attempt == 0, readAfter == (cursor ?? 0), let publisher = localPublisher.withLock({ $0.value }) {
+            return publisher.whenAppended { [self] in
+                readReplay(for: subscription, from: journal, cursor: cursor, readAfter: readAfter, attempt: -1)
+            }
+        }
+        let attempt = max(0, attempt)
         let limit = cursor == nil ? 0 : configuration.replayRingSize
         journal.read(userID: subscription.userID, after: readAfter, limit: limit) { [self] result in
             switch result {

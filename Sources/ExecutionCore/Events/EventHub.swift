@@ -1,4 +1,5 @@
 import Synchronization
+import VisibleLocks
 
 /// The per-user event log and fan-out (SPEC.md §4, §7).
 ///
@@ -29,6 +30,9 @@ public final class EventHub: EventPublisher {
     let journal: (any EventJournal)?
     /// Fills in flight and the wake-up lag; nil without a journal.
     let following: JournalFollowing?
+    /// The publisher of this replica's events to the journal, which registers itself here: a
+    /// replay is read once what it published before the subscription is in the journal.
+    let localPublisher = VisibleMutex(WeakPublisher())
     private let shutDown = Atomic<Bool>(false)
     private let nextSubscriptionID = Atomic<UInt64>(1)
 

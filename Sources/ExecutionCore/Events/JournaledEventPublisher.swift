@@ -11,6 +11,11 @@ import VisibleLocks
 /// numbers a batch in order). While the journal fails, the batch is retried with backoff and new
 /// events wait behind it, at most `maxWaiting`; past that the oldest waiting are dropped and
 /// counted (`droppedEvents`). `publish` never waits; its returned event has no id yet (0).
+///
+/// It registers itself with its hub, which asks it, before reading a replay, to wait
+/// until every event published here before the subscription is in the journal
+/// (`whenAppended`): a run that ended here is then always in the replay of a stream opened
+/// after it ended.
 public final class JournaledEventPublisher: EventPublisher {
     public static let maxBatch = 512
     public static let maxWaiting = 100_000
@@ -21,6 +26,21 @@ public final class JournaledEventPublisher: EventPublisher {
         var waiting: [JournalEntry] = []
         var appending = false
         var failures = 0
+        /// Events queued so far, and those appended (or dropped) so far: FIFO, so the n-th
+        /// event queued is done once `done >= n`.
+        var queued = 0
+        var done = 0
+        /// Actions waiting for every event queued before them (`whenAppended`), oldest first.
+        var barriers: [(target: Int, action: @Sendable () -> Void)] = []
+
+        /// Marks `count` more events done; returns the barriers that are now passed.
+        mutating func complete(_ count: Int) -> [@Sendable () -> Void] {
+            done += count
+            guard let passed = barriers.firstIndex(where: { $0.target > done }) ?? (barriers.isEmpty ? nil : barriers.count),
+                  passed > 0 else { return [] }
+            defer { barriers.removeFirst(passed) }
+            return barriers.prefix(passed).map(\.action)
+        }
     }
     private let queue = VisibleMutex(Queue())
     private let appended = Atomic<Int>(0)
@@ -30,6 +50,7 @@ public final class JournaledEventPublisher: EventPublisher {
     public init(hub: EventHub, journal: any EventJournal) {
         self.hub = hub
         self.journal = journal
+        hub.localPublisher.withLock { $0.value = self }
     }
 
     @discardableResult
@@ -45,8 +66,10 @@ public final class JournaledEventPublisher: EventPublisher {
             if queue.waiting.count >= Self.maxWaiting {
                 queue.waiting.removeFirst()
                 dropped.add(1, ordering: .relaxed)
+                queue.done += 1
             }
             queue.waiting.append(entry)
+            queue.queued += 1
             if queue.appending { return false }
             queue.appending = true
             return true
@@ -70,9 +93,13 @@ public final class JournaledEventPublisher: EventPublisher {
         journal.append(batch) { [self] result in
             switch result {
             case .success(let ids):
-                queue.withLock { $0.failures = 0 }
                 appended.add(ids.count, ordering: .relaxed)
                 for (entry, id) in zip(batch, ids) { deliver(entry.envelope, id: id) }
+                let passed = queue.withLock { queue in
+                    queue.failures = 0
+                    return queue.complete(batch.count)
+                }
+                for action in passed { action() }
                 appendWaiting()
             case .failure:
                 failedAppends.add(1, ordering: .relaxed)
@@ -82,6 +109,7 @@ public final class JournaledEventPublisher: EventPublisher {
                         let excess = queue.waiting.count - Self.maxWaiting
                         queue.waiting.removeFirst(excess)
                         dropped.add(excess, ordering: .relaxed)
+                        queue.done += excess
                     }
                     queue.failures += 1
                     return queue.failures
@@ -105,6 +133,17 @@ public final class JournaledEventPublisher: EventPublisher {
         }
     }
 
+    /// Runs `action` once every event published before this call is in the journal and
+    /// delivered to the hub (at once when none is waiting).
+    func whenAppended(_ action: @escaping @Sendable () -> Void) {
+        let now = queue.withLock { queue -> Bool in
+            if queue.done >= queue.queued { return true }
+            queue.barriers.append((queue.queued, action))
+            return false
+        }
+        if now { action() }
+    }
+
     /// Waits until nothing waits (a drain, before the process stops), at most `timeout`.
     /// Returns whether everything was appended.
     public func flush(timeout: Duration) async -> Bool {
@@ -121,6 +160,11 @@ public final class JournaledEventPublisher: EventPublisher {
         (appended.load(ordering: .relaxed), dropped.load(ordering: .relaxed), failedAppends.load(ordering: .relaxed),
          queue.withLock { $0.waiting.count })
     }
+}
+
+/// The hub's reference to its publisher: weak, since the publisher holds the hub.
+struct WeakPublisher: Sendable {
+    weak var value: JournaledEventPublisher?
 }
 
 extension Array {

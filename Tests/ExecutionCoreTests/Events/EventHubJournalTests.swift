@@ -129,6 +129,20 @@ struct EventHubJournalTests {
         #expect(subscription.drain().ids == [2, 3])
     }
 
+    @Test("a replay waits for this replica's events published before the subscription, still on their way to the journal")
+    func replayWaitsForOwnAppends() throws {
+        let journal = TestJournal()
+        let a = Replica(journal)
+        journal.holding = true
+        a.publish(3)
+        let subscription = try a.hub.subscribe(userID: "alice", after: 0, wake: {})
+        #expect(subscription.next().replayPending)
+        journal.holding = false
+        // Were the read sent now, it would be answered before the append.
+        journal.release(newestFirst: true)
+        #expect(subscription.drain().ids == [1, 2, 3])
+    }
+
     @Test("a replay that cannot be read ends the subscription as unavailable")
     func unreadableReplay() throws {
         let journal = TestJournal()
@@ -167,11 +181,10 @@ struct EventHubJournalTests {
         let journal = TestJournal()
         let (a, b) = (Replica(journal), Replica(journal))
         let onB = try b.hub.subscribe(userID: "alice", wake: {})
-        journal.holding = true
+        journal.silent = true
         a.publish(5)
         journal.deleteEvents(of: "alice", through: 3)
-        journal.holding = false
-        journal.release()
+        journal.resynchronizeAll()
         let seen = onB.drain()
         #expect(seen.termination == .slowConsumer)
         #expect(seen.ids.isEmpty)

@@ -58,42 +58,46 @@ final class TestJournal: EventJournal {
         if !hold { completion() }
     }
 
+    /// The batch is numbered and stored when its completion runs (held or not): like a
+    /// commit, nothing of it is readable before.
     func append(_ batch: [JournalEntry], completion: @escaping @Sendable (Result<[UInt64], JournalError>) -> Void) {
-        let outcome = state.withLock { state -> (Result<[UInt64], JournalError>, [(String, UInt64)]) in
-            state.appendCalls += 1
-            if state.failing { return (.failure(JournalError("down")), []) }
-            state.batchSizes.append(batch.count)
-            var ids: [UInt64] = []
-            var newest: [String: UInt64] = [:]
-            for entry in batch {
-                let user = entry.envelope.identity.userID
-                let id = (state.lastIDs[user] ?? 0) + 1
-                state.lastIDs[user] = id
-                state.events[user, default: []].append(Stored(id: id, envelope: entry.envelope))
-                ids.append(id)
-                newest[user] = id
+        run { [self] in
+            let outcome = state.withLock { state -> (Result<[UInt64], JournalError>, [(String, UInt64)]) in
+                state.appendCalls += 1
+                if state.failing { return (.failure(JournalError("down")), []) }
+                state.batchSizes.append(batch.count)
+                var ids: [UInt64] = []
+                var newest: [String: UInt64] = [:]
+                for entry in batch {
+                    let user = entry.envelope.identity.userID
+                    let id = (state.lastIDs[user] ?? 0) + 1
+                    state.lastIDs[user] = id
+                    state.events[user, default: []].append(Stored(id: id, envelope: entry.envelope))
+                    ids.append(id)
+                    newest[user] = id
+                }
+                return (.success(ids), state.silent ? [] : newest.map { ($0.key, $0.value) })
             }
-            return (.success(ids), state.silent ? [] : newest.map { ($0.key, $0.value) })
-        }
-        let followers = state.withLock { $0.followers }
-        run {
+            let followers = state.withLock { $0.followers }
             completion(outcome.0)
             for (user, last) in outcome.1 { for follower in followers { follower.appended(user, last, nil) } }
         }
     }
 
     func read(userID: String, after: UInt64, limit: Int, completion: @escaping @Sendable (Result<JournalPage, JournalError>) -> Void) {
-        let result = state.withLock { state -> Result<JournalPage, JournalError> in
-            if state.failing { return .failure(JournalError("down")) }
-            let matching = (state.events[userID] ?? []).filter { $0.id > after }.suffix(limit)
-            let events = matching.map { stored in
-                PublishedEvent.restored(id: stored.id, type: stored.envelope.type, identity: stored.envelope.identity,
-                                        executionID: stored.envelope.executionID, agent: stored.envelope.agent,
-                                        timestamp: stored.envelope.timestamp, body: stored.envelope.json)
+        run { [self] in
+            let result = state.withLock { state -> Result<JournalPage, JournalError> in
+                if state.failing { return .failure(JournalError("down")) }
+                let matching = (state.events[userID] ?? []).filter { $0.id > after }.suffix(limit)
+                let events = matching.map { stored in
+                    PublishedEvent.restored(id: stored.id, type: stored.envelope.type, identity: stored.envelope.identity,
+                                            executionID: stored.envelope.executionID, agent: stored.envelope.agent,
+                                            timestamp: stored.envelope.timestamp, body: stored.envelope.json)
+                }
+                return .success(JournalPage(events: Array(events), lastID: state.lastIDs[userID] ?? 0))
             }
-            return .success(JournalPage(events: Array(events), lastID: state.lastIDs[userID] ?? 0))
+            completion(result)
         }
-        run { completion(result) }
     }
 
     func follow(appended: @escaping @Sendable (String, UInt64, Timestamp?) -> Void, resynchronize: @escaping @Sendable () -> Void) {
