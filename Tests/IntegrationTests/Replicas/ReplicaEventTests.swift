@@ -100,4 +100,32 @@ struct ReplicaEventTests {
         let runsSeen = Set(sequences[0].compactMap { ReplicaEvents.runID($0) })
         #expect(runsSeen == Set(allRuns))
     }
+
+    @Test("a live stream (no Last-Event-ID) opened just before a run gets that run's first event, on the run's replica and on the other")
+    func liveStreamFromItsOpening() async throws {
+        let url = try await ReplicaSupport.migratedDatabase()
+        let users = APITestConfiguration.users(1)
+        let a = try await ReplicaSupport.startReplica(users: users, url: url)
+        let b = try await ReplicaSupport.startReplica(users: users, url: url)
+        defer { Task { await a.stop(); await b.stop() } }
+        let onB = b.client(users[0])
+        let engine = try await onB.createEngine(contextID: onB.createContext(thread: "xrep-live"))
+        // Each round: a fresh live stream on each replica (its 200 is answered once it is
+        // subscribed), then a run on B; both streams must begin with that run's first event.
+        var wrong: [String] = []
+        for round in 0..<25 {
+            let streams = [try await ReplicaEvents.open(b, users[0]), try await ReplicaEvents.open(a, users[0])]
+            defer { streams.forEach { $0.close() } }
+            let run = try await ReplicaEvents.echoRuns(onB, engineID: engine, count: 1, tag: "live-\(round)")[0]
+            for (name, stream) in zip(["B (the run's)", "A (the other)"], streams) {
+                let events = await ReplicaEvents.collect(stream, count: 3)
+                let expected = (1...3).map { UInt64(round * 3 + $0) }
+                if events.map(\.event) != ReplicaEvents.echoRun || events.map(\.numericID) != expected.map(Optional.init)
+                    || !events.allSatisfy({ ReplicaEvents.runID($0) == run }) {
+                    wrong.append("round \(round), \(name): " + events.map { "\($0.id ?? "-") \($0.event)" }.joined(separator: ", "))
+                }
+            }
+        }
+        #expect(wrong.isEmpty, "\(wrong.count) of 50 live streams missed or misordered their run's events: \(wrong)")
+    }
 }
