@@ -5,10 +5,12 @@
 #      against two replicas at once (each its own wrk, figures summed);
 #   2. engine create + delete cycles (each creation takes a slot in the database), one replica;
 #   3. a run's whole life (create, events to an SSE client, terminal record) with the echo agent,
-#      16 clients (scripts/load_run_streams.py), in memory and on PostgreSQL.
+#      16 clients (scripts/load_run_streams.py), in memory and on PostgreSQL;
+#   4. cross-replica event delivery: echo runs at 1,000 events/s on replica A, received by an SSE
+#      client on replica B (and one on A beside it), latency publish -> client, lost, duplicated
+#      and out-of-order ids (scripts/bench_cross_replica.py; XREP_RATE, XREP_SECONDS).
 # A throw-away PostgreSQL cluster of its own (initdb into a temporary directory, a free port,
-# default durability: fsync on), stopped and deleted at the end. Cross-replica event delivery is
-# not measured: events are not shared across replicas yet (docs/replicas.md).
+# default durability: fsync on), stopped and deleted at the end.
 #
 #   scripts/bench-postgres.sh                 # DURATION=10s
 #   SKIP_BUILD=1 DURATION=5s scripts/bench-postgres.sh
@@ -162,3 +164,10 @@ start_replica "$WORK/b.json" "$P2"
 posts plain "POST /v1/contexts, PostgreSQL, 2 replicas" "$P1" "$P2"
 posts keyed "POST /v1/contexts + Idempotency-Key, PostgreSQL, 2 replicas" "$P1" "$P2"
 curl -s "http://127.0.0.1:$P1/metrics" | grep -E '^isolationd_database_(round_trips|statements_sent)_total' | sed 's/^/   replica a: /'
+
+# --- 4. cross-replica event delivery (both replicas still up; Bob's stream holds only these runs)
+python3 "$ROOT/scripts/bench_cross_replica.py" --a "http://127.0.0.1:$P1" --b "http://127.0.0.1:$P2" --token "$BOB" \
+  --rate "${XREP_RATE:-1000}" --seconds "${XREP_SECONDS:-${DURATION%s}}" \
+  || echo "cross-replica delivery: events lost, duplicated or out of order (see above)"
+# The NOTIFY lag as replica B measured it (commit on A -> B hears of it): sum and count.
+curl -s "http://127.0.0.1:$P2/metrics" | grep -E '^isolationd_database_notify_lag_seconds_(sum|count) ' | sed 's/^/   replica b: /' || true

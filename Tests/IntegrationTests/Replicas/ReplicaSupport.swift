@@ -78,3 +78,95 @@ enum ReplicaSupport {
                                                                   enginesPerUser: enginesPerUser))
     }
 }
+
+// MARK: - Events across replicas (issue 13, part 2)
+
+/// What the cross-replica event tests read and check: a user's SSE stream on one replica,
+/// collected within a deadline, and the id sequence it delivered.
+enum ReplicaEvents {
+    /// The event types of an `echo` run that was not queued, in order.
+    static let echoRun = ["agent_started", "agent_thinking", "agent_completed"]
+    static let terminalTypes: Set<String> = ["agent_completed", "agent_error", "run_cancelled", "run_timed_out"]
+
+    /// `GET /v1/events` for `user` on `replica` (live only, or from `lastEventID`); 200 expected.
+    /// Each read waits at most `readTimeout`, so a stalled stream cannot hang a test.
+    static func open(_ replica: BinaryServer, _ user: TestUser, lastEventID: UInt64? = nil,
+                     path: String = "/v1/events", readTimeout: Duration = .seconds(8)) async throws -> SSEClient {
+        let stream = try await SSEClient.connect(port: replica.port, path: path, token: user.key,
+                                                 lastEventID: lastEventID.map(String.init), timeout: readTimeout)
+        if stream.status != 200 {
+            let body = (try? await stream.errorBody()) ?? ""
+            stream.close()
+            try #require(stream.status == 200, "\(path) on :\(replica.port): \(stream.status) \(body)")
+        }
+        return stream
+    }
+
+    /// The next `count` events (notices included, so a `gap` or `error` shows), fewer when the
+    /// stream ends, a read times out or `within` passes first (the caller's count check fails).
+    static func collect(_ stream: SSEClient, count: Int, within: Duration = .seconds(15)) async -> [SSEEvent] {
+        let deadline = ContinuousClock.now + within
+        var events: [SSEEvent] = []
+        while events.count < count, ContinuousClock.now < deadline {
+            guard let event = try? await stream.nextEvent() else { break }
+            events.append(event)
+        }
+        return events
+    }
+
+    /// Every event up to the end of a stream that ends by itself (a run's stream), bounded.
+    static func untilEnd(_ stream: SSEClient, limit: Int = 1_000) async -> [SSEEvent] {
+        await collect(stream, count: limit, within: .seconds(20))
+    }
+
+    /// What is wrong with a stream's id sequence: a missing id, a repeated one, one out of order
+    /// or an event without an id. Empty when the ids are strictly increasing, and (when
+    /// `contiguous`) each exactly one above the one before.
+    static func sequenceProblems(_ events: [SSEEvent], contiguous: Bool) -> [String] {
+        var problems: [String] = []
+        var previous: UInt64?
+        var seen = Set<UInt64>()
+        for (index, event) in events.enumerated() {
+            guard let id = event.numericID else {
+                problems.append("event \(index) (\(event.event)) has no numeric id: \(event.data.prefix(200))")
+                continue
+            }
+            if !seen.insert(id).inserted { problems.append("id \(id) delivered twice (at \(index))") }
+            if let previous {
+                if id <= previous { problems.append("id \(id) after \(previous) (at \(index))") }
+                else if contiguous, id != previous + 1 { problems.append("ids \(previous + 1)...\(id - 1) missing (before \(index))") }
+            }
+            previous = id
+        }
+        return problems
+    }
+
+    /// The run (`execution_id`) of an event.
+    static func runID(_ event: SSEEvent) -> String? { event.json?["execution_id"]?.stringValue }
+
+    /// The event types of `run` in delivery order.
+    static func types(of run: String, in events: [SSEEvent]) -> [String] {
+        events.filter { runID($0) == run }.map(\.event)
+    }
+
+    /// Runs `count` echo runs on `engineID`, one after another (each polled on the same replica
+    /// until its record is terminal, so none is queued); returns their ids. Polled rather than
+    /// followed through the run's stream, so that these runs do not depend on that stream (which
+    /// `ReplicaRunRecordTests` checks on its own).
+    static func echoRuns(_ client: APIClient, engineID: String, count: Int, tag: String) async throws -> [String] {
+        var runs: [String] = []
+        for index in 0..<count {
+            let run = try await client.startRun(engineID: engineID, agent: "echo", input: #"{"tag": "\#(tag)-\#(index)"}"#)
+            let deadline = ContinuousClock.now + .seconds(10)
+            var state: String?
+            while ContinuousClock.now < deadline {
+                state = try await client.call("GET", "/v1/runs/\(run)").string("state")
+                if state == "completed" { break }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            try #require(state == "completed", "run \(run) (\(tag)): \(state ?? "no state") after 10 s")
+            runs.append(run)
+        }
+        return runs
+    }
+}
