@@ -138,4 +138,48 @@ struct JournalRunRecordTests {
         #expect(try await JournalFixture.read(onB, user: "alice", after: 6).events.isEmpty, "ended once only")
         await thirdB.stop()
     }
+
+    @Test("appends for the same users while two replicas expire a dead one: no deadlock, one end per live run")
+    func expiryRacingAppends() async throws {
+        let database = try await StoreDatabase.make()
+        let otherPool = try JournalFixture.pool(on: database)
+        defer {
+            database.pool.shutdown()
+            otherPool.shutdown()
+        }
+        try await database.register("dead", milliseconds: 60_000)
+        try await database.register("B", milliseconds: 60_000)
+        try await database.register("C", milliseconds: 60_000)
+        let users = ["u1", "u2", "u3", "u4"]
+        let onDead = PostgresEventJournal(pool: database.pool, replicaID: "dead", logger: Self.logger)
+        let onB = PostgresEventJournal(pool: otherPool, replicaID: "B", logger: Self.logger)
+        let live = (0..<40).map { Self.change(JournalFixture.draft(user: users[$0 % 4], execution: "live-\($0)", type: .agentStarted),
+                                              RunRecordChange(state: .running, startedAt: Self.at(Int64($0)))) }
+        _ = try await JournalFixture.append(onDead, live).get()
+        try await database.run("UPDATE replicas SET lease_expires_at = now() - interval '1 second' WHERE replica_id = 'dead'")
+
+        let leaseB = ReplicaLease(replicaID: "B", duration: .seconds(60), pool: database.pool, slots: nil, logger: Self.logger)
+        let leaseC = ReplicaLease(replicaID: "C", duration: .seconds(60), pool: otherPool, slots: nil, logger: Self.logger)
+        let failures = await withTaskGroup(of: Int.self) { group in
+            for round in 0..<20 {
+                let batch = (0..<6).map { JournalFixture.marked(user: users[($0 + round) % 4], journal: 1, batch: round, index: $0) }
+                group.addTask { if case .failure = await JournalFixture.append(onB, batch) { return 1 } else { return 0 } }
+                if round == 5 {
+                    group.addTask { await leaseB.renew(); return 0 }
+                    group.addTask { await leaseC.renew(); return 0 }
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        #expect(failures == 0, "no append failed (a deadlock would fail one)")
+        #expect(try await database.integer("SELECT count(*) FROM replicas WHERE replica_id = 'dead'") == 0)
+        var ends: [String] = []
+        for user in users {
+            let page = try await JournalFixture.read(onB, user: user, limit: 10_000)
+            #expect(page.events.map(\.id) == Array(1...page.lastID), "\(user)'s ids stay contiguous")
+            ends += page.events.filter { $0.type == .agentError }.map(\.executionID)
+        }
+        #expect(ends.sorted() == (0..<40).map { "live-\($0)" }.sorted(), "exactly one agent_error per live run")
+        #expect(try await database.integer("SELECT count(*) FROM runs WHERE reason = 'replica_lost' AND state = 'failed'") == 40)
+    }
 }
