@@ -32,7 +32,7 @@ enum DatabaseMetrics {
                    figures.waiting)
         out.single("isolationd_journal_append_failures_total", .counter, help: "Journal appends that failed (retried with backoff).",
                    figures.failedAppends)
-        out.single("isolationd_journal_events_dropped_total", .counter, help: "Events dropped because too many waited while the database failed.",
+        out.single("isolationd_journal_events_dropped_total", .counter, help: "Events dropped because too many waited while the database failed (past 100,000 or 64 MiB; the oldest first).",
                    figures.dropped)
     }
 

@@ -9,7 +9,9 @@ import VisibleLocks
 ///
 /// One append in flight keeps this replica's events of a user in publish order (the journal
 /// numbers a batch in order). While the journal fails, the batch is retried with backoff and new
-/// events wait behind it, at most `maxWaiting`; past that the oldest waiting are dropped and
+/// events wait behind it, at most `maxWaiting` events and `maxWaitingBytes` of their JSON (an
+/// outage must not let one busy tenant grow the process without bound); past that the oldest
+/// waiting are dropped and
 /// counted (`droppedEvents`). `publish` never waits; its returned event has no id yet (0).
 ///
 /// It registers itself with its hub, which asks it, before reading a replay, to wait
@@ -19,11 +21,16 @@ import VisibleLocks
 public final class JournaledEventPublisher: EventPublisher {
     public static let maxBatch = 512
     public static let maxWaiting = 100_000
+    public static let maxWaitingBytes = 64 << 20
     private let hub: EventHub
     private let journal: any EventJournal
 
     private struct Queue {
+        let maxWaiting: Int
+        let maxWaitingBytes: Int
         var waiting: [JournalEntry] = []
+        /// The JSON bytes of `waiting`.
+        var waitingBytes = 0
         var appending = false
         var failures = 0
         /// Events queued so far, and those appended (or dropped) so far: FIFO, so the n-th
@@ -32,6 +39,21 @@ public final class JournaledEventPublisher: EventPublisher {
         var done = 0
         /// Actions waiting for every event queued before them (`whenAppended`), oldest first.
         var barriers: [(target: Int, action: @Sendable () -> Void)] = []
+
+        /// Drops the oldest waiting events past the bounds; returns how many.
+        mutating func dropOverBounds() -> Int {
+            var excess = 0
+            var bytes = waitingBytes
+            while excess < waiting.count, waiting.count - excess > maxWaiting || bytes > maxWaitingBytes {
+                bytes -= waiting[excess].envelope.json.count
+                excess += 1
+            }
+            guard excess > 0 else { return 0 }
+            waiting.removeFirst(excess)
+            waitingBytes = bytes
+            done += excess
+            return excess
+        }
 
         /// Marks `count` more events done; returns the barriers that are now passed.
         mutating func complete(_ count: Int) -> [@Sendable () -> Void] {
@@ -42,14 +64,15 @@ public final class JournaledEventPublisher: EventPublisher {
             return barriers.prefix(passed).map(\.action)
         }
     }
-    private let queue = VisibleMutex(Queue())
+    private let queue: VisibleMutex<Queue>
     private let appended = Atomic<Int>(0)
     private let dropped = Atomic<Int>(0)
     private let failedAppends = Atomic<Int>(0)
 
-    public init(hub: EventHub, journal: any EventJournal) {
+    public init(hub: EventHub, journal: any EventJournal, maxWaiting: Int = maxWaiting, maxWaitingBytes: Int = maxWaitingBytes) {
         self.hub = hub
         self.journal = journal
+        self.queue = VisibleMutex(Queue(maxWaiting: max(1, maxWaiting), maxWaitingBytes: max(1, maxWaitingBytes)))
         hub.localPublisher.withLock { $0.value = self }
     }
 
@@ -63,13 +86,11 @@ public final class JournaledEventPublisher: EventPublisher {
         envelope.keepEncodedDataOnly()
         let entry = JournalEntry(envelope: envelope, run: run)
         let start = queue.withLock { queue -> Bool in
-            if queue.waiting.count >= Self.maxWaiting {
-                queue.waiting.removeFirst()
-                dropped.add(1, ordering: .relaxed)
-                queue.done += 1
-            }
             queue.waiting.append(entry)
+            queue.waitingBytes += entry.envelope.json.count
             queue.queued += 1
+            let excess = queue.dropOverBounds()
+            if excess > 0 { dropped.add(excess, ordering: .relaxed) }
             if queue.appending { return false }
             queue.appending = true
             return true
@@ -85,9 +106,10 @@ public final class JournaledEventPublisher: EventPublisher {
                 queue.appending = false
                 return []
             }
-            if queue.waiting.count <= Self.maxBatch { return queue.waiting.take() }
-            defer { queue.waiting.removeFirst(Self.maxBatch) }
-            return Array(queue.waiting.prefix(Self.maxBatch))
+            let batch = queue.waiting.count <= Self.maxBatch ? queue.waiting.take() : Array(queue.waiting.prefix(Self.maxBatch))
+            if !queue.waiting.isEmpty { queue.waiting.removeFirst(batch.count) }
+            queue.waitingBytes -= batch.reduce(0) { $0 + $1.envelope.json.count }
+            return batch
         }
         guard !batch.isEmpty else { return }
         journal.append(batch) { [self] result in
@@ -105,12 +127,9 @@ public final class JournaledEventPublisher: EventPublisher {
                 failedAppends.add(1, ordering: .relaxed)
                 let failures = queue.withLock { queue -> Int in
                     queue.waiting.insert(contentsOf: batch, at: 0)
-                    if queue.waiting.count > Self.maxWaiting {
-                        let excess = queue.waiting.count - Self.maxWaiting
-                        queue.waiting.removeFirst(excess)
-                        dropped.add(excess, ordering: .relaxed)
-                        queue.done += excess
-                    }
+                    queue.waitingBytes += batch.reduce(0) { $0 + $1.envelope.json.count }
+                    let excess = queue.dropOverBounds()
+                    if excess > 0 { dropped.add(excess, ordering: .relaxed) }
                     queue.failures += 1
                     return queue.failures
                 }

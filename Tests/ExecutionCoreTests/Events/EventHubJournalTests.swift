@@ -239,9 +239,30 @@ struct EventHubJournalTests {
         a.publish(3)
         #expect(a.publisher.statistics.waiting == 3)
         journal.failing = false
-        #expect(await a.publisher.flush(timeout: .seconds(10)))
+        #expect(await a.publisher.flush(timeout: .seconds(30)))
         #expect(subscription.drain().ids == [1, 2, 3])
         #expect(a.publisher.statistics.failedAppends >= 1)
+    }
+
+    @Test("while the journal fails, what waits is bounded: the oldest events go first, counted")
+    func waitingIsBounded() async throws {
+        let journal = TestJournal()
+        let hub = EventHub(journal: journal)
+        let publisher = JournaledEventPublisher(hub: hub, journal: journal, maxWaiting: 3)
+        let subscription = try hub.subscribe(userID: "alice", wake: {})
+        journal.failing = true
+        for step in 0..<5 { publisher.publish(draft(data: .object(["step": .integer(Int64(step))]))) }
+        #expect(publisher.statistics.waiting == 3 && publisher.statistics.dropped == 2)
+        journal.failing = false
+        #expect(await publisher.flush(timeout: .seconds(30)))
+        let events = subscription.next().events
+        #expect(events.map(\.id) == [1, 2, 3])
+        #expect(events.map { $0.data["step"]?.int64Value } == [2, 3, 4])
+        let bytes = JournaledEventPublisher(hub: EventHub(journal: journal), journal: journal, maxWaitingBytes: 1)
+        journal.failing = true
+        bytes.publish(draft())
+        #expect(bytes.statistics.waiting == 0 && bytes.statistics.dropped == 1)
+        journal.failing = false
     }
 
     @Test("events published while an append is in flight go together in the next one")
