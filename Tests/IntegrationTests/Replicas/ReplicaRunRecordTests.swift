@@ -91,6 +91,9 @@ struct ReplicaRunRecordTests {
         let live = await ReplicaEvents.collect(watcher, count: 2)
         #expect(live.map(\.event) == ["agent_started", "agent_thinking"])
         #expect(live.allSatisfy { ReplicaEvents.runID($0) == run })
+        // The run's own stream on B, opened while it runs on A: it must end with the run.
+        let runStreamOnB = try await ReplicaEvents.open(b, users[0], path: "/v1/runs/\(run)/events")
+        defer { runStreamOnB.close() }
 
         let killedAt = ContinuousClock.now
         _ = await a.stop(signal: SIGKILL)
@@ -103,6 +106,10 @@ struct ReplicaRunRecordTests {
         #expect(terminal.numericID == 3)
         // The lease is 2 s; slack for the checks' pace and a loaded machine, as in ReplicaQuotaTests.
         #expect(waited < .seconds(4), "replica_lost after \(waited)")
+
+        let runEvents = await ReplicaEvents.untilEnd(runStreamOnB)
+        #expect(runEvents.map(\.event) == ["agent_started", "agent_thinking", "agent_error"], "\(runEvents.map { "\($0.id ?? "-") \($0.event)" })")
+        #expect(runEvents.last?.json?["data"]?["kind"]?.stringValue == "replica_lost")
 
         let record = try await onB.call("GET", "/v1/runs/\(run)")
         #expect(record.status == 200)
