@@ -71,5 +71,6 @@ struct ReplicaResumeTests {
             #expect(next.map(\.numericID) == [total + 1, total + 2, total + 3], "\(name): \(next.map { $0.id ?? $0.event })")
             #expect(next.allSatisfy { ReplicaEvents.runID($0) == marker })
         }
+        ReplicaEvents.expectCleanOutput(a, b)
     }
 }

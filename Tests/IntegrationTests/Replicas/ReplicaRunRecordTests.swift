@@ -68,6 +68,7 @@ struct ReplicaRunRecordTests {
             foreign.close()
         }
         #expect(try await onB.call("GET", "/v1/runs/run_doesnotexist000000").status == 404)
+        ReplicaEvents.expectCleanOutput(b)
     }
 
     @Test("kill -9 of A: a stream on B gets exactly one agent_error replica_lost for A's live run within the lease; record failed; slot free")
@@ -136,6 +137,7 @@ struct ReplicaRunRecordTests {
         #expect(ReplicaEvents.sequenceProblems(all, contiguous: true).isEmpty)
         #expect(ReplicaEvents.types(of: run, in: all) == ["agent_started", "agent_thinking", "agent_error"])
         #expect(await Self.runStream(b, users[0], run).map(\.event) == ["agent_started", "agent_thinking", "agent_error"])
+        ReplicaEvents.expectCleanOutput(a, b)
     }
 
     @Test("a run's stream opened on its replica just after the run was started replays it whole and ends after its terminal event")
@@ -158,6 +160,7 @@ struct ReplicaRunRecordTests {
             _ = try await onA.waitForTerminalRun(run)
         }
         #expect(wrong.isEmpty, "\(wrong.count) of 20 run streams were not [agent_started, agent_thinking, agent_completed]: \(wrong)")
+        ReplicaEvents.expectCleanOutput(a)
     }
 
     /// `GET /v1/runs/{id}/events` to its end (it ends after the run's terminal event).
