@@ -13,6 +13,7 @@ public enum IsolationdSchema {
         Migration(version: 2, name: "contexts", sql: version2),
         Migration(version: 3, name: "event journal, run records, replica_lost, retention", sql: version3Events + "\n" + version3Expiry),
         Migration(version: 4, name: "context inserts in batches", sql: version4),
+        Migration(version: 5, name: "events by run", sql: "CREATE INDEX events_by_execution ON events (user_id, execution_id, id);"),
     ]
 
     /// Replicas with their leases; engine slots owned by a replica (deleted with it when its

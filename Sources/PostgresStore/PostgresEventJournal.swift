@@ -42,10 +42,11 @@ public final class PostgresEventJournal: EventJournal {
         }
     }
 
-    public func read(userID: String, after: UInt64, limit: Int,
+    public func read(userID: String, after: UInt64, limit: Int, executionID: String?,
                      completion: @escaping @Sendable (Result<JournalPage, JournalError>) -> Void) {
-        let parameters: [PostgresValue] = [.text(userID), .int(Int64(clamping: after)), .int(Int64(max(0, limit)))]
-        pool.execute(JournalStatements.read, parameters) { result in
+        var parameters: [PostgresValue] = [.text(userID), .int(Int64(clamping: after)), .int(Int64(max(0, limit)))]
+        if let executionID { parameters.append(.text(executionID)) }
+        pool.execute(executionID == nil ? JournalStatements.read : JournalStatements.readRun, parameters) { result in
             switch result {
             case .success(let answer):
                 completion(JournalRows.page(answer, userID: userID))

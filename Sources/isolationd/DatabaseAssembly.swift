@@ -13,10 +13,12 @@ import PostgresStore
 struct RunningDatabase: Sendable {
     let pool: PostgresPool
     let lease: ReplicaLease
+    let retention: PostgresRetention
     let stores: SharedStores
 
-    /// Stops the lease (deleting this replica's row) and closes the pool.
+    /// Stops retention and the lease (deleting this replica's row) and closes the pool.
     func stop() async {
+        retention.stop()
         await lease.stop()
         pool.shutdown()
     }
@@ -69,8 +71,12 @@ enum DatabaseAssembly {
             throw StartFailure(description: "database: cannot register this replica: \(error)")
         }
         let events = PostgresEventJournal(pool: pool, replicaID: replicaID, logger: logger)
+        let retention = PostgresRetention(pool: pool, eventAge: .milliseconds(Int64(settings.eventRetentionSeconds * 1000)),
+                                          runAge: .milliseconds(Int64(settings.runRetentionSeconds * 1000)),
+                                          interval: .milliseconds(Int64(settings.retentionIntervalSeconds * 1000)), logger: logger)
+        retention.start()
         logger.info("shared state in PostgreSQL", metadata: ["replica_id": .string(replicaID), "schema_version": .stringConvertible(version)])
-        return RunningDatabase(pool: pool, lease: lease,
+        return RunningDatabase(pool: pool, lease: lease, retention: retention,
                                stores: SharedStores(slots: slots, idempotency: idempotency, contexts: contexts, events: events))
     }
 

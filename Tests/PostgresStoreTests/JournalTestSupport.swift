@@ -44,7 +44,7 @@ enum JournalFixture {
 
     static func read(_ journal: PostgresEventJournal, user: String, after: UInt64 = 0, limit: Int = 1_000) async throws -> JournalPage {
         try await withCheckedContinuation { continuation in
-            journal.read(userID: user, after: after, limit: limit) { continuation.resume(returning: $0) }
+            journal.read(userID: user, after: after, limit: limit, executionID: nil) { continuation.resume(returning: $0) }
         }.get()
     }
 

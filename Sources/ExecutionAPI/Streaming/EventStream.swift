@@ -54,13 +54,13 @@ final class EventStream: @unchecked Sendable {
     /// Subscribes; the stream writes nothing until `attach` gives it a sink. `runEnded` is asked
     /// right after subscribing (see `RunStreamState`).
     static func open(_ context: EventStreamContext, filter: EventFilter, after: UInt64?, runStream: Bool = false,
+                     ready: (@Sendable () -> Void)? = nil,
                      runEnded: () -> Bool = { false }) throws(SubscriptionError) -> EventStream {
         let stream = EventStream(context: context, position: after)
         // From the start of a run: the hub replays the whole retained log, filtered to the run.
         let subscribeAfter = runStream && after == nil ? 0 : after
-        stream.subscription = try context.hub.subscribe(userID: context.userID, filter: filter, after: subscribeAfter) {
-            [weak stream] in stream?.ring()
-        }
+        stream.subscription = try context.hub.subscribe(userID: context.userID, filter: filter, after: subscribeAfter,
+                                                        ready: ready) { [weak stream] in stream?.ring() }
         stream.run = runStream ? RunStreamState(fromStart: after == nil, endedBeforeSubscribe: runEnded()) : nil
         if subscribeAfter != nil { stream.noteReplay() }
         context.counters.countOpened()

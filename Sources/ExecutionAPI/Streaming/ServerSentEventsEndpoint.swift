@@ -40,12 +40,8 @@ enum ServerSentEventsEndpoint {
                     if isHead { return answer(.success(response(body: .empty))) }
                     // Ended then, or it ends with a terminal event the stream will see.
                     let ended = run.state.isTerminal
-                    do throws(ProblemDetails) {
-                        answer(.success(try open(environment, userID: userID, filter: EventFilter(executionID: runID),
-                                                 after: after, runStream: true) { ended }))
-                    } catch {
-                        answer(.failure(error))
-                    }
+                    openWhenAnchored(environment, userID: userID, filter: EventFilter(executionID: runID), after: after,
+                                     runStream: true, runEnded: { ended }, answer: answer)
                 case .success(nil): answer(.failure(ProblemMapping.notFound(.run)))
                 case .failure: answer(.failure(ProblemMapping.databaseUnavailable))
                 }
@@ -53,15 +49,46 @@ enum ServerSentEventsEndpoint {
         }
     }
 
+    /// In memory the response starts at once. On a journal it waits until the subscription is
+    /// anchored (its replay read): a client that starts runs once the stream's headers came gets
+    /// every event of them, whichever replica runs them.
     private static func open(_ environment: EventStreamEnvironment, userID: String, filter: EventFilter, after: UInt64?,
                              runStream: Bool, runEnded: () -> Bool) throws(ProblemDetails) -> HTTPResponse {
-        let stream: EventStream
+        guard environment.hub.hasJournal else {
+            return streamResponse(try subscribe(environment, userID: userID, filter: filter, after: after, runStream: runStream,
+                                                ready: nil, runEnded: runEnded), environment)
+        }
+        return LaterAnswer.respond { answer in
+            openWhenAnchored(environment, userID: userID, filter: filter, after: after, runStream: runStream,
+                             runEnded: runEnded, answer: answer)
+        }
+    }
+
+    private static func openWhenAnchored(_ environment: EventStreamEnvironment, userID: String, filter: EventFilter,
+                                         after: UInt64?, runStream: Bool, runEnded: () -> Bool,
+                                         answer: @escaping LaterAnswer.Answer) {
+        let gate = AnchorGate(answer)
+        do throws(ProblemDetails) {
+            let stream = try subscribe(environment, userID: userID, filter: filter, after: after, runStream: runStream,
+                                       ready: { gate.anchored() }, runEnded: runEnded)
+            gate.opened(streamResponse(stream, environment))
+        } catch {
+            answer(.failure(error))
+        }
+    }
+
+    private static func subscribe(_ environment: EventStreamEnvironment, userID: String, filter: EventFilter, after: UInt64?,
+                                  runStream: Bool, ready: (@Sendable () -> Void)?,
+                                  runEnded: () -> Bool) throws(ProblemDetails) -> EventStream {
         do {
-            stream = try EventStream.open(environment.context(userID: userID), filter: filter, after: after,
-                                                runStream: runStream, runEnded: runEnded)
+            return try EventStream.open(environment.context(userID: userID), filter: filter, after: after,
+                                        runStream: runStream, ready: ready, runEnded: runEnded)
         } catch {
             throw StreamRequestParsing.problem(for: error, retryMilliseconds: environment.settings.retryMilliseconds)
         }
+    }
+
+    private static func streamResponse(_ stream: EventStream, _ environment: EventStreamEnvironment) -> HTTPResponse {
         let retry = environment.settings.retryMilliseconds
         // The server runs exactly one of the two, on the connection's loop: the subscription is
         // released either way, with no timer for a response that never started.

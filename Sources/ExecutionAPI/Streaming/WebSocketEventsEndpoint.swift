@@ -22,18 +22,39 @@ enum WebSocketEventsEndpoint {
         }
     }
 
-    /// The caller's events, optionally filtered and resumed (the SSE parameters).
+    /// The caller's events, optionally filtered and resumed (the SSE parameters). On a journal
+    /// the 101 waits until the subscription is anchored, as the SSE response does.
     static func events(_ request: APIRequest, _ environment: EventStreamEnvironment) throws(ProblemDetails) -> HTTPResponse {
         let filter = try StreamRequestParsing.filter(request.http)
         let after = try StreamRequestParsing.cursor(request.http)
-        let stream: EventStream
+        let subprotocol = StreamCredentials.selectedSubprotocol(request.http)
+        let context = environment.context(userID: request.userID)
+        guard environment.hub.hasJournal else {
+            return upgrade(try open(context, environment, filter: filter, after: after, ready: nil), environment, subprotocol)
+        }
+        return LaterAnswer.respond { answer in
+            let gate = AnchorGate(answer)
+            do throws(ProblemDetails) {
+                let stream = try open(context, environment, filter: filter, after: after, ready: { gate.anchored() })
+                gate.opened(upgrade(stream, environment, subprotocol))
+            } catch {
+                answer(.failure(error))
+            }
+        }
+    }
+
+    private static func open(_ context: EventStreamContext, _ environment: EventStreamEnvironment, filter: EventFilter,
+                             after: UInt64?, ready: (@Sendable () -> Void)?) throws(ProblemDetails) -> EventStream {
         do {
-            stream = try EventStream.open(environment.context(userID: request.userID), filter: filter, after: after)
+            return try EventStream.open(context, filter: filter, after: after, ready: ready)
         } catch {
             throw StreamRequestParsing.problem(for: error, retryMilliseconds: environment.settings.retryMilliseconds)
         }
+    }
+
+    private static func upgrade(_ stream: EventStream, _ environment: EventStreamEnvironment, _ subprotocol: String?) -> HTTPResponse {
         let upgrade = WebSocketUpgrade(
-            subprotocol: StreamCredentials.selectedSubprotocol(request.http), maxMessageBytes: environment.maxClientMessageBytes,
+            subprotocol: subprotocol, maxMessageBytes: environment.maxClientMessageBytes,
             // Pings on the heartbeat interval find peers that vanished without a FIN (their
             // stream slot is freed one interval later) and keep idle proxies from cutting us off.
             keepAliveInterval: environment.heartbeatInterval,

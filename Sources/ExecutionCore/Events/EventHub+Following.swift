@@ -26,6 +26,9 @@ extension EventHub {
         })
     }
 
+    /// Events are numbered by a journal: a subscription's replay comes after a read.
+    public var hasJournal: Bool { journal != nil }
+
     /// The wake-up lag (commit to this replica hearing of it); nil without a journal.
     public var deliveryLag: DeliveryLagHistogram? { following?.lag }
 
@@ -45,7 +48,7 @@ extension EventHub {
 
     private func readFill(userID: String, after: UInt64, journal: any EventJournal, following: JournalFollowing) {
         let limit = configuration.replayRingSize
-        journal.read(userID: userID, after: after, limit: limit) { [self] result in
+        journal.read(userID: userID, after: after, limit: limit, executionID: nil) { [self] result in
             var more = false
             if case .success(let page) = result {
                 let first = page.events.first?.id ?? page.lastID &+ 1
@@ -84,8 +87,9 @@ extension EventHub {
         }
         shard.liveSubscribers.subtract(removed.count, ordering: .relaxed)
         if reason == .slowConsumer { shard.slowConsumerCutoffs.add(UInt64(removed.count), ordering: .relaxed) }
-        for subscription in removed where subscription.queue.withLock({ $0.terminate(reason) }) {
-            subscription.wake()
+        for subscription in removed {
+            if subscription.queue.withLock({ $0.terminate(reason) }) { subscription.wake() }
+            subscription.replaySet()
         }
     }
 }

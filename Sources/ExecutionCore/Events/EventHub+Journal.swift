@@ -4,8 +4,8 @@
 ///
 /// - Events arrive numbered (`deliver`), from this replica's appends and from reads after
 ///   another replica's wake-up. A user's ring stays contiguous: an event past a hole is refused
-///   (`behind`) while the user has subscribers, and the caller reads the hole from the journal
-///   first; with no subscriber the ring simply starts again at the new event.
+///   (`behind`) while a subscriber of the user takes live events, and the caller reads the hole
+///   from the journal first; otherwise the ring simply starts again at the new event.
 /// - A subscription reads its replay from the journal: nothing is queued for it until then
 ///   (`liveAfter` is `.max`). The replay is the read, then the ring past it; live events start
 ///   after both, so nothing is missed or sent twice.
@@ -32,7 +32,7 @@ extension EventHub {
                 if event.id <= last { return (.duplicate, nil) }
                 var dropped = 0
                 if event.id != last &+ 1 {
-                    guard state.subscribers.isEmpty else { return (.behind(after: last), nil) }
+                    guard !state.hasLiveSubscribers(besides: nil) else { return (.behind(after: last), nil) }
                     dropped = restart(&state.log, after: event.id - 1, userID: userID)
                 }
                 var outcome = AppendOutcome(event: event)
@@ -81,9 +81,12 @@ extension EventHub {
                 readReplay(for: subscription, from: journal, cursor: cursor, readAfter: readAfter, attempt: -1)
             }
         }
+        if attempt == -1 || localPublisher.withLock({ $0.value }) == nil, replayFromRing(subscription, cursor: cursor) { return }
         let attempt = max(0, attempt)
         let limit = cursor == nil ? 0 : configuration.replayRingSize
-        journal.read(userID: subscription.userID, after: readAfter, limit: limit) { [self] result in
+        // A run stream reads its run's events only (the journal has an index for that).
+        let executionID = subscription.filter.executionID
+        journal.read(userID: subscription.userID, after: readAfter, limit: limit, executionID: executionID) { [self] result in
             switch result {
             case .failure:
                 terminate(subscription, reason: .unavailable)
@@ -94,6 +97,38 @@ extension EventHub {
                 completeReplay(subscription, cursor: cursor, readAfter: readAfter, page: page, journal: journal, attempt: attempt)
             }
         }
+    }
+
+    /// Sets the replay from the ring alone when it holds all of it, saving the journal read:
+    /// when other subscriptions of the user are open here (the ring then follows the journal,
+    /// so it is current up to wake-ups still on their way, which reach this one live) and it
+    /// holds everything after the cursor; or, for a run stream, when it holds the run's first
+    /// event (then every later event of the run is in it or still to come). False: read the
+    /// journal.
+    private func replayFromRing(_ subscription: EventSubscription, cursor: UInt64?) -> Bool {
+        // nil: read the journal; else whether to wake the consumer.
+        let set: Bool? = subscription.channel.state.withLock { state in
+            guard state.subscribers.contains(where: { $0 === subscription }) else { return false }
+            let followed = state.hasLiveSubscribers(besides: subscription)
+            let last = state.log.lastID
+            var replay: [PublishedEvent] = []
+            if let cursor {
+                guard cursor <= last else { return nil }
+                replay = state.log.events(after: cursor)
+                if !subscription.filter.isEmpty { replay.removeAll { !subscription.filter.matches($0.envelope) } }
+                let holdsAll = followed && cursor &+ 1 >= state.log.firstRetainedID
+                let holdsRun = subscription.filter.executionID != nil
+                    && replay.contains { $0.type == .runQueued || $0.type == .agentStarted }
+                guard holdsAll || holdsRun else { return nil }
+            } else if !followed {
+                return nil
+            }
+            return subscription.queue.withLock { $0.beginReplay(gap: nil, replay: replay, liveAfter: last) }
+        }
+        guard let set else { return false }
+        if set { subscription.wake() }
+        subscription.replaySet()
+        return true
     }
 
     private enum ReplayStep {
@@ -112,8 +147,10 @@ extension EventHub {
             guard state.subscribers.contains(where: { $0 === subscription }) else { return .gone }
             let read = page.lastID
             var last = state.log.lastID
-            if last < read, state.subscribers.count == 1 {
-                // Nobody else follows this user here: the ring starts at the journal's count.
+            if last < read, !state.hasLiveSubscribers(besides: subscription) {
+                // Nobody else here takes live events of this user yet (the others still wait for
+                // their own replays, which they read themselves): the ring starts at the
+                // journal's count instead of reading up to it.
                 droppedFromRing = restart(&state.log, after: read, userID: userID)
                 last = read
             }
@@ -126,7 +163,12 @@ extension EventHub {
             var gap: EventGap?
             if let cursor {
                 let first = replay.first?.id ?? liveAfter &+ 1
-                if readAfter != cursor {
+                if subscription.filter.executionID != nil {
+                    // Other runs' ids are not lost: only a full page may have cut the run short.
+                    if page.events.count == configuration.replayRingSize {
+                        gap = EventGap(requestedAfter: cursor, firstAvailableID: first, lostCount: nil)
+                    }
+                } else if readAfter != cursor {
                     gap = EventGap(requestedAfter: cursor, firstAvailableID: first, lostCount: nil)
                 } else if first > cursor &+ 1 {
                     gap = EventGap(requestedAfter: cursor, firstAvailableID: first, lostCount: first - 1 - cursor)
@@ -139,13 +181,22 @@ extension EventHub {
         }
         if droppedFromRing > 0 { shard(for: userID).retainedEvents.subtract(droppedFromRing, ordering: .relaxed) }
         switch step {
-        case .gone: return
+        case .gone: return subscription.replaySet()
         case .reread:
             guard attempt < 3 else { return terminate(subscription, reason: .unavailable) }
             readReplay(for: subscription, from: journal, cursor: cursor, readAfter: readAfter, attempt: attempt + 1)
         case .done(let wake, let fillAfter):
             if wake { subscription.wake() }
+            subscription.replaySet()
             if let fillAfter { fill(userID: userID, after: fillAfter) }
         }
+    }
+}
+
+extension UserEventChannel.State {
+    /// Whether a subscription other than `besides` takes live events (one still waiting for its
+    /// replay reads it itself, and takes nothing from the ring until then).
+    func hasLiveSubscribers(besides: EventSubscription?) -> Bool {
+        subscribers.contains { $0 !== besides && !$0.queue.withLock(\.awaitingReplay) }
     }
 }

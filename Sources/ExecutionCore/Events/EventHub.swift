@@ -33,7 +33,7 @@ public final class EventHub: EventPublisher {
     /// The publisher of this replica's events to the journal, which registers itself here: a
     /// replay is read once what it published before the subscription is in the journal.
     let localPublisher = VisibleMutex(WeakPublisher())
-    private let shutDown = Atomic<Bool>(false)
+    let shutDown = Atomic<Bool>(false)
     private let nextSubscriptionID = Atomic<UInt64>(1)
 
     /// - Parameter makeLog: the per-user log; default `InMemoryEventLog` with the ring size.
@@ -176,11 +176,14 @@ public final class EventHub: EventPublisher {
     ///     longer retained, the first item is an `EventGap`. nil: live events only.
     ///   - queueCapacity: live events allowed to wait (default from configuration); one more ends
     ///     the subscription as `slowConsumer`.
+    ///   - ready: called once the subscription starts where it will start: at once in memory;
+    ///     with a journal once its replay is read (a response that waits for it lets a client
+    ///     start runs knowing the stream has every event of them).
     ///   - wake: called (coalesced) on the publisher's thread when items become available and on
     ///     termination. It must be cheap and must not call back into the hub synchronously
     ///     (enqueue work for the consumer's own thread instead).
     public func subscribe(userID: String, filter: EventFilter = .all, after: UInt64? = nil,
-                          queueCapacity: Int? = nil,
+                          queueCapacity: Int? = nil, ready: (@Sendable () -> Void)? = nil,
                           wake: @escaping @Sendable () -> Void) throws(SubscriptionError) -> EventSubscription {
         let capacity = max(1, queueCapacity ?? configuration.subscriberQueueCapacity)
         let limit = configuration.maxSubscribersPerUser
@@ -212,7 +215,12 @@ public final class EventHub: EventPublisher {
                 shard.liveSubscribers.add(1, ordering: .relaxed)
                 // A shutdown that began while we registered must still reach this subscription.
                 if shutDown.load(ordering: .acquiring) { terminate(subscription, reason: .shutdown) }
-                if let journal { readReplay(for: subscription, from: journal, cursor: after, readAfter: after ?? 0, attempt: 0) }
+                if let journal {
+                    if let ready { subscription.whenReplaySet(ready) }
+                    readReplay(for: subscription, from: journal, cursor: after, readAfter: after ?? 0, attempt: 0)
+                } else {
+                    ready?()
+                }
                 return subscription
             }
         }
@@ -240,89 +248,6 @@ public final class EventHub: EventPublisher {
             subscription.shard.liveSubscribers.subtract(1, ordering: .relaxed)
         }
         if subscription.queue.withLock({ $0.terminate(reason) }) { subscription.wake() }
-    }
-
-    // MARK: Lifecycle
-
-    /// Ends every open subscription with `reason` (each consumer is woken and sees it after its
-    /// queued events). With `.shutdown`, later `subscribe` calls are refused (`shuttingDown`).
-    /// Publishing keeps working: runs ending during a drain still reach the replay ring.
-    public func terminateAll(reason: SubscriptionTermination) {
-        if reason == .shutdown { shutDown.store(true, ordering: .releasing) }
-        for shard in shards {
-            let channels = shard.table.withLock { Array($0.channels.values) }
-            for channel in channels {
-                let removed = channel.state.withLock { state -> [EventSubscription] in
-                    defer { state.subscribers.removeAll() }
-                    return state.subscribers
-                }
-                if removed.isEmpty { continue }
-                shard.liveSubscribers.subtract(removed.count, ordering: .relaxed)
-                for subscription in removed where subscription.queue.withLock({ $0.terminate(reason) }) {
-                    subscription.wake()
-                }
-            }
-        }
-    }
-
-    /// Evicts idle user logs under the rule in the type's documentation. Returns how many.
-    @discardableResult
-    public func evictIdleLogs() -> Int {
-        let cutoff = clock.now() - configuration.idleLogRetention
-        var evicted = 0
-        for shard in shards {
-            let (count, retained) = shard.table.withLock { table -> (Int, Int) in
-                var count = 0
-                var retained = 0
-                for (userID, channel) in table.channels {
-                    let lastID = channel.state.withLock { state -> UInt64? in
-                        guard state.subscribers.isEmpty, state.lastActivity <= cutoff else { return nil }
-                        state.retired = true
-                        retained += state.log.retainedCount
-                        // A retired log takes no more events: what it was charged goes back now.
-                        ledger?.release(userID, .events, bytes: state.log.retainedBytes, items: state.log.retainedCount)
-                        return state.log.lastID
-                    }
-                    guard let lastID else { continue }
-                    table.channels.removeValue(forKey: userID)
-                    if table.recent === channel { table.recent = nil }
-                    if lastID > 0 { table.retiredLastIDs[userID] = lastID }
-                    count += 1
-                }
-                return (count, retained)
-            }
-            if count > 0 {
-                shard.retainedEvents.subtract(retained, ordering: .relaxed)
-                shard.evictedLogs.add(UInt64(count), ordering: .relaxed)
-                evicted += count
-            }
-        }
-        return evicted
-    }
-
-    // MARK: Introspection
-
-    public var statistics: EventHubStatistics {
-        var stats = EventHubStatistics(published: 0, delivered: 0, slowConsumerCutoffs: 0, liveSubscribers: 0,
-                                       userLogs: 0, retainedEvents: 0, evictedLogs: 0)
-        for shard in shards {
-            stats.published += shard.published.load(ordering: .relaxed)
-            stats.delivered += shard.delivered.load(ordering: .relaxed)
-            stats.slowConsumerCutoffs += shard.slowConsumerCutoffs.load(ordering: .relaxed)
-            stats.liveSubscribers += shard.liveSubscribers.load(ordering: .relaxed)
-            stats.retainedEvents += shard.retainedEvents.load(ordering: .relaxed)
-            stats.evictedLogs += shard.evictedLogs.load(ordering: .relaxed)
-            stats.userLogs += shard.table.withLock { $0.channels.count }
-        }
-        return stats
-    }
-
-    /// The user's log position, or nil when the user has no log in memory.
-    public func logInfo(userID: String) -> EventLogInfo? {
-        guard let channel = shard(for: userID).table.withLock({ $0.channels[userID] }) else { return nil }
-        return channel.state.withLock { state in
-            EventLogInfo(lastID: state.log.lastID, firstRetainedID: state.log.firstRetainedID,
-                         retainedCount: state.log.retainedCount, subscriberCount: state.subscribers.count)
-        }
+        subscription.replaySet()
     }
 }

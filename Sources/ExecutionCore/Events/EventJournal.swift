@@ -12,9 +12,10 @@ public protocol EventJournal: Sendable {
     /// answered id N means every id below N of that user is committed and readable).
     func append(_ batch: [JournalEntry], completion: @escaping @Sendable (Result<[UInt64], JournalError>) -> Void)
 
-    /// The newest `limit` retained events of `userID` with an id above `after`, oldest first,
-    /// and the user's last id at the time of the read (0 for a user with no event yet).
-    func read(userID: String, after: UInt64, limit: Int,
+    /// The newest `limit` retained events of `userID` with an id above `after`, oldest first
+    /// (only those of run `executionID` when it is given: a run stream's replay), and the
+    /// user's last id at the time of the read (0 for a user with no event yet).
+    func read(userID: String, after: UInt64, limit: Int, executionID: String?,
               completion: @escaping @Sendable (Result<JournalPage, JournalError>) -> Void)
 
     /// Starts the wake-up from every replica (this one included): `appended` gets a user and its

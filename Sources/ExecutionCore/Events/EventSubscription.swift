@@ -22,6 +22,9 @@ public final class EventSubscription: Sendable {
     let channel: UserEventChannel
     let shard: EventHubShard
     let clock: any ExecutionClock
+    /// Called once the replay is set (or the subscription ended first): with a journal that is
+    /// after a read (`EventHub.subscribe`'s `ready`).
+    private let onReplaySet = VisibleMutex<(@Sendable () -> Void)?>(nil)
 
     init(id: UInt64, userID: String, filter: EventFilter, queue: SubscriberQueue,
          wake: @escaping @Sendable () -> Void, channel: UserEventChannel, shard: EventHubShard,
@@ -40,6 +43,15 @@ public final class EventSubscription: Sendable {
     /// A consumer that never cancelled still gives back what its queue was charged.
     deinit {
         queue.withLock { $0.discardPending() }
+    }
+
+    func whenReplaySet(_ action: @escaping @Sendable () -> Void) {
+        onReplaySet.withLock { $0 = action }
+    }
+
+    /// Runs the `ready` action, once.
+    func replaySet() {
+        onReplaySet.withLock { $0.take() }?()
     }
 
     /// Takes what is waiting, never blocking: the gap (once), up to `maxEvents` events in id

@@ -1,6 +1,7 @@
 /// The `database` section (issue 13): where the state replicas share lives. Without a URL the
 /// service keeps everything in memory (the embedded default, one process); with one, engine
-/// slots and idempotency records live in PostgreSQL, shared by every replica using it.
+/// slots, contexts, idempotency records, the event journal and run records live in PostgreSQL,
+/// shared by every replica using it.
 ///
 /// The URL is a secret (it may carry a password): it can come from a file mounted as a secret
 /// (`url_file`, env `ISOLATIOND_DATABASE__URL_FILE`), and the effective configuration shows it
@@ -23,6 +24,14 @@ public struct DatabaseSettings: Sendable, Equatable {
     /// suffix, new at every start. A fixed name must be unique among the running replicas; a
     /// replica starting under its old name drops the slots of its previous life.
     public var replicaID: String?
+    /// Events older than this are deleted by the retention task (a client resuming from an
+    /// older id gets a gap); event ids are never reused however many are deleted.
+    public var eventRetentionSeconds = 86_400.0
+    /// Ended runs' records older than this are deleted; live runs are always kept.
+    public var runRetentionSeconds = 604_800.0
+    /// How often one replica's retention task deletes a bounded batch of old events, run records
+    /// and expired idempotency keys (again at once while a batch comes back full).
+    public var retentionIntervalSeconds = 60.0
 
     public init() {}
 
@@ -59,6 +68,10 @@ extension DatabaseSettings {
         if let replicaID, replicaID.utf8.count > 128 || replicaID.utf8.contains(where: { $0 < 0x21 || $0 > 0x7E }) {
             throw o.error("replica_id", "must be 1-128 visible ASCII characters")
         }
+        eventRetentionSeconds = try o.seconds("event_retention_seconds", default: eventRetentionSeconds, allowZero: false)
+        runRetentionSeconds = try o.seconds("run_retention_seconds", default: runRetentionSeconds, allowZero: false)
+        retentionIntervalSeconds = try o.seconds("retention_interval_seconds", default: retentionIntervalSeconds, allowZero: false)
+        guard retentionIntervalSeconds >= 1 else { throw o.error("retention_interval_seconds", "must be at least 1 second") }
     }
 
     /// The URL with its password replaced by `<redacted>`: the user info of a URL

@@ -92,6 +92,63 @@ struct EventHubJournalTests {
         #expect(seen.ids == Array(UInt64(5)...13))
     }
 
+    @Test("a run stream's replay reads that run's events only, with no gap for other runs' ids")
+    func runReplay() throws {
+        let journal = TestJournal()
+        let a = Replica(journal)
+        for index in 0..<6 { a.publisher.publish(draft(execution: index % 2 == 0 ? "exec-even" : "exec-odd")) }
+        let seen = try Replica(journal).hub.subscribe(userID: "alice", filter: EventFilter(executionID: "exec-odd"), after: 0,
+                                                      wake: {}).drain()
+        #expect(seen.gap == nil)
+        #expect(seen.ids == [2, 4, 6])
+    }
+
+    @Test("a replay the ring holds is taken from it: while the user's ring is followed here, or for a run whose start it holds")
+    func replayFromTheRing() throws {
+        let journal = TestJournal()
+        let a = Replica(journal)
+        a.publisher.publish(draft(execution: "exec-x", type: .agentStarted))
+        for _ in 0..<4 { a.publisher.publish(draft(execution: "exec-x")) }
+        let readsBefore = journal.reads
+        let runStream = try a.hub.subscribe(userID: "alice", filter: EventFilter(executionID: "exec-x"), after: 0, wake: {})
+        let run = runStream.drain()
+        #expect(run.ids == [1, 2, 3, 4, 5])
+        #expect(journal.reads == readsBefore)
+        // Not followed here (no other subscription): the ring may lag the journal, which is read.
+        let unfollowed = try Replica(journal).hub.subscribe(userID: "alice", after: 2, wake: {})
+        _ = unfollowed
+        #expect(journal.reads == readsBefore + 1)
+        // The run stream is open: the ring is followed, and neither of these reads.
+        let live = try a.hub.subscribe(userID: "alice", wake: {})
+        let resumed = try a.hub.subscribe(userID: "alice", after: 2, wake: {})
+        #expect(resumed.drain().ids == [3, 4, 5])
+        #expect(journal.reads == readsBefore + 1)
+        a.publish(1)
+        #expect(resumed.drain().ids == [6])
+        #expect(live.drain().ids == [6])
+    }
+
+    @Test("a replica starting on a long history: streams opened at once while its first own events arrive are neither cut nor gapped")
+    func freshReplicaOnLongHistory() throws {
+        let journal = TestJournal()
+        Replica(journal, ringSize: 8).publish(50)
+        let fresh = Replica(journal, ringSize: 8)
+        journal.holding = true
+        let streams = try (0..<3).map { _ in try fresh.hub.subscribe(userID: "alice", wake: {}) }
+        let resumed = try fresh.hub.subscribe(userID: "alice", after: 48, wake: {})
+        fresh.publish(2)
+        journal.holding = false
+        journal.release()
+        for stream in streams {
+            let seen = stream.drain()
+            #expect(seen.termination == nil)
+            #expect(seen.ids == [51, 52])
+        }
+        let seen = resumed.drain()
+        #expect(seen.gap == nil && seen.termination == nil)
+        #expect(seen.ids == [49, 50, 51, 52])
+    }
+
     @Test("a cursor newer than the journal's count gets a gap of unknown size, then every retained event")
     func cursorFromTheFuture() throws {
         let journal = TestJournal()
@@ -141,6 +198,28 @@ struct EventHubJournalTests {
         // Were the read sent now, it would be answered before the append.
         journal.release(newestFirst: true)
         #expect(subscription.drain().ids == [1, 2, 3])
+    }
+
+    @Test("ready comes once the subscription is anchored: at once in memory, after the read on a journal, once when it fails")
+    func readyWhenAnchored() throws {
+        let inMemory = WakeCounter()
+        _ = try EventHub().subscribe(userID: "alice", ready: inMemory.wake, wake: {})
+        #expect(inMemory.value == 1)
+        let journal = TestJournal()
+        let a = Replica(journal)
+        a.publish(2)
+        journal.holding = true
+        let anchored = WakeCounter()
+        _ = try a.hub.subscribe(userID: "alice", ready: anchored.wake, wake: {})
+        #expect(anchored.value == 0)
+        journal.holding = false
+        journal.release()
+        #expect(anchored.value == 1)
+        journal.failing = true
+        let failed = WakeCounter()
+        let subscription = try a.hub.subscribe(userID: "bob", after: 0, ready: failed.wake, wake: {})
+        #expect(failed.value == 1)
+        #expect(subscription.drain().termination == .unavailable)
     }
 
     @Test("a replay that cannot be read ends the subscription as unavailable")

@@ -20,6 +20,7 @@ final class TestJournal: EventJournal {
         /// Appends tell no follower (a wake-up lost on the way).
         var silent = false
         var appendCalls = 0
+        var reads = 0
         var batchSizes: [Int] = []
     }
     private let state = VisibleMutex(State())
@@ -37,6 +38,7 @@ final class TestJournal: EventJournal {
         set { state.withLock { $0.silent = newValue } }
     }
     var batchSizes: [Int] { state.withLock { $0.batchSizes } }
+    var reads: Int { state.withLock { $0.reads } }
 
     /// Runs the completions held so far, oldest first (or newest first), and those they cause.
     func release(newestFirst: Bool = false) {
@@ -84,11 +86,13 @@ final class TestJournal: EventJournal {
         }
     }
 
-    func read(userID: String, after: UInt64, limit: Int, completion: @escaping @Sendable (Result<JournalPage, JournalError>) -> Void) {
+    func read(userID: String, after: UInt64, limit: Int, executionID: String?, completion: @escaping @Sendable (Result<JournalPage, JournalError>) -> Void) {
         run { [self] in
             let result = state.withLock { state -> Result<JournalPage, JournalError> in
+                state.reads += 1
                 if state.failing { return .failure(JournalError("down")) }
-                let matching = (state.events[userID] ?? []).filter { $0.id > after }.suffix(limit)
+                let matching = (state.events[userID] ?? [])
+                    .filter { $0.id > after && (executionID == nil || $0.envelope.executionID == executionID) }.suffix(limit)
                 let events = matching.map { stored in
                     PublishedEvent.restored(id: stored.id, type: stored.envelope.type, identity: stored.envelope.identity,
                                             executionID: stored.envelope.executionID, agent: stored.envelope.agent,

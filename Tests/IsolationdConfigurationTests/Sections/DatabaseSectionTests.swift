@@ -15,13 +15,18 @@ struct DatabaseSectionTests {
         #expect(!config.database.isEnabled)
         #expect(config.database.leaseSeconds == 15)
         #expect(config.database.poolSize == 4)
+        #expect(config.database.eventRetentionSeconds == 86_400)
+        #expect(config.database.runRetentionSeconds == 604_800)
+        #expect(config.database.retentionIntervalSeconds == 60)
+        #expect(config.redacted["database"]?["event_retention_seconds"]?.doubleValue == 86_400, "check-config shows it")
     }
 
     @Test("every member is read; the URL's password is redacted in the effective view")
     func members() throws {
         let config = try ServiceConfiguration.parse("""
             {"database": {"url": "postgresql://isod:s3cret@127.0.0.1:5432/isod", "pool_size": 8, "statement_timeout_ms": 250,
-             "connect_timeout_seconds": 2, "max_waiting": 10, "queue_timeout_ms": 100, "lease_seconds": 6, "replica_id": "r-1"}}
+             "connect_timeout_seconds": 2, "max_waiting": 10, "queue_timeout_ms": 100, "lease_seconds": 6, "replica_id": "r-1",
+             "event_retention_seconds": 3600, "run_retention_seconds": 7200.5, "retention_interval_seconds": 5}}
             """)
         let database = config.database
         #expect(database.url == "postgresql://isod:s3cret@127.0.0.1:5432/isod")
@@ -32,6 +37,10 @@ struct DatabaseSectionTests {
         #expect(database.queueTimeoutMilliseconds == 100)
         #expect(database.leaseSeconds == 6)
         #expect(database.replicaID == "r-1")
+        #expect(database.eventRetentionSeconds == 3600)
+        #expect(database.runRetentionSeconds == 7200.5)
+        #expect(database.retentionIntervalSeconds == 5)
+        #expect(config.redacted["database"]?["retention_interval_seconds"]?.doubleValue == 5)
         #expect(config.redacted["database"]?["url"]?.stringValue == "postgresql://isod:<redacted>@127.0.0.1:5432/isod")
         #expect(!"\(config.redacted)".contains("s3cret"))
     }
@@ -49,6 +58,10 @@ struct DatabaseSectionTests {
     func environmentAndFile() throws {
         let fromEnvironment = try ServiceConfiguration.parse("{}", environment: ["ISOLATIOND_DATABASE__URL": "postgresql:///isod"])
         #expect(fromEnvironment.database.url == "postgresql:///isod")
+        let retention = try ServiceConfiguration.parse("{}", environment: ["ISOLATIOND_DATABASE__EVENT_RETENTION_SECONDS": "120",
+                                                                            "ISOLATIOND_DATABASE__RETENTION_INTERVAL_SECONDS": "2"])
+        #expect(retention.database.eventRetentionSeconds == 120)
+        #expect(retention.database.retentionIntervalSeconds == 2)
 
         var template = Array("/tmp/isod-db-url-XXXXXX".utf8CString)
         let fd = mkstemp(&template)
@@ -69,6 +82,9 @@ struct DatabaseSectionTests {
         (#"{"database": {"pool_size": 0}}"#, "database.pool_size"),
         (#"{"database": {"lease_seconds": 0.5}}"#, "database.lease_seconds"),
         (#"{"database": {"replica_id": "has space"}}"#, "database.replica_id"),
+        (#"{"database": {"event_retention_seconds": 0}}"#, "database.event_retention_seconds"),
+        (#"{"database": {"run_retention_seconds": -1}}"#, "database.run_retention_seconds"),
+        (#"{"database": {"retention_interval_seconds": 0.5}}"#, "database.retention_interval_seconds"),
         (#"{"database": {"url": ""}}"#, "database.url"),
         (#"{"database": {"colour": "blue"}}"#, "database.colour"),
     ])
