@@ -56,6 +56,7 @@ struct ReplicaEventTests {
         let next = await ReplicaEvents.collect(watcher, count: 3)
         #expect(next.map { ReplicaEvents.runID($0) } == [marker, marker, marker], "\(next.map(\.data))")
         #expect(next.map(\.numericID) == [UInt64(expected + 1), UInt64(expected + 2), UInt64(expected + 3)])
+        ReplicaEvents.expectCleanOutput(a, b)
     }
 
     @Test("runs of one user on A and on B at once: one id sequence without gap or duplicate, the same on both replicas")
@@ -99,6 +100,7 @@ struct ReplicaEventTests {
         // Both replicas' runs are in it, interleaved or not.
         let runsSeen = Set(sequences[0].compactMap { ReplicaEvents.runID($0) })
         #expect(runsSeen == Set(allRuns))
+        ReplicaEvents.expectCleanOutput(a, b)
     }
 
     @Test("a live stream (no Last-Event-ID) opened just before a run gets that run's first event, on the run's replica and on the other")
@@ -127,5 +129,6 @@ struct ReplicaEventTests {
             }
         }
         #expect(wrong.isEmpty, "\(wrong.count) of 50 live streams missed or misordered their run's events: \(wrong)")
+        ReplicaEvents.expectCleanOutput(a, b)
     }
 }

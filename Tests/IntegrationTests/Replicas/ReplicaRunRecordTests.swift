@@ -68,6 +68,7 @@ struct ReplicaRunRecordTests {
             foreign.close()
         }
         #expect(try await onB.call("GET", "/v1/runs/run_doesnotexist000000").status == 404)
+        ReplicaEvents.expectCleanOutput(b)
     }
 
     @Test("kill -9 of A: a stream on B gets exactly one agent_error replica_lost for A's live run within the lease; record failed; slot free")
@@ -91,6 +92,9 @@ struct ReplicaRunRecordTests {
         let live = await ReplicaEvents.collect(watcher, count: 2)
         #expect(live.map(\.event) == ["agent_started", "agent_thinking"])
         #expect(live.allSatisfy { ReplicaEvents.runID($0) == run })
+        // The run's own stream on B, opened while it runs on A: it must end with the run.
+        let runStreamOnB = try await ReplicaEvents.open(b, users[0], path: "/v1/runs/\(run)/events")
+        defer { runStreamOnB.close() }
 
         let killedAt = ContinuousClock.now
         _ = await a.stop(signal: SIGKILL)
@@ -103,6 +107,10 @@ struct ReplicaRunRecordTests {
         #expect(terminal.numericID == 3)
         // The lease is 2 s; slack for the checks' pace and a loaded machine, as in ReplicaQuotaTests.
         #expect(waited < .seconds(4), "replica_lost after \(waited)")
+
+        let runEvents = await ReplicaEvents.untilEnd(runStreamOnB)
+        #expect(runEvents.map(\.event) == ["agent_started", "agent_thinking", "agent_error"], "\(runEvents.map { "\($0.id ?? "-") \($0.event)" })")
+        #expect(runEvents.last?.json?["data"]?["kind"]?.stringValue == "replica_lost")
 
         let record = try await onB.call("GET", "/v1/runs/\(run)")
         #expect(record.status == 200)
@@ -129,6 +137,7 @@ struct ReplicaRunRecordTests {
         #expect(ReplicaEvents.sequenceProblems(all, contiguous: true).isEmpty)
         #expect(ReplicaEvents.types(of: run, in: all) == ["agent_started", "agent_thinking", "agent_error"])
         #expect(await Self.runStream(b, users[0], run).map(\.event) == ["agent_started", "agent_thinking", "agent_error"])
+        ReplicaEvents.expectCleanOutput(a, b)
     }
 
     @Test("a run's stream opened on its replica just after the run was started replays it whole and ends after its terminal event")
@@ -151,6 +160,7 @@ struct ReplicaRunRecordTests {
             _ = try await onA.waitForTerminalRun(run)
         }
         #expect(wrong.isEmpty, "\(wrong.count) of 20 run streams were not [agent_started, agent_thinking, agent_completed]: \(wrong)")
+        ReplicaEvents.expectCleanOutput(a)
     }
 
     /// `GET /v1/runs/{id}/events` to its end (it ends after the run's terminal event).

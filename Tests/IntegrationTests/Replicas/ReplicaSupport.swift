@@ -169,4 +169,15 @@ enum ReplicaEvents {
         }
         return runs
     }
+
+    /// The replicas' own output holds no sanitizer report and no crash (under `swift test
+    /// --sanitize=thread` the binaries are instrumented too, and their reports go to their logs).
+    static func expectCleanOutput(_ replicas: BinaryServer...) {
+        for replica in replicas {
+            let output = replica.output
+            for marker in ["ThreadSanitizer", "AddressSanitizer", "Fatal error", "fatal error"] {
+                #expect(!output.contains(marker), "replica :\(replica.port) logged \(marker): \(output.suffix(4_000))")
+            }
+        }
+    }
 }
