@@ -2,9 +2,11 @@ import ExecutionCore
 import PostgresClient
 import VisibleLocks
 
-/// Context inserts of this replica, sent in batches: one batch in flight, and every insert that
-/// arrives meanwhile waits for the next (at most `maxBatch` per statement). Under load the
-/// batches grow by themselves; one insert alone goes at once. `isod_insert_contexts` decides a
+/// Context inserts of this replica, sent in batches: at most `maxInFlight` batches in flight,
+/// and every insert that arrives meanwhile waits for the next (at most `maxBatch` per
+/// statement). Under load the batches grow by themselves; one insert alone goes at once. Two in
+/// flight let a batch's own work (unpacking, parsing its documents) overlap the one holding the
+/// lock. `isod_insert_contexts` decides a
 /// batch under one lock and one commit, in order, as if each insert had been its own request.
 ///
 /// Why: every insert takes the same transaction lock (the total bound is exact), so separate
@@ -12,6 +14,7 @@ import VisibleLocks
 /// the commit once.
 final class ContextInsertBatches: Sendable {
     static let maxBatch = 256
+    static let maxInFlight = 2
     typealias Completion = @Sendable (Result<String, PostgresError>) -> Void
 
     struct Insert {
@@ -24,7 +27,7 @@ final class ContextInsertBatches: Sendable {
 
     private struct Queue {
         var waiting: [Insert] = []
-        var sending = false
+        var inFlight = 0
     }
     private let queue = VisibleMutex(Queue())
     private let pool: PostgresPool
@@ -40,21 +43,14 @@ final class ContextInsertBatches: Sendable {
     /// Queues one insert; `completion` gets its outcome word (`inserted`, `refreshed`,
     /// `user_limit`, `total_limit`).
     func submit(_ insert: Insert) {
-        let start = queue.withLock { queue -> Bool in
-            queue.waiting.append(insert)
-            if queue.sending { return false }
-            queue.sending = true
-            return true
-        }
-        if start { sendWaiting() }
+        queue.withLock { $0.waiting.append(insert) }
+        sendWaiting()
     }
 
     private func sendWaiting() {
         let batch = queue.withLock { queue -> [Insert] in
-            if queue.waiting.isEmpty {
-                queue.sending = false
-                return []
-            }
+            guard queue.inFlight < Self.maxInFlight, !queue.waiting.isEmpty else { return [] }
+            queue.inFlight += 1
             let count = min(Self.maxBatch, queue.waiting.count)
             defer { queue.waiting.removeFirst(count) }
             return Array(queue.waiting.prefix(count))
@@ -62,6 +58,7 @@ final class ContextInsertBatches: Sendable {
         guard !batch.isEmpty else { return }
         pool.execute(ContextStatements.insertBatch, parameters(batch)) { [self] result in
             // The next batch leaves before this one's answers are handed out.
+            queue.withLock { $0.inFlight -= 1 }
             sendWaiting()
             switch result {
             case .success(let answer):

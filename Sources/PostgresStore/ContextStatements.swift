@@ -32,8 +32,6 @@ enum ContextStatements {
         """)
     static let countForUser = PreparedStatement(name: "context_count_user", sql: "SELECT count(*) FROM contexts WHERE user_id = $1")
     static let countAll = PreparedStatement(name: "context_count", sql: "SELECT count(*) FROM contexts")
-    static let expire = PreparedStatement(name: "context_expire", sql: """
-        DELETE FROM contexts WHERE (user_id, request_id) IN (
-            SELECT user_id, request_id FROM contexts WHERE expires_at <= $1::bigint LIMIT $2::int)
-        """)
+    /// One bounded batch of expired contexts ($1 now, $2 rows at most); answers how many went.
+    static let expire = PreparedStatement(name: "context_expire_batch", sql: "SELECT isod_expire_contexts($1::bigint, $2::int)")
 }

@@ -96,7 +96,7 @@ public final class PostgresContextStore: ContextStore {
     private func expireBatch(now: Timestamp) {
         pool.execute(ContextStatements.expire, [.int(now.nanoseconds), .int(Int64(Self.expiryBatch))]) { [self] result in
             switch result {
-            case .success(let deleted) where deleted.affectedRows == Self.expiryBatch:
+            case .success(let deleted) where deleted.rows.first?.int(0) == Int64(Self.expiryBatch):
                 return expireBatch(now: now)
             case .failure(let error):
                 logger.warning("could not delete expired contexts; the next sweep tries again", metadata: ["error": .string("\(error)")])
