@@ -77,13 +77,19 @@ cat >"$WORK/keyed.lua" <<'LUA'
 -- POST /v1/contexts, a fresh Idempotency-Key per request (thread id + counter).
 local threads = 0
 function setup(thread) threads = threads + 1; thread:set("tid", threads) end
-function init(args) counter = 0 end
+-- The replica's port (the argument) is part of each key: two wrk processes, one per replica,
+-- must not send the same keys (the second would rightly get 409 "in progress").
+function init(args) counter = 0; salt = args[1] or "" end
 wrk.method = "POST"
 wrk.body = '{"thread_id": "bench-thread", "agent_context": {"goal": "measure", "depth": 2}, "audit_metadata": {"ticket": "b-1"}}'
 wrk.headers["Content-Type"] = "application/json"
+-- The first refusal of each thread is shown with its body (what went wrong, not just a count).
+function response(status, headers, body)
+  if status >= 300 and not shown then shown = true; print("first refusal: " .. status .. " " .. string.sub(body, 1, 240)) end
+end
 function request()
   counter = counter + 1
-  wrk.headers["Idempotency-Key"] = "bench-" .. tostring(tid) .. "-" .. tostring(counter) .. "-" .. tostring(os.time())
+  wrk.headers["Idempotency-Key"] = "bench-" .. salt .. "-" .. tostring(tid) .. "-" .. tostring(counter) .. "-" .. tostring(os.time())
   return wrk.format()
 end
 LUA
@@ -91,7 +97,7 @@ LUA
 sed -e '/^local threads/d; /^function setup/d; /^function init/d' -e '/^function request/,$d' "$WORK/keyed.lua" >"$WORK/plain.lua"
 
 rate() { awk '/Requests\/sec/ {print int($2)}' "$1"; }
-errors() { awk '/Non-2xx|Socket errors/ {print}' "$1"; }
+errors() { awk '/Non-2xx|Socket errors|first refusal/ {print}' "$1"; }
 
 RUN=0
 posts() { # script label port...
@@ -100,7 +106,7 @@ posts() { # script label port...
   RUN=$((RUN + 1))
   for port in "$@"; do
     wrk -t2 -c64 -d"$DURATION" -s "$WORK/$script.lua" -H "Authorization: Bearer $ALICE" \
-      "http://127.0.0.1:$port/v1/contexts" >"$WORK/wrk-$RUN-$i.txt" 2>&1 &
+      "http://127.0.0.1:$port/v1/contexts" -- "$port" >"$WORK/wrk-$RUN-$i.txt" 2>&1 &
     loaders+=($!)
     i=$((i + 1))
   done
