@@ -14,6 +14,8 @@
 #
 #   scripts/bench-postgres.sh                 # DURATION=10s
 #   SKIP_BUILD=1 DURATION=5s scripts/bench-postgres.sh
+#   PG_LOG=/tmp/bench-pg.log scripts/bench-postgres.sh             # keeps the cluster's log
+#   SKIP_BUILD=1 ONLY=xrep XREP_SECONDS=10 scripts/bench-postgres.sh   # 4. alone, on a fresh database
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DURATION=${DURATION:-10s}
@@ -38,6 +40,7 @@ PIDS=()
 stop_all() {
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   as_owner "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast -w stop >/dev/null 2>&1 || true
+  [ -n "${PG_LOG:-}" ] && cp "$PGDIR/log" "$PG_LOG" 2>/dev/null
   rm -rf "$PGDIR"
   cleanup
 }
@@ -149,6 +152,9 @@ PY
 
 echo "== isolationd on PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') ($(nproc) cores, release build, wrk -c64, $DURATION)"
 P1=$((PGPORT + 1)); P2=$((PGPORT + 2))
+config "$WORK/a.json" "$P1" 1 bench-a
+config "$WORK/b.json" "$P2" 1 bench-b
+if [ "${ONLY:-}" != xrep ]; then
 config "$WORK/memory.json" "$P1" 0 none
 start_replica "$WORK/memory.json" "$P1"
 posts plain "POST /v1/contexts, in memory" "$P1"
@@ -158,8 +164,6 @@ python3 "$ROOT/scripts/load_run_streams.py" --port "$P1" --token "$ALICE" --toke
   | sed 's/^/   in memory: /'
 stop_replicas
 
-config "$WORK/a.json" "$P1" 1 bench-a
-config "$WORK/b.json" "$P2" 1 bench-b
 start_replica "$WORK/a.json" "$P1"
 posts plain "POST /v1/contexts, PostgreSQL, 1 replica" "$P1"
 posts keyed "POST /v1/contexts + Idempotency-Key, PostgreSQL, 1 replica" "$P1"
@@ -170,6 +174,10 @@ start_replica "$WORK/b.json" "$P2"
 posts plain "POST /v1/contexts, PostgreSQL, 2 replicas" "$P1" "$P2"
 posts keyed "POST /v1/contexts + Idempotency-Key, PostgreSQL, 2 replicas" "$P1" "$P2"
 curl -s "http://127.0.0.1:$P1/metrics" | grep -E '^isolationd_database_(round_trips|statements_sent)_total' | sed 's/^/   replica a: /'
+else
+  start_replica "$WORK/a.json" "$P1"
+  start_replica "$WORK/b.json" "$P2"
+fi
 
 # --- 4. cross-replica event delivery (both replicas still up; Bob's stream holds only these runs)
 python3 "$ROOT/scripts/bench_cross_replica.py" --a "http://127.0.0.1:$P1" --b "http://127.0.0.1:$P2" --token "$BOB" \

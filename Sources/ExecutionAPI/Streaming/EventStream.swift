@@ -52,16 +52,22 @@ final class EventStream: @unchecked Sendable {
     }
 
     /// Subscribes; the stream writes nothing until `attach` gives it a sink. `runEnded` is asked
-    /// right after subscribing (see `RunStreamState`).
+    /// just before subscribing (see `RunStreamState`): a run reads as ended only once its
+    /// terminal event is published (the engine does both in one critical section), so a run
+    /// ended then has its terminal event in the subscription's replay: in the ring, or on a
+    /// journal behind the replay's barrier for this replica's pending appends. Asked after
+    /// subscribing, a run that ended in between read as ended while its terminal event, still
+    /// being stored, was in neither, and the stream ended without it.
     static func open(_ context: EventStreamContext, filter: EventFilter, after: UInt64?, runStream: Bool = false,
                      ready: (@Sendable () -> Void)? = nil,
                      runEnded: () -> Bool = { false }) throws(SubscriptionError) -> EventStream {
         let stream = EventStream(context: context, position: after)
         // From the start of a run: the hub replays the whole retained log, filtered to the run.
         let subscribeAfter = runStream && after == nil ? 0 : after
+        let run = runStream ? RunStreamState(fromStart: after == nil, endedBeforeSubscribe: runEnded()) : nil
         stream.subscription = try context.hub.subscribe(userID: context.userID, filter: filter, after: subscribeAfter,
                                                         ready: ready) { [weak stream] in stream?.ring() }
-        stream.run = runStream ? RunStreamState(fromStart: after == nil, endedBeforeSubscribe: runEnded()) : nil
+        stream.run = run
         if subscribeAfter != nil { stream.noteReplay() }
         context.counters.countOpened()
         return stream

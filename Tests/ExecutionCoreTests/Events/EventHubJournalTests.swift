@@ -1,5 +1,6 @@
 import Testing
 @testable import ExecutionCore
+import IsolationdTesting
 
 /// One replica's event path over a shared journal: its hub and the publisher its engines use.
 private struct Replica {

@@ -1,14 +1,14 @@
-@testable import ExecutionCore
+import ExecutionCore
 import VisibleLocks
 
 /// An event journal held in this process for the hub's tests: it numbers each user's events from
 /// a counter, keeps them, answers reads like the PostgreSQL journal (newest `limit` after a
 /// cursor, oldest first, with the user's last id) and tells every follower of each append. Its
 /// completions run when `release` is called if `holding` is set, so tests can order them.
-final class TestJournal: EventJournal {
-    struct Stored {
-        var id: UInt64
-        var envelope: EventEnvelope
+public final class TestJournal: EventJournal {
+    public struct Stored: Sendable {
+        public var id: UInt64
+        public var envelope: EventEnvelope
     }
     private struct State {
         var lastIDs: [String: UInt64] = [:]
@@ -21,27 +21,29 @@ final class TestJournal: EventJournal {
         var silent = false
         var appendCalls = 0
         var reads = 0
-        var batchSizes: [Int] = []
+        public var batchSizes: [Int] = []
     }
     private let state = VisibleMutex(State())
 
-    var holding: Bool {
+    public init() {}
+
+    public var holding: Bool {
         get { state.withLock { $0.holding } }
         set { state.withLock { $0.holding = newValue } }
     }
-    var failing: Bool {
+    public var failing: Bool {
         get { state.withLock { $0.failing } }
         set { state.withLock { $0.failing = newValue } }
     }
-    var silent: Bool {
+    public var silent: Bool {
         get { state.withLock { $0.silent } }
         set { state.withLock { $0.silent = newValue } }
     }
-    var batchSizes: [Int] { state.withLock { $0.batchSizes } }
-    var reads: Int { state.withLock { $0.reads } }
+    public var batchSizes: [Int] { state.withLock { $0.batchSizes } }
+    public var reads: Int { state.withLock { $0.reads } }
 
     /// Runs the completions held so far, oldest first (or newest first), and those they cause.
-    func release(newestFirst: Bool = false) {
+    public func release(newestFirst: Bool = false) {
         while true {
             let held = state.withLock { state -> [@Sendable () -> Void] in
                 defer { state.held.removeAll() }
@@ -50,6 +52,15 @@ final class TestJournal: EventJournal {
             if held.isEmpty { return }
             for completion in newestFirst ? held.reversed() : held { completion() }
         }
+    }
+
+    /// Runs only the oldest completion held (none: false), so a test can look between two.
+    public func releaseOldest() -> Bool {
+        let oldest = state.withLock { state -> (@Sendable () -> Void)? in
+            state.held.isEmpty ? nil : state.held.removeFirst()
+        }
+        oldest?()
+        return oldest != nil
     }
 
     private func run(_ completion: @escaping @Sendable () -> Void) {
@@ -62,7 +73,7 @@ final class TestJournal: EventJournal {
 
     /// The batch is numbered and stored when its completion runs (held or not): like a
     /// commit, nothing of it is readable before.
-    func append(_ batch: [JournalEntry], completion: @escaping @Sendable (Result<[UInt64], JournalError>) -> Void) {
+    public func append(_ batch: [JournalEntry], completion: @escaping @Sendable (Result<[UInt64], JournalError>) -> Void) {
         run { [self] in
             let outcome = state.withLock { state -> (Result<[UInt64], JournalError>, [(String, UInt64)]) in
                 state.appendCalls += 1
@@ -86,7 +97,7 @@ final class TestJournal: EventJournal {
         }
     }
 
-    func read(userID: String, after: UInt64, limit: Int, executionID: String?, completion: @escaping @Sendable (Result<JournalPage, JournalError>) -> Void) {
+    public func read(userID: String, after: UInt64, limit: Int, executionID: String?, completion: @escaping @Sendable (Result<JournalPage, JournalError>) -> Void) {
         run { [self] in
             let result = state.withLock { state -> Result<JournalPage, JournalError> in
                 state.reads += 1
@@ -104,21 +115,21 @@ final class TestJournal: EventJournal {
         }
     }
 
-    func follow(appended: @escaping @Sendable (String, UInt64, Timestamp?) -> Void, resynchronize: @escaping @Sendable () -> Void) {
+    public func follow(appended: @escaping @Sendable (String, UInt64, Timestamp?) -> Void, resynchronize: @escaping @Sendable () -> Void) {
         state.withLock { $0.followers.append((appended, resynchronize)) }
     }
 
     /// Tells every follower to reread (a wake-up connection came back).
-    func resynchronizeAll() {
+    public func resynchronizeAll() {
         for follower in state.withLock({ $0.followers }) { follower.resynchronize() }
     }
 
-    func findRun(id executionID: String, userID: String, completion: @escaping @Sendable (Result<RunSnapshot?, JournalError>) -> Void) {
+    public func findRun(id executionID: String, userID: String, completion: @escaping @Sendable (Result<RunSnapshot?, JournalError>) -> Void) {
         completion(.success(nil))
     }
 
     /// Forgets a user's stored events up to `id` (retention), keeping the counter.
-    func deleteEvents(of userID: String, through id: UInt64) {
+    public func deleteEvents(of userID: String, through id: UInt64) {
         state.withLock { $0.events[userID]?.removeAll { $0.id <= id } }
     }
 }
