@@ -58,18 +58,23 @@ public final class PostgresRetention: Sendable {
         }
     }
 
-    public func stop() {
-        task.withLock { running in
-            running?.cancel()
-            running = nil
+    /// Cancels the task and returns once a sweep in progress has finished its batch: nothing is
+    /// deleted after this returns (the pool may be shut down next).
+    public func stop() async {
+        let running = task.withLock { running in
+            defer { running = nil }
+            return running
         }
+        running?.cancel()
+        await running?.value
     }
 
     /// One sweep: batches until none comes back full; logs what went. nil when a batch failed
     /// (logged; the next sweep tries again).
     public func sweep() async -> Deleted? {
         var deleted = Deleted()
-        while true {
+        // A sweep of a stopped task starts no batch, even when the stop came as its sleep ended.
+        while !Task.isCancelled {
             let parameters: [PostgresValue] = [.int(eventAge.milliseconds), .int(runAge.milliseconds), .int(Int64(batchSize))]
             let answer: PostgresResult
             switch await pool.run(JournalStatements.retention, parameters) {
@@ -88,7 +93,7 @@ public final class PostgresRetention: Sendable {
             deleted.runs += batch.runs
             deleted.idempotencyKeys += batch.idempotencyKeys
             let full = batch.events >= batchSize || batch.runs >= batchSize || batch.idempotencyKeys >= batchSize
-            if !full || Task.isCancelled { break }
+            if !full { break }
         }
         report(deleted)
         return deleted

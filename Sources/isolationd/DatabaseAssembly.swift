@@ -18,7 +18,7 @@ struct RunningDatabase: Sendable {
 
     /// Stops retention and the lease (deleting this replica's row) and closes the pool.
     func stop() async {
-        retention.stop()
+        await retention.stop()
         await lease.stop()
         pool.shutdown()
     }

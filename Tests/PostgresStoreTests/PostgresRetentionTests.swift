@@ -75,10 +75,29 @@ struct PostgresRetentionTests {
                                           interval: .milliseconds(50), batchSize: 2, logger: Self.logger)
         retention.start()
         #expect(try await JournalFixture.eventually { try await database.integer("SELECT count(*) FROM events") == 0 })
-        retention.stop()
+        await retention.stop()
         _ = try await JournalFixture.append(journal, [JournalFixture.marked(user: "alice", journal: 0, batch: 1, index: 0)]).get()
         try await database.run("UPDATE events SET created_at = now() - interval '2 hours'")
         try await Task.sleep(for: .milliseconds(300))
         #expect(try await database.integer("SELECT count(*) FROM events") == 1, "a stopped task deletes nothing more")
+    }
+
+    @Test("a stop that comes as a sweep begins: once stop returns, nothing more is deleted")
+    func stopRacesASweep() async throws {
+        let database = try await StoreDatabase.make()
+        defer { database.pool.shutdown() }
+        let journal = PostgresEventJournal(pool: database.pool, replicaID: "a", logger: Self.logger)
+        for round in 0..<40 {
+            let retention = PostgresRetention(pool: database.pool, eventAge: .seconds(3600), runAge: .seconds(3600),
+                                              interval: .milliseconds(1), logger: Self.logger)
+            retention.start()
+            try await Task.sleep(for: .microseconds(250 * (round % 8)))
+            await retention.stop()
+            _ = try await JournalFixture.append(journal, [JournalFixture.marked(user: "alice", journal: 0, batch: round, index: 0)]).get()
+            try await database.run("UPDATE events SET created_at = now() - interval '2 hours'")
+            try await Task.sleep(for: .milliseconds(5))
+            #expect(try await database.integer("SELECT count(*) FROM events") == 1, "round \(round)")
+            try await database.run("DELETE FROM events")
+        }
     }
 }
