@@ -154,30 +154,36 @@ echo "== isolationd on PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3
 P1=$((PGPORT + 1)); P2=$((PGPORT + 2))
 config "$WORK/a.json" "$P1" 1 bench-a
 config "$WORK/b.json" "$P2" 1 bench-b
-if [ "${ONLY:-}" != xrep ]; then
-config "$WORK/memory.json" "$P1" 0 none
-start_replica "$WORK/memory.json" "$P1"
-posts plain "POST /v1/contexts, in memory" "$P1"
-posts keyed "POST /v1/contexts + Idempotency-Key, in memory" "$P1"
-engine_cycles "engine create+delete, in memory" "$P1"
-python3 "$ROOT/scripts/load_run_streams.py" --port "$P1" --token "$ALICE" --token "$BOB" --phase load --clients 16 --seconds "${DURATION%s}" \
-  | sed 's/^/   in memory: /'
-stop_replicas
-
+# 1-3: in memory, one replica on PostgreSQL, then two (ONLY=xrep skips them: part 4 alone, on a
+# fresh database).
+in_memory_figures() {
+  config "$WORK/memory.json" "$P1" 0 none
+  start_replica "$WORK/memory.json" "$P1"
+  posts plain "POST /v1/contexts, in memory" "$P1"
+  posts keyed "POST /v1/contexts + Idempotency-Key, in memory" "$P1"
+  engine_cycles "engine create+delete, in memory" "$P1"
+  python3 "$ROOT/scripts/load_run_streams.py" --port "$P1" --token "$ALICE" --token "$BOB" --phase load --clients 16 --seconds "${DURATION%s}" \
+    | sed 's/^/   in memory: /'
+  stop_replicas
+}
+one_replica_figures() {
+  posts plain "POST /v1/contexts, PostgreSQL, 1 replica" "$P1"
+  posts keyed "POST /v1/contexts + Idempotency-Key, PostgreSQL, 1 replica" "$P1"
+  engine_cycles "engine create+delete, PostgreSQL, 1 replica" "$P1"
+  python3 "$ROOT/scripts/load_run_streams.py" --port "$P1" --token "$ALICE" --token "$BOB" --phase load --clients 16 --seconds "${DURATION%s}" \
+    | sed 's/^/   PostgreSQL: /'
+}
+two_replica_figures() {
+  posts plain "POST /v1/contexts, PostgreSQL, 2 replicas" "$P1" "$P2"
+  posts keyed "POST /v1/contexts + Idempotency-Key, PostgreSQL, 2 replicas" "$P1" "$P2"
+  curl -s "http://127.0.0.1:$P1/metrics" | grep -E '^isolationd_database_(round_trips|statements_sent)_total' | sed 's/^/   replica a: /'
+}
+ALL=$([ "${ONLY:-}" = xrep ] && echo 0 || echo 1)
+[ "$ALL" = 0 ] || in_memory_figures
 start_replica "$WORK/a.json" "$P1"
-posts plain "POST /v1/contexts, PostgreSQL, 1 replica" "$P1"
-posts keyed "POST /v1/contexts + Idempotency-Key, PostgreSQL, 1 replica" "$P1"
-engine_cycles "engine create+delete, PostgreSQL, 1 replica" "$P1"
-python3 "$ROOT/scripts/load_run_streams.py" --port "$P1" --token "$ALICE" --token "$BOB" --phase load --clients 16 --seconds "${DURATION%s}" \
-  | sed 's/^/   PostgreSQL: /'
+[ "$ALL" = 0 ] || one_replica_figures
 start_replica "$WORK/b.json" "$P2"
-posts plain "POST /v1/contexts, PostgreSQL, 2 replicas" "$P1" "$P2"
-posts keyed "POST /v1/contexts + Idempotency-Key, PostgreSQL, 2 replicas" "$P1" "$P2"
-curl -s "http://127.0.0.1:$P1/metrics" | grep -E '^isolationd_database_(round_trips|statements_sent)_total' | sed 's/^/   replica a: /'
-else
-  start_replica "$WORK/a.json" "$P1"
-  start_replica "$WORK/b.json" "$P2"
-fi
+[ "$ALL" = 0 ] || two_replica_figures
 
 # --- 4. cross-replica event delivery (both replicas still up; Bob's stream holds only these runs)
 python3 "$ROOT/scripts/bench_cross_replica.py" --a "http://127.0.0.1:$P1" --b "http://127.0.0.1:$P2" --token "$BOB" \

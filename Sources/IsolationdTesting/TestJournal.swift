@@ -6,9 +6,9 @@ import VisibleLocks
 /// cursor, oldest first, with the user's last id) and tells every follower of each append. Its
 /// completions run when `release` is called if `holding` is set, so tests can order them.
 public final class TestJournal: EventJournal {
-    public struct Stored: Sendable {
-        public var id: UInt64
-        public var envelope: EventEnvelope
+    private struct Stored {
+        var id: UInt64
+        var envelope: EventEnvelope
     }
     private struct State {
         var lastIDs: [String: UInt64] = [:]
@@ -19,9 +19,8 @@ public final class TestJournal: EventJournal {
         var failing = false
         /// Appends tell no follower (a wake-up lost on the way).
         var silent = false
-        var appendCalls = 0
         var reads = 0
-        public var batchSizes: [Int] = []
+        var batchSizes: [Int] = []
     }
     private let state = VisibleMutex(State())
 
@@ -76,7 +75,6 @@ public final class TestJournal: EventJournal {
     public func append(_ batch: [JournalEntry], completion: @escaping @Sendable (Result<[UInt64], JournalError>) -> Void) {
         run { [self] in
             let outcome = state.withLock { state -> (Result<[UInt64], JournalError>, [(String, UInt64)]) in
-                state.appendCalls += 1
                 if state.failing { return (.failure(JournalError("down")), []) }
                 state.batchSizes.append(batch.count)
                 var ids: [UInt64] = []

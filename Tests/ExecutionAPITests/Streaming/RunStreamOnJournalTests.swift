@@ -17,11 +17,13 @@ struct RunStreamOnJournalTests {
                    executionID: "x-1", agent: "echo", timestamp: Timestamp(nanoseconds: 1), data: .object([:]))
     }
 
-    private struct Replica {
+    private final class Replica {
         let journal: TestJournal
         let hub: EventHub
         let publisher: JournaledEventPublisher
         let context: EventStreamContext
+        /// The streams opened here: the hub holds a stream only weakly, as a connection would.
+        private var streams: [EventStream] = []
 
         /// A replica over `journal` (another replica's, or one of its own).
         init(sharing journal: TestJournal = TestJournal()) {
@@ -40,15 +42,26 @@ struct RunStreamOnJournalTests {
             journal.holding = true
         }
 
-        /// Opens the run's stream from its start and attaches a recording sink on `loop` (the
-        /// caller keeps the stream: the hub holds it only weakly, as a connection would).
-        func runStream(on loop: TestLoop, runEnded: () -> Bool) throws -> (EventStream, RecordingSink) {
+        /// Opens the run's stream from its start and attaches a recording sink on `loop`.
+        func runStream(on loop: TestLoop, runEnded: () -> Bool) throws -> RecordingSink {
             let stream = try EventStream.open(context, filter: EventFilter(executionID: "x-1"), after: nil,
                                               runStream: true, runEnded: runEnded)
+            streams.append(stream)
             let sink = RecordingSink(loop: loop)
             loop.execute { stream.attach(sink) }
-            return (stream, sink)
+            return sink
         }
+    }
+
+    /// A loop and a replica whose run is underway (see `Replica.runUnderway`), both kept until
+    /// `body` returns.
+    private static func withRunUnderway(_ body: (TestLoop, Replica) async throws -> Void) async rethrows {
+        let loop = TestLoop()
+        defer { loop.stop() }
+        let replica = Replica()
+        replica.runUnderway()
+        try await body(loop, replica)
+        withExtendedLifetime(replica) {}
     }
 
     /// Returns once the loop has run everything posted to it so far (a drain a journal answer
@@ -61,57 +74,49 @@ struct RunStreamOnJournalTests {
 
     @Test("the run ends while the stream subscribes (its terminal event not yet stored): the stream ends after it")
     func endsWhileSubscribing() async throws {
-        let loop = TestLoop()
-        defer { loop.stop() }
-        let replica = Replica()
-        replica.runUnderway()
-        // The run ends as the stream asks whether it has: its terminal event is handed to the
-        // publisher, and the journal holds it, as a database still committing it would.
-        let (stream, sink) = try replica.runStream(on: loop) {
-            _ = replica.publisher.publish(Self.draft(.agentCompleted))
-            return true
+        try await Self.withRunUnderway { loop, replica in
+            // The run ends as the stream asks whether it has: its terminal event is handed to the
+            // publisher, and the journal holds it, as a database still committing it would.
+            let sink = try replica.runStream(on: loop) {
+                _ = replica.publisher.publish(Self.draft(.agentCompleted))
+                return true
+            }
+            await Self.settle(loop)
+            // The journal answers one call at a time, and the stream takes each answer before the
+            // next: a replay read answered before the terminal event's append must not end it.
+            while replica.journal.releaseOldest() { await Self.settle(loop) }
+            #expect(await eventually(within: .seconds(10)) { !sink.endings.withLock { $0 }.isEmpty })
+            #expect(sink.ids.withLock { $0 } == [1, 2, 3], "the terminal event (3) is written before the stream ends")
+            #expect(sink.endings.withLock { $0 } == [.runFinished])
         }
-        await Self.settle(loop)
-        // The journal answers one call at a time, and the stream takes each answer before the
-        // next: a replay read answered before the terminal event's append must not end it.
-        while replica.journal.releaseOldest() { await Self.settle(loop) }
-        #expect(await eventually(within: .seconds(10)) { !sink.endings.withLock { $0 }.isEmpty })
-        #expect(sink.ids.withLock { $0 } == [1, 2, 3], "the terminal event (3) is written before the stream ends")
-        #expect(sink.endings.withLock { $0 } == [.runFinished])
-        withExtendedLifetime(stream) {}
     }
 
     @Test("the run ends after the stream opened: the terminal event comes live and ends the stream")
     func endsAfterOpening() async throws {
-        let loop = TestLoop()
-        defer { loop.stop() }
-        let replica = Replica()
-        replica.runUnderway()
-        let (stream, sink) = try replica.runStream(on: loop) { false }
-        replica.journal.release()
-        #expect(await eventually(within: .seconds(10)) { sink.ids.withLock { $0 } == [1, 2] })
-        #expect(sink.endings.withLock { $0 }.isEmpty, "the run goes on: so does its stream")
-        replica.publisher.publish(Self.draft(.agentCompleted))
-        replica.journal.release()
-        #expect(await eventually(within: .seconds(10)) { sink.endings.withLock { $0 } == [.runFinished] })
-        #expect(sink.ids.withLock { $0 } == [1, 2, 3])
-        withExtendedLifetime(stream) {}
+        try await Self.withRunUnderway { loop, replica in
+            let sink = try replica.runStream(on: loop) { false }
+            replica.journal.release()
+            #expect(await eventually(within: .seconds(10)) { sink.ids.withLock { $0 } == [1, 2] })
+            #expect(sink.endings.withLock { $0 }.isEmpty, "the run goes on: so does its stream")
+            replica.publisher.publish(Self.draft(.agentCompleted))
+            replica.journal.release()
+            #expect(await eventually(within: .seconds(10)) { sink.endings.withLock { $0 } == [.runFinished] })
+            #expect(sink.ids.withLock { $0 } == [1, 2, 3])
+        }
     }
 
     @Test("a run that ended long ago, its events no longer retained: the stream ends at once, with nothing to replay")
     func endedAndForgotten() async throws {
-        let loop = TestLoop()
-        defer { loop.stop() }
-        let replica = Replica()
-        replica.runUnderway()
-        replica.journal.holding = false
-        replica.publisher.publish(Self.draft(.agentCompleted))
-        #expect(await replica.publisher.flush(timeout: .seconds(10)))
-        replica.journal.deleteEvents(of: "alice", through: 3)
-        let fresh = Replica(sharing: replica.journal)
-        let (stream, sink) = try fresh.runStream(on: loop) { true }
-        #expect(await eventually(within: .seconds(10)) { sink.endings.withLock { $0 } == [.runFinished] })
-        #expect(sink.ids.withLock { $0 }.isEmpty)
-        withExtendedLifetime(stream) {}
+        try await Self.withRunUnderway { loop, replica in
+            replica.journal.holding = false
+            replica.publisher.publish(Self.draft(.agentCompleted))
+            #expect(await replica.publisher.flush(timeout: .seconds(10)))
+            replica.journal.deleteEvents(of: "alice", through: 3)
+            let fresh = Replica(sharing: replica.journal)
+            let sink = try fresh.runStream(on: loop) { true }
+            #expect(await eventually(within: .seconds(10)) { sink.endings.withLock { $0 } == [.runFinished] })
+            #expect(sink.ids.withLock { $0 }.isEmpty)
+            withExtendedLifetime(fresh) {}
+        }
     }
 }
