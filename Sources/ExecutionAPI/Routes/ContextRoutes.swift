@@ -35,7 +35,14 @@ struct ContextRoutes {
     }
 
     @Sendable func create(_ request: APIRequest) throws(ProblemDetails) -> HTTPResponse {
-        try idempotent.run(request.http, route: "/v1/contexts", userID: request.userID) { [self] answer in
+        if service.contexts.answersInline { // the in-memory store: answered here, no LaterAnswer
+            return try idempotent.run(request.http, route: "/v1/contexts", userID: request.userID) { [self] () throws(ProblemDetails) in
+                let context = try newContext(from: request)
+                try registerInline(context)
+                return Self.created(context)
+            }
+        }
+        return try idempotent.run(request.http, route: "/v1/contexts", userID: request.userID) { [self] answer in
             let context: UserExecutionContext
             do throws(ProblemDetails) {
                 context = try newContext(from: request)
@@ -48,20 +55,32 @@ struct ContextRoutes {
 
     /// Registers `context`; a refusal (bounds, budget, store unreachable) becomes its problem.
     func register(_ context: UserExecutionContext, then: @escaping @Sendable (Result<Void, ProblemDetails>) -> Void) {
-        let retryAfter = min(60, service.settings.contexts.ttlSeconds)
         if service.contexts.answersInline { // the in-memory store: no completion to allocate
-            do throws(ContextRegistryError) {
-                try service.contexts.register(context)
+            do throws(ProblemDetails) {
+                try registerInline(context)
                 then(.success(()))
             } catch {
-                then(.failure(ProblemMapping.problem(for: error, retryAfterSeconds: retryAfter)))
+                then(.failure(error))
             }
             return
         }
+        let retryAfter = registerRetryAfter
         service.contexts.register(context) { result in
             then(result.mapError { ProblemMapping.problem(for: $0, retryAfterSeconds: retryAfter) })
         }
     }
+
+    /// `register` on a store that answers inline (`answersInline`).
+    private func registerInline(_ context: UserExecutionContext) throws(ProblemDetails) {
+        do throws(ContextRegistryError) {
+            try service.contexts.register(context)
+        } catch {
+            throw ProblemMapping.problem(for: error, retryAfterSeconds: registerRetryAfter)
+        }
+    }
+
+    /// A refused registration's Retry-After: contexts free up as others expire.
+    private var registerRetryAfter: Double { min(60, service.settings.contexts.ttlSeconds) }
 
     /// Answers with what `respond` makes of the caller's context named by the path (an
     /// implausible id, an unknown one and another user's are the same 404; an unreachable store
